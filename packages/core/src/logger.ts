@@ -1,0 +1,33 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/** Paths that must never reach a log line. */
+const REDACT = [
+  'authorization',
+  'password',
+  'token',
+  'secret',
+  'apiKey',
+  '*.authorization',
+  '*.password',
+  '*.token',
+  '*.secret',
+  '*.apiKey',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers["x-hub-signature-256"]',
+];
+
+/** Creates the process logger. Called once, in an app's main.ts. */
+export function createLogger(options: { name: string; level?: string; destination?: NodeJS.WritableStream }): Logger {
+  return pino(
+    {
+      name: options.name,
+      level: options.level ?? 'info',
+      redact: { paths: REDACT, censor: '[redacted]' },
+    },
+    (options.destination ?? process.stdout) as pino.DestinationStream,
+  );
+}

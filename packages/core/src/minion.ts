@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { MinionName } from './names.ts';
+
+/** How to reach a minion. `local` runs on the controller itself (the embedded default). */
+export const Minion = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('local'),
+      name: MinionName,
+      labels: z.record(z.string(), z.string()).default({}),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('ssh'),
+      name: MinionName,
+      host: z.string().min(1),
+      port: z.number().int().min(1).max(65535).default(22),
+      user: z.string().min(1),
+      privateKeyFile: z.string().min(1),
+      /** Pinned host key: `SHA256:<base64>` fingerprint(s); or use knownHostsFile. */
+      hostKeys: z.array(z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/)).default([]),
+      knownHostsFile: z.string().optional(),
+      /** Folder on the minion for the suite, the run's output and its lock. */
+      workDir: z.string().min(1).default('/tmp/benchrunner'),
+      labels: z.record(z.string(), z.string()).default({}),
+    })
+    .strict(),
+]);
+export type Minion = z.infer<typeof Minion>;
+
+/** The minion of the embedded default. */
+export const LOCAL_MINION: Minion = { kind: 'local', name: 'local', labels: {} };

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { ResultDocument } from './result-model.ts';
+import { RunJobData } from './run-request.ts';
+
+/** States a user sees. `completed_with_failures`: the run finished but some benchmarks failed. */
+export const RunState = z.enum([
+  'waiting',
+  'active',
+  'completed',
+  'completed_with_failures',
+  'failed',
+  'cancelled',
+]);
+export type RunState = z.infer<typeof RunState>;
+
+/** The pipeline's steps, in order. */
+export const StepName = z.enum([
+  'lock',
+  'cleanup',
+  'provision',
+  'prepare',
+  'environment',
+  'benchmarks',
+  'profiles',
+  'retrieve',
+  'archive',
+]);
+export type StepName = z.infer<typeof StepName>;
+
+export const StepRecord = z.object({
+  name: StepName,
+  status: z.enum(['ok', 'skipped', 'failed']),
+  startedAt: z.iso.datetime(),
+  durationMs: z.number().nonnegative(),
+  detail: z.string().optional(),
+});
+export type StepRecord = z.infer<typeof StepRecord>;
+
+/** Published with `job.updateProgress`. */
+export const RunProgress = z.object({
+  step: StepName,
+  /** 0..100 over the whole run. */
+  percent: z.number().min(0).max(100),
+  benchmark: z.string().optional(),
+  message: z.string().optional(),
+});
+export type RunProgress = z.infer<typeof RunProgress>;
+
+export const BenchmarkOutcome = z.object({
+  name: z.string(),
+  status: z.enum(['passed', 'failed', 'timeout', 'cancelled']),
+  exitCode: z.number().int().nullable(),
+  durationMs: z.number().nonnegative(),
+  repeats: z.number().int().nonnegative(),
+  /** Archive-relative path of the normalized results. */
+  resultsFile: z.string().optional(),
+  /** Last lines of output when it failed. */
+  outputTail: z.string().optional(),
+  error: z.string().optional(),
+});
+export type BenchmarkOutcome = z.infer<typeof BenchmarkOutcome>;
+
+export const ProfileOutcome = z.object({
+  benchmark: z.string(),
+  profiler: z.string(),
+  fileSet: z.string().optional(),
+  status: z.enum(['ok', 'failed', 'timeout', 'cancelled']),
+  /** Archive-relative path of the packed profile (tar.gz). */
+  file: z.string().optional(),
+  bytes: z.number().int().nonnegative().optional(),
+  error: z.string().optional(),
+});
+export type ProfileOutcome = z.infer<typeof ProfileOutcome>;
+
+/** What the environment step captured on the minion. Values are as the minion reported them. */
+export const EnvironmentInfo = z.record(z.string(), z.string());
+export type EnvironmentInfo = z.infer<typeof EnvironmentInfo>;
+
+/** `DATA_DIR/runs/<id>/manifest.json`: the run's record, the source of truth until published. */
+export const RunManifest = z.object({
+  id: z.string(),
+  request: RunJobData,
+  minion: z.string(),
+  state: RunState,
+  attempt: z.number().int().positive(),
+  startedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime().optional(),
+  durationMs: z.number().nonnegative().optional(),
+  suite: z.object({ file: z.string(), hash: z.string(), project: z.string() }),
+  steps: z.array(StepRecord),
+  environment: EnvironmentInfo,
+  benchmarks: z.array(BenchmarkOutcome),
+  profiles: z.array(ProfileOutcome),
+  /** Normalized results of every benchmark that produced some. */
+  results: z.array(ResultDocument.extend({ benchmark: z.string() })),
+  error: z.string().optional(),
+});
+export type RunManifest = z.infer<typeof RunManifest>;
+
+/** Headline figures of one benchmark, for run listings. */
+export const BenchmarkSummary = z.object({
+  name: z.string(),
+  status: BenchmarkOutcome.shape.status,
+  measures: z.record(z.string(), z.object({ value: z.number(), unit: z.string() })),
+});
+
+/** The job's return value: enough for `GET /runs/:id` without reading the archive. */
+export const RunSummary = z.object({
+  state: RunState,
+  archive: z.string(),
+  durationMs: z.number().nonnegative(),
+  benchmarks: z.array(BenchmarkSummary),
+  profiles: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+});
+export type RunSummary = z.infer<typeof RunSummary>;

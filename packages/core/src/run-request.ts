@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { BenchmarkName, FileSetName, GitRevision, MinionName, Profiler, Tag } from './names.ts';
+
+/** Why a run was asked for; decides its priority in the lane. */
+export const PriorityClass = z.enum(['manual', 'ci', 'bisect', 'nightly']);
+export type PriorityClass = z.infer<typeof PriorityClass>;
+
+/**
+ * BullMQ priorities (lower runs first). Every class is >= 1 because priority 0 would jump ahead of
+ * all prioritised jobs. A person waiting at a terminal goes first, then CI gating a merge, then
+ * automated bisection, then the nightly run.
+ */
+export const PRIORITY: Record<PriorityClass, number> = { manual: 1, ci: 2, bisect: 3, nightly: 4 };
+
+export const ProfileSelection = z
+  .object({
+    profilers: z.array(Profiler).min(1).max(10).optional(),
+    fileSets: z.array(FileSetName).min(1).max(100).optional(),
+  })
+  .strict();
+
+/** `true`: every profiler a benchmark declares, on all its file sets; an object narrows it down. */
+export const Profile = z.union([z.boolean(), ProfileSelection]);
+export type Profile = z.infer<typeof Profile>;
+
+/** What a user (or a webhook, or the schedule) asks for. */
+export const RunRequest = z
+  .object({
+    commit: GitRevision,
+    benchmarks: z.array(BenchmarkName).max(500).default([]),
+    profile: Profile.default(false),
+    minion: MinionName.optional(),
+    tag: Tag.optional(),
+    priority: PriorityClass.default('manual'),
+  })
+  .strict();
+export type RunRequest = z.infer<typeof RunRequest>;
+export type RunRequestInput = z.input<typeof RunRequest>;
+
+export const TriggerKind = z.enum(['api', 'github', 'schedule', 'cli']);
+export type TriggerKind = z.infer<typeof TriggerKind>;
+
+export const Trigger = z
+  .object({
+    kind: TriggerKind,
+    /** GitHub event, delivery id, ref, repository; the API key's label; the scheduler id. */
+    detail: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+export type Trigger = z.infer<typeof Trigger>;
+
+/** The payload of a run job: the request with the minion resolved. Re-parsed by the worker. */
+export const RunJobData = RunRequest.extend({
+  minion: MinionName,
+  trigger: Trigger,
+  /** Absent on jobs made by the daily scheduler: their template is fixed; the job's timestamp says. */
+  requestedAt: z.iso.datetime().optional(),
+  /** Unique per enqueue call; tells a deduplicated answer from a fresh one. */
+  nonce: z.string().min(1).optional(),
+}).strict();
+export type RunJobData = z.infer<typeof RunJobData>;

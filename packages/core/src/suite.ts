@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, type Problem, formatProblems } from './errors.ts';
+import { BenchmarkName, EnvName, FileSetName, Profiler } from './names.ts';
+import { formatPath } from './zod-problems.ts';
+
+/** A command as an argv array: never a string a shell would split. */
+export const Argv = z.array(z.string().min(1).refine((s) => !s.includes('\0'), 'must not contain NUL')).min(1);
+
+/** A path relative to the run's output folder, that cannot escape it. */
+const RelativePath = z
+  .string()
+  .min(1)
+  .refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes('..'), 'must be a relative path without ".."');
+
+const Seconds = z.number().positive().max(7 * 24 * 3600);
+
+export const BenchmarkSpec = z
+  .object({
+    name: BenchmarkName,
+    description: z.string().max(1000).optional(),
+    /** Run in the suite's folder with OUT_FOLDER, BENCHRUNNER_* and FILESET (profile runs) set. */
+    command: Argv,
+    /** Result format of the file the benchmark writes (`seed`, `hyperfine`, ... or `auto`). */
+    format: z.string().min(1).default('seed'),
+    /** Where, under OUT_FOLDER, the benchmark writes its results. Default: `<name>.json`. */
+    results: RelativePath.optional(),
+    fileSets: z.array(FileSetName).default([]),
+    /** Seconds before the benchmark's process group is killed. */
+    timeout: Seconds.default(600),
+    repeats: z.number().int().min(1).max(1000).default(1),
+    warmup: z.number().int().min(0).max(100).default(0),
+    profilers: z.array(Profiler).default([]),
+    env: z.record(EnvName, z.string()).default({}),
+  })
+  .strict();
+export type BenchmarkSpec = z.infer<typeof BenchmarkSpec>;
+
+export const SuiteSpec = z
+  .object({
+    project: z.string().min(1).max(100).default('benchmarks'),
+    /** Prepares the target at the requested commit (BENCHRUNNER_COMMIT is set). Runs before any benchmark. */
+    setup: Argv.optional(),
+    /** Seconds the setup command may take. */
+    setupTimeout: Seconds.default(1800),
+    /** Environment for every command of the suite. */
+    env: z.record(EnvName, z.string()).default({}),
+    benchmarks: z.array(BenchmarkSpec).min(1),
+  })
+  .strict()
+  .superRefine((suite, ctx) => {
+    const seen = new Map<string, number>();
+    suite.benchmarks.forEach((b, i) => {
+      const first = seen.get(b.name);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['benchmarks', i, 'name'], message: `duplicate of benchmarks[${first}].name` });
+      } else seen.set(b.name, i);
+    });
+  });
+export type SuiteSpec = z.infer<typeof SuiteSpec>;
+
+/** A loaded suite: the validated spec, where it came from and a hash of the file's content. */
+export interface Suite {
+  spec: SuiteSpec;
+  file: string;
+  /** Folder of the suite file: commands run here, and provisioning copies it to a minion. */
+  dir: string;
+  /** sha256 of the suite file's bytes. */
+  fileHash: string;
+}
+
+/** Validates a suite from its YAML text. Errors name the file, the path in it, the line and column. */
+export function parseSuite(text: string, file: string): Suite {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const problems: Problem[] = doc.errors.map((e) => {
+      const pos = e.linePos?.[0];
+      return { path: pos ? `line ${pos.line}, column ${pos.col}` : '(document)', message: e.message.split('\n')[0] ?? e.message };
+    });
+    throw new ConfigError(`suite file ${file} is not valid YAML:\n${formatProblems(problems)}`, problems);
+  }
+  const result = SuiteSpec.safeParse(doc.toJS());
+  if (!result.success) {
+    const problems: Problem[] = result.error.issues.map((issue) => {
+      // Walk up the path until a node exists, to point at the closest line.
+      let node: unknown;
+      for (let n = issue.path.length; n >= 0 && !node; n--) {
+        node = n === 0 ? doc.contents : doc.getIn(issue.path.slice(0, n) as unknown[], true);
+      }
+      const where = isNode(node) && node.range ? lineCounter.linePos(node.range[0]) : undefined;
+      const at = where ? ` (line ${where.line}, column ${where.col})` : '';
+      return { path: `${formatPath(issue.path) || '(root)'}${at}`, message: issue.message };
+    });
+    throw new ConfigError(`suite file ${file} is invalid:\n${formatProblems(problems)}`, problems);
+  }
+  return {
+    spec: result.data,
+    file,
+    dir: path.dirname(path.resolve(file)),
+    fileHash: createHash('sha256').update(text).digest('hex'),
+  };
+}
+
+/** Reads and validates a suite file. */
+export async function loadSuite(file: string): Promise<Suite> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new ConfigError(`cannot read suite file ${file}: ${(cause as Error).message}`, [], { cause });
+  }
+  return parseSuite(text, file);
+}
+
+/** The results file of a benchmark, relative to OUT_FOLDER. */
+export function resultsPath(benchmark: BenchmarkSpec): string {
+  return benchmark.results ?? `${benchmark.name}.json`;
+}

@@ -1,0 +1,11 @@
+// Fixtures that start real services for tests. Each helper owns its section.
+
+// -- shared
+export { freePort, waitForPort } from './ports.ts';
+export { BENCHMARKS_FILE, machineLine, markdownTable, recordBenchmark } from './bench-report.ts';
+
+// -- redis, browser, processes (service end to end)
+
+// -- sshd minion (minion runs over SSH)
+
+// -- influxd, ipfs (publishing)

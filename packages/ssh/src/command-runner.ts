@@ -1,0 +1,78 @@
+import { BenchrunnerError } from '@benchrunner/core';
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface ExecOptions {
+  /** Working directory on the target. Default: the runner's workDir. */
+  cwd?: string;
+  /** Extra environment for the command. Values from users travel here, never inside argv strings for a shell. */
+  env?: Readonly<Record<string, string>>;
+  /** Aborting kills the command's whole process group. */
+  signal?: AbortSignal;
+  /** Kills the command's process group after this many milliseconds. */
+  timeoutMs?: number;
+  /** Called for every complete line of output, in order per stream. */
+  onLine?: (line: string, stream: OutputStream) => void;
+}
+
+export interface ExecResult {
+  /** The exit code; null when the command was killed or the connection dropped: anything but 0 is a failure. */
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  durationMs: number;
+  /** The last TAIL_BYTES of each stream (the whole output goes through onLine). */
+  stdout: string;
+  stderr: string;
+}
+
+export interface LockHandle {
+  /** Releases the lock. Also released when the runner closes or the controller process dies. */
+  release(): Promise<void>;
+}
+
+export interface TransferStats {
+  files: number;
+  bytes: number;
+}
+
+/**
+ * One way to run commands on a minion. Every command gets its own process group, recorded under
+ * `workDir`, so a cancel, a timeout or the next run's cleanup can kill everything it started.
+ */
+export interface CommandRunner {
+  readonly minion: string;
+  /** Absolute folder on the target that benchrunner owns: suite, outputs, process groups, lock. */
+  readonly workDir: string;
+  /** Runs argv (no shell) and resolves when the process group is gone. Rejects only on connection errors. */
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Takes the minion's exclusive lock (`flock`), waiting up to waitMs (default: fail at once). */
+  lock(options?: { waitMs?: number; signal?: AbortSignal }): Promise<LockHandle>;
+  /** Kills every process group recorded under workDir (this run's or a crashed earlier run's). Returns how many existed. */
+  killProcessGroups(): Promise<number>;
+  /** Copies a directory from the target into a local directory (created if missing). */
+  getDirectory(remoteDir: string, localDir: string, options?: { signal?: AbortSignal }): Promise<TransferStats>;
+  /** Copies a local directory onto the target (created if missing). */
+  putDirectory(localDir: string, remoteDir: string, options?: { signal?: AbortSignal }): Promise<TransferStats>;
+  close(): Promise<void>;
+}
+
+/** How much of each stream an ExecResult keeps. */
+export const TAIL_BYTES = 16 * 1024;
+
+/** Another run holds the minion's lock. */
+export class LockedError extends BenchrunnerError {
+  override name = 'LockedError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('minion_locked', message, options);
+  }
+}
+
+/** The connection to the minion failed or dropped. */
+export class ConnectionError extends BenchrunnerError {
+  override name = 'ConnectionError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('connection_failed', message, options);
+  }
+}

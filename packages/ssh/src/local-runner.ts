@@ -1,0 +1,205 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CommandRunner, ExecOptions, ExecResult, LockHandle, TransferStats } from './command-runner.ts';
+import { LockedError } from './command-runner.ts';
+import { LineSplitter } from './lines.ts';
+
+/** Seconds between SIGTERM and SIGKILL when a process group is stopped. */
+const KILL_GRACE_MS = 3000;
+
+/** Kills a process group; true when it existed. */
+function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
+/**
+ * Runs commands on the controller itself: the embedded default minion. Each command is started
+ * with `detached` (setsid), so it leads its own process group, whose id is recorded under
+ * `workDir/pgids/` until the group is gone.
+ */
+export class LocalRunner implements CommandRunner {
+  readonly minion: string;
+  readonly workDir: string;
+  private readonly pgidDir: string;
+  private readonly locks = new Set<LockHandle>();
+
+  constructor(options: { minion: string; workDir: string }) {
+    this.minion = options.minion;
+    this.workDir = path.resolve(options.workDir);
+    this.pgidDir = path.join(this.workDir, 'pgids');
+  }
+
+  async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const [file, ...args] = argv;
+    if (!file) throw new TypeError('exec needs a non-empty argv');
+    await mkdir(this.pgidDir, { recursive: true });
+    const started = Date.now();
+    const stdout = new LineSplitter(options.onLine && ((line) => options.onLine?.(line, 'stdout')));
+    const stderr = new LineSplitter(options.onLine && ((line) => options.onLine?.(line, 'stderr')));
+    const cwd = options.cwd ?? this.workDir;
+    await mkdir(cwd, { recursive: true });
+
+    if (options.signal?.aborted) {
+      return { exitCode: null, signal: null, timedOut: false, cancelled: true, durationMs: 0, stdout: '', stderr: '' };
+    }
+    const child = spawn(file, args, {
+      cwd,
+      env: { ...process.env, ...options.env },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const spawnError = once(child, 'spawn').then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+    const failed = await spawnError;
+    if (failed) {
+      return {
+        exitCode: 127,
+        signal: null,
+        timedOut: false,
+        cancelled: false,
+        durationMs: Date.now() - started,
+        stdout: '',
+        stderr: `cannot start ${file}: ${failed.message}`,
+      };
+    }
+    const pgid = child.pid!;
+    const pgidFile = path.join(this.pgidDir, String(pgid));
+    await writeFile(pgidFile, `${pgid}\n`);
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+
+    let timedOut = false;
+    let cancelled = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const stop = () => {
+      killGroup(pgid, 'SIGTERM');
+      killTimer = setTimeout(() => killGroup(pgid, 'SIGKILL'), KILL_GRACE_MS);
+    };
+    const onAbort = () => {
+      cancelled = true;
+      stop();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            stop();
+          }, options.timeoutMs);
+    try {
+      const [code, signal] = await closed;
+      stdout.end();
+      stderr.end();
+      return {
+        exitCode: code,
+        signal,
+        timedOut,
+        cancelled,
+        durationMs: Date.now() - started,
+        stdout: stdout.finalTail(),
+        stderr: stderr.finalTail(),
+      };
+    } finally {
+      if (timer) clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      options.signal?.removeEventListener('abort', onAbort);
+      // Whatever the command left running in its group goes with it.
+      killGroup(pgid, 'SIGKILL');
+      await rm(pgidFile, { force: true });
+    }
+  }
+
+  async lock(options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<LockHandle> {
+    await mkdir(this.workDir, { recursive: true });
+    const lockFile = path.join(this.workDir, 'lock');
+    const wait = options.waitMs ? ['-w', String(Math.max(1, Math.ceil(options.waitMs / 1000)))] : ['-n'];
+    // flock holds the lock while `cat` reads our stdin: if this process dies, the pipe closes and
+    // the lock is released, so a crashed controller can never leave the minion locked.
+    const child = spawn('flock', ['-E', '75', ...wait, lockFile, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const stderr = new LineSplitter();
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    const exited = once(child, 'close') as Promise<[number | null]>;
+    const acquired = new Promise<boolean>((resolve) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('locked')) resolve(true);
+      });
+      void exited.then(() => resolve(false));
+      child.once('error', () => resolve(false));
+    });
+    const onAbort = () => child.kill('SIGTERM');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const ok = await acquired;
+    options.signal?.removeEventListener('abort', onAbort);
+    if (!ok) {
+      const [code] = await exited;
+      if (code === 75) throw new LockedError(`minion ${this.minion} is busy: another run holds ${lockFile}`);
+      throw new Error(`cannot lock ${lockFile} (flock exited ${code}): ${stderr.finalTail().trim()}`);
+    }
+    const handle: LockHandle = {
+      release: async () => {
+        if (!this.locks.delete(handle)) return;
+        child.stdin.end();
+        await exited;
+      },
+    };
+    this.locks.add(handle);
+    return handle;
+  }
+
+  async killProcessGroups(): Promise<number> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.pgidDir);
+    } catch {
+      return 0;
+    }
+    let killed = 0;
+    for (const entry of entries) {
+      const pgid = Number(entry);
+      if (!Number.isInteger(pgid) || pgid <= 1) continue;
+      if (killGroup(pgid, 'SIGKILL')) killed++;
+      await rm(path.join(this.pgidDir, entry), { force: true });
+    }
+    return killed;
+  }
+
+  async getDirectory(remoteDir: string, localDir: string): Promise<TransferStats> {
+    await mkdir(localDir, { recursive: true });
+    await cp(remoteDir, localDir, { recursive: true, force: true });
+    return countFiles(localDir);
+  }
+
+  async putDirectory(localDir: string, remoteDir: string): Promise<TransferStats> {
+    await mkdir(remoteDir, { recursive: true });
+    await cp(localDir, remoteDir, { recursive: true, force: true });
+    return countFiles(remoteDir);
+  }
+
+  async close(): Promise<void> {
+    for (const handle of [...this.locks]) await handle.release();
+  }
+}
+
+async function countFiles(dir: string): Promise<TransferStats> {
+  const stats: TransferStats = { files: 0, bytes: 0 };
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    stats.files++;
+    stats.bytes += (await stat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return stats;
+}

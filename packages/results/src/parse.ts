@@ -1,0 +1,149 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ResultDocument } from '@benchrunner/core';
+import { DETECT_BYTES, detectFormat, findFormat } from './detect.ts';
+import { ResultParseError } from './errors.ts';
+import type { Parser } from './formats/parser.ts';
+import { PARSERS } from './formats/registry.ts';
+
+/** Options of parseResults. */
+export interface ParseOptions {
+  /** A name from listFormats(), or `auto` (default) to detect it from the content. */
+  format?: string;
+  /** The file name used in messages (default `input`). */
+  source?: string;
+}
+
+/** The supported formats, in detection order. */
+export function listFormats(): { name: string; description: string }[] {
+  return PARSERS.map((p) => ({ name: p.name, description: p.description }));
+}
+
+function formatNames(): string {
+  return PARSERS.map((p) => p.name).join(', ');
+}
+
+function choose(text: string, format: string | undefined, source: string): Parser {
+  if (format === undefined || format === 'auto') {
+    const p = detectFormat(text);
+    if (!p) {
+      throw new ResultParseError(
+        source,
+        'auto',
+        '',
+        `cannot detect the format; supported formats: ${formatNames()} (pass one with --format)`,
+      );
+    }
+    return p;
+  }
+  const p = findFormat(format);
+  if (!p)
+    throw new ResultParseError(source, format, '', `unknown format; supported formats: ${formatNames()}`);
+  return p;
+}
+
+/**
+ * Parses result text into the shared model. Throws ResultParseError (one line naming the file,
+ * the format tried and the position) for anything it cannot take whole: it never returns a partial
+ * result.
+ */
+export function parseResults(text: string, options: ParseOptions = {}): ResultDocument {
+  const source = options.source ?? 'input';
+  const parser = choose(text, options.format, source);
+  return guard(source, parser.name, () => parser.parse(stripBom(text), source));
+}
+
+/** Turns an unexpected exception of a parser into a ResultParseError, so callers see one type. */
+function guard<T>(source: string, format: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof ResultParseError) throw error;
+    const detail =
+      error instanceof RangeError ? 'input too large or too deeply nested' : `cannot parse: ${String(error)}`;
+    throw new ResultParseError(source, format, '', detail, { cause: error });
+  }
+}
+
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+async function readHead(file: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(DETECT_BYTES);
+    const { bytesRead } = await handle.read(buf, 0, DETECT_BYTES, 0);
+    return stripBom(buf.subarray(0, bytesRead).toString('utf8'));
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reads a file and parses it. Line-oriented formats (go test -bench, Benchmark.js, libtest,
+ * Criterion, Catch2) are read line by line, so memory does not grow with the file; JSON formats
+ * are read whole. An unreadable file is a ResultParseError too.
+ */
+export async function parseResultFile(
+  file: string,
+  options: { format?: string } = {},
+): Promise<ResultDocument> {
+  const source = path.basename(file);
+  let head: string;
+  try {
+    head = await readHead(file);
+  } catch (error) {
+    throw new ResultParseError(
+      source,
+      options.format ?? 'auto',
+      '',
+      `cannot read ${file}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const parser = choose(head, options.format, source);
+  const makeLines = parser.lines;
+  if (!makeLines) {
+    const { readFile } = await import('node:fs/promises');
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new ResultParseError(
+        source,
+        parser.name,
+        '',
+        `cannot read ${file}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    return guard(source, parser.name, () => parser.parse(stripBom(text), source));
+  }
+  const lp = makeLines.call(parser, source);
+  const input = createReadStream(file, { encoding: 'utf8' });
+  const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  let n = 0;
+  try {
+    for await (const line of rl) {
+      n += 1;
+      const text = n === 1 ? stripBom(line) : line;
+      guard(source, parser.name, () => lp.line(text, n));
+    }
+  } catch (error) {
+    if (error instanceof ResultParseError) throw error;
+    throw new ResultParseError(
+      source,
+      parser.name,
+      `line ${n + 1}`,
+      `cannot read ${file}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  } finally {
+    rl.close();
+    input.destroy();
+  }
+  return guard(source, parser.name, () => lp.end());
+}

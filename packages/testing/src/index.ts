@@ -7,5 +7,7 @@ export { BENCHMARKS_FILE, machineLine, markdownTable, recordBenchmark } from './
 // -- redis, browser, processes (service end to end)
 
 // -- sshd minion (minion runs over SSH)
+export { SSHD_TEST_USER, publicKeyFingerprint, startSshd } from './sshd.ts';
+export type { SshdFixture } from './sshd.ts';
 
 // -- influxd, ipfs (publishing)

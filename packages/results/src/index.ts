@@ -4,5 +4,17 @@ export type { LineParser, Parser } from './formats/parser.ts';
 export { mergeResults } from './merge.ts';
 export type { ParseOptions } from './parse.ts';
 export { listFormats, parseResultFile, parseResults } from './parse.ts';
-
+export type { BootstrapOptions } from './stats/bootstrap.ts';
 // -- statistics
+export { bootstrapMedianChange } from './stats/bootstrap.ts';
+export type { CompareOptions, Direction, SampleComparison, Verdict } from './stats/compare.ts';
+export { compareSamples, measureDirection } from './stats/compare.ts';
+export type { ComparableDocument, ComparisonRow, RowVerdict } from './stats/compare-results.ts';
+export { compareResults } from './stats/compare-results.ts';
+export type { ConfidenceInterval, DescribeOptions, Outliers, SampleStats } from './stats/describe.ts';
+export { describeSamples, median, quantileSorted } from './stats/describe.ts';
+export { erfc, normalCdf, normalSf } from './stats/distributions.ts';
+export type { MannWhitneyMethod, MannWhitneyOptions, MannWhitneyResult } from './stats/mann-whitney.ts';
+export { mannWhitneyU } from './stats/mann-whitney.ts';
+export type { Random } from './stats/random.ts';
+export { createNormal, createRandom } from './stats/random.ts';

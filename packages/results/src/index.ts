@@ -4,8 +4,9 @@ export type { LineParser, Parser } from './formats/parser.ts';
 export { mergeResults } from './merge.ts';
 export type { ParseOptions } from './parse.ts';
 export { listFormats, parseResultFile, parseResults } from './parse.ts';
-export type { BootstrapOptions } from './stats/bootstrap.ts';
+
 // -- statistics
+export type { BootstrapOptions } from './stats/bootstrap.ts';
 export { bootstrapMedianChange } from './stats/bootstrap.ts';
 export type { CompareOptions, Direction, SampleComparison, Verdict } from './stats/compare.ts';
 export { compareSamples, measureDirection } from './stats/compare.ts';

@@ -11,3 +11,7 @@ export { SSHD_TEST_USER, publicKeyFingerprint, startSshd } from './sshd.ts';
 export type { SshdFixture } from './sshd.ts';
 
 // -- influxd, ipfs (publishing)
+export { startInfluxd } from './influxd.ts';
+export type { Influxd, InfluxStatementResult, StartInfluxdOptions } from './influxd.ts';
+export { startIpfs } from './ipfs.ts';
+export type { Ipfs, IpfsCommand } from './ipfs.ts';

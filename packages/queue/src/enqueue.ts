@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { PRIORITY, type RunJobData, newRunId } from '@benchrunner/core';
+import type { JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/** How long finished runs stay visible in Redis (the archive keeps them for good). */
+const KEEP_FINISHED = { age: 30 * 24 * 3600, count: 10_000 };
+
+/** The options every run job gets. */
+export function runJobOptions(data: RunJobData): JobsOptions {
+  return {
+    priority: PRIORITY[data.priority],
+    attempts: 1,
+    removeOnComplete: KEEP_FINISHED,
+    removeOnFail: KEEP_FINISHED,
+  };
+}
+
+/**
+ * The identity of a run for deduplication: two requests for the same commit, benchmarks, profile,
+ * minion and tag are the same run while the first still waits.
+ */
+export function dedupId(data: RunJobData): string {
+  const canonical = JSON.stringify({
+    commit: data.commit,
+    benchmarks: [...data.benchmarks].sort(),
+    profile: data.profile,
+    minion: data.minion,
+    tag: data.tag ?? null,
+  });
+  return `run-${createHash('sha256').update(canonical).digest('hex').slice(0, 32)}`;
+}
+
+export interface Enqueued {
+  id: string;
+  /** True when an identical waiting run answered instead of a new one. */
+  duplicate: boolean;
+  /** Runs ahead of this one in its lane, the active one included. */
+  position: number;
+}
+
+/** Adds a run to its lane, or answers with the id of an identical run that is still waiting. */
+export async function enqueueRun(queue: Queue, data: RunJobData): Promise<Enqueued> {
+  const id = newRunId();
+  const nonce = data.nonce ?? id;
+  const job = await queue.add('run', { ...data, nonce }, {
+    ...runJobOptions(data),
+    jobId: id,
+    // Removed by the worker when the run starts, so only *waiting* duplicates are merged.
+    deduplication: { id: dedupId(data) },
+  });
+  const jobId = job.id ?? id;
+  // A deduplicated add returns the existing id with our (unsaved) data: compare what Redis holds.
+  const duplicate = jobId !== id;
+  return { id: jobId, duplicate, position: await lanePosition(queue, jobId) };
+}
+
+/** How many runs are ahead of jobId in its lane (prioritised order, active runs included). */
+export async function lanePosition(queue: Queue, jobId: string): Promise<number> {
+  // BullMQ's client type lists only the commands BullMQ itself uses; it is an ioredis client.
+  const client = (await queue.getBackend().client) as unknown as Redis;
+  const [rank, waiting, active] = await Promise.all([
+    client.zrank(queue.keys.prioritized!, jobId),
+    client.llen(queue.keys.wait!),
+    client.llen(queue.keys.active!),
+  ]);
+  // Jobs without priority (none of ours, but an operator may add some) run before prioritised ones.
+  return rank === null ? 0 : rank + waiting + active;
+}

@@ -1,0 +1,36 @@
+import type { Logger, RunJobData, RunProgress, Suite } from '@benchrunner/core';
+import type { CommandRunner } from '@benchrunner/ssh';
+
+/** Provisions a minion for a suite (Ansible for SSH minions). Absent for the local minion. */
+export interface Provisioner {
+  /** Why provisioning is needed (suite changed, never provisioned), or null when the minion is up to date. */
+  needed(runner: CommandRunner, suite: Suite): Promise<string | null>;
+  provision(runner: CommandRunner, suite: Suite, options: { signal: AbortSignal; log: (line: string) => void }): Promise<void>;
+  /** Where the suite lives on the minion after provisioning. */
+  suiteDir(runner: CommandRunner): string;
+}
+
+/** What the pipeline needs from outside, chosen by the worker's main.ts. */
+export interface PipelineDeps {
+  runner: CommandRunner;
+  suite: Suite;
+  /** DATA_DIR/runs: the run's archive goes to `<archiveRoot>/<id>/`. */
+  archiveRoot: string;
+  logger: Logger;
+  provisioner?: Provisioner;
+  /** Force provisioning even when the suite's hash matches. */
+  forceProvision?: boolean;
+  /** How long to wait for the minion's lock held by another controller (ms). Default 0: fail at once. */
+  lockWaitMs?: number;
+}
+
+/** One run as the pipeline sees it. */
+export interface RunContext {
+  id: string;
+  attempt: number;
+  request: RunJobData;
+  signal: AbortSignal;
+  /** A line for the run's log (batched to the job's log by the worker, and written to stdout.log). */
+  log(line: string): void;
+  progress(progress: RunProgress): void;
+}

@@ -1,0 +1,384 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  type BenchmarkOutcome,
+  type BenchmarkSpec,
+  CancelledError,
+  type ProfileOutcome,
+  type ResultDocument,
+  type RunManifest,
+  type RunState,
+  type RunSummary,
+  type StepName,
+  type StepRecord,
+  resultsPath,
+} from '@benchrunner/core';
+import { mergeResults, parseResultFile } from '@benchrunner/results';
+import type { ExecResult } from '@benchrunner/ssh';
+import { RunArchive } from './archive.ts';
+import type { PipelineDeps, RunContext } from './context.ts';
+import { captureEnvironment } from './environment.ts';
+import { type ProfileRun, planProfiles, profileLabel, profilerCommand, selectBenchmarks } from './plan.ts';
+
+/** Lines of a failed command's output kept in the manifest. */
+const TAIL_LINES = 40;
+
+function tail(result: ExecResult): string {
+  const text = `${result.stdout}${result.stderr ? `\n${result.stderr}` : ''}`.trim();
+  return text.split('\n').slice(-TAIL_LINES).join('\n');
+}
+
+function describeExit(result: ExecResult, timeoutS?: number): string {
+  if (result.timedOut) return `timed out after ${timeoutS ?? '?'} s`;
+  if (result.cancelled) return 'cancelled';
+  if (result.exitCode === null) return `killed${result.signal ? ` by ${result.signal}` : ''} or the connection dropped`;
+  return `exited ${result.exitCode}`;
+}
+
+/**
+ * Runs one run: lock -> cleanup -> provision -> prepare -> environment -> benchmarks -> profiles
+ * -> retrieve -> archive, recording every step in `<archive>/manifest.json`. Resolves with the
+ * manifest whatever the benchmarks did; rejects only when the run could not be carried out (lock,
+ * connection, provisioning, setup), after writing the manifest with state `failed` or `cancelled`.
+ */
+export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<RunManifest> {
+  const { runner, suite } = deps;
+  const archive = new RunArchive(deps.archiveRoot, ctx.id);
+  await archive.open(ctx.attempt);
+  const log = (line: string) => {
+    archive.log(line);
+    ctx.log(line);
+  };
+  const started = Date.now();
+  const manifest: RunManifest = {
+    id: ctx.id,
+    request: ctx.request,
+    minion: runner.minion,
+    state: 'active',
+    attempt: ctx.attempt,
+    startedAt: new Date(started).toISOString(),
+    suite: { file: suite.file, hash: suite.fileHash, project: suite.spec.project },
+    steps: [],
+    environment: {},
+    benchmarks: [],
+    profiles: [],
+    results: [],
+  };
+  await archive.writeManifest(manifest);
+
+  const checkCancelled = () => {
+    if (ctx.signal.aborted) throw new CancelledError(`run ${ctx.id} cancelled: ${String(ctx.signal.reason ?? 'aborted')}`);
+  };
+  const step = async <T>(name: StepName, percent: number, body: () => Promise<T | { skipped: string }>) => {
+    checkCancelled();
+    ctx.progress({ step: name, percent });
+    log(`--- step ${name}`);
+    const record: StepRecord = { name, status: 'ok', startedAt: new Date().toISOString(), durationMs: 0 };
+    const t0 = Date.now();
+    try {
+      const value = await body();
+      if (value && typeof value === 'object' && 'skipped' in value) {
+        record.status = 'skipped';
+        record.detail = value.skipped;
+        log(`--- step ${name} skipped: ${value.skipped}`);
+      }
+      return value as T;
+    } catch (error) {
+      record.status = 'failed';
+      record.detail = (error as Error).message;
+      throw error;
+    } finally {
+      record.durationMs = Date.now() - t0;
+      manifest.steps.push(record);
+    }
+  };
+
+  const outRoot = path.posix.join(runner.workDir, 'out');
+  const suiteDir = deps.provisioner ? deps.provisioner.suiteDir(runner) : suite.dir;
+  const baseEnv: Record<string, string> = {
+    ...suite.spec.env,
+    BENCHRUNNER_RUN_ID: ctx.id,
+    BENCHRUNNER_COMMIT: ctx.request.commit,
+    BENCHRUNNER_MINION: runner.minion,
+    ...(ctx.request.tag ? { BENCHRUNNER_TAG: ctx.request.tag } : {}),
+  };
+  // Progress over the benchmarks and profiles: 10% .. 95% of the run.
+  let units = 1;
+  let done = 0;
+  const advance = (stepName: StepName, benchmark: string) => {
+    done++;
+    ctx.progress({ step: stepName, percent: Math.min(99, 10 + Math.round((done / Math.max(1, units)) * 85)), benchmark });
+  };
+  let lock: Awaited<ReturnType<typeof runner.lock>> | undefined;
+  let localTmp: string | undefined;
+
+  try {
+    await step('lock', 1, async () => {
+      lock = await runner.lock({ waitMs: deps.lockWaitMs, signal: ctx.signal });
+    });
+
+    await step('cleanup', 2, async () => {
+      const killed = await runner.killProcessGroups();
+      if (killed > 0) log(`killed ${killed} process group(s) left by an earlier run`);
+      const rmResult = await runner.exec(['rm', '-rf', '--', outRoot], { signal: ctx.signal, timeoutMs: 120_000 });
+      if (rmResult.exitCode !== 0) throw new Error(`cannot clean ${outRoot}: ${tail(rmResult)}`);
+    });
+
+    await step('provision', 5, async () => {
+      const provisioner = deps.provisioner;
+      if (!provisioner) return { skipped: 'local minion: the suite runs in place' };
+      const reason = deps.forceProvision ? 'forced' : await provisioner.needed(runner, suite);
+      if (!reason) return { skipped: 'minion is up to date with the suite' };
+      log(`provisioning: ${reason}`);
+      await provisioner.provision(runner, suite, { signal: ctx.signal, log });
+    });
+
+    await step('prepare', 8, async () => {
+      const setup = suite.spec.setup;
+      if (!setup) return { skipped: 'the suite has no setup command' };
+      const result = await runner.exec(setup, {
+        cwd: suiteDir,
+        env: baseEnv,
+        signal: ctx.signal,
+        timeoutMs: suite.spec.setupTimeout * 1000,
+        onLine: (line, stream) => log(`[setup${stream === 'stderr' ? ':err' : ''}] ${line}`),
+      });
+      checkCancelled();
+      if (result.exitCode !== 0) {
+        throw new Error(`setup ${describeExit(result, suite.spec.setupTimeout)}:\n${tail(result)}`);
+      }
+    });
+
+    await step('environment', 10, async () => {
+      manifest.environment = await captureEnvironment(runner, { cwd: suiteDir, env: baseEnv, signal: ctx.signal });
+    });
+
+    const benchmarks = selectBenchmarks(suite, ctx.request.benchmarks);
+    const profileRuns = planProfiles(benchmarks, ctx.request.profile);
+    units = benchmarks.reduce((n, b) => n + b.warmup + b.repeats, 0) + profileRuns.length;
+
+    localTmp = await mkdtemp(path.join(os.tmpdir(), `benchrunner-${ctx.id}-`));
+    await step('benchmarks', 10, async () => {
+      for (const benchmark of benchmarks) {
+        checkCancelled();
+        const outcome = await runBenchmark(benchmark);
+        manifest.benchmarks.push(outcome);
+        await archive.writeManifest(manifest);
+      }
+    });
+
+    await step('profiles', 10 + Math.round((done / Math.max(1, units)) * 85), async () => {
+      if (profileRuns.length === 0) return { skipped: 'profiling was not requested' };
+      for (const run of profileRuns) {
+        checkCancelled();
+        manifest.profiles.push(await runProfile(run));
+        await archive.writeManifest(manifest);
+      }
+    });
+
+    await step('retrieve', 97, async () => {
+      // Everything is in the archive now: only then is the minion's output removed.
+      const rmResult = await runner.exec(['rm', '-rf', '--', outRoot], { signal: ctx.signal, timeoutMs: 120_000 });
+      if (rmResult.exitCode !== 0) log(`warning: could not clean ${outRoot}: ${tail(rmResult)}`);
+    });
+
+    const failed = manifest.benchmarks.filter((b) => b.status !== 'passed').length;
+    const failedProfiles = manifest.profiles.filter((p) => p.status !== 'ok').length;
+    manifest.state = failed + failedProfiles > 0 ? 'completed_with_failures' : 'completed';
+    await step('archive', 99, async () => {
+      await finish(manifest.state);
+    });
+    ctx.progress({ step: 'archive', percent: 100 });
+    return manifest;
+  } catch (error) {
+    const cancelled = error instanceof CancelledError || ctx.signal.aborted;
+    manifest.state = cancelled ? 'cancelled' : 'failed';
+    manifest.error = (error as Error).message;
+    log(`run ${manifest.state}: ${manifest.error}`);
+    if (cancelled) {
+      // Nothing this run started may outlive it.
+      await runner.killProcessGroups().catch((e: Error) => log(`warning: could not kill process groups: ${e.message}`));
+    }
+    await finish(manifest.state);
+    throw cancelled && !(error instanceof CancelledError)
+      ? new CancelledError(`run ${ctx.id} cancelled: ${String(ctx.signal.reason ?? 'aborted')}`, { cause: error })
+      : error;
+  } finally {
+    await lock?.release().catch(() => undefined);
+    if (localTmp) await rm(localTmp, { recursive: true, force: true });
+    await archive.close();
+  }
+
+  async function finish(state: RunState): Promise<void> {
+    manifest.state = state;
+    manifest.finishedAt = new Date().toISOString();
+    manifest.durationMs = Date.now() - started;
+    await archive.writeManifest(manifest);
+  }
+
+  async function runBenchmark(benchmark: BenchmarkSpec): Promise<BenchmarkOutcome> {
+    const t0 = Date.now();
+    const remoteDir = path.posix.join(outRoot, 'results', benchmark.name);
+    const outcome: BenchmarkOutcome = {
+      name: benchmark.name,
+      status: 'passed',
+      exitCode: 0,
+      durationMs: 0,
+      repeats: 0,
+    };
+    const total = benchmark.warmup + benchmark.repeats;
+    for (let i = 0; i < total; i++) {
+      const warmup = i < benchmark.warmup;
+      const repeat = warmup ? i : i - benchmark.warmup;
+      const label = warmup ? `warmup ${repeat + 1}/${benchmark.warmup}` : `repeat ${repeat + 1}/${benchmark.repeats}`;
+      const outFolder = path.posix.join(remoteDir, warmup ? `warmup-${repeat}` : String(repeat));
+      const mk = await runner.exec(['mkdir', '-p', '--', outFolder], { signal: ctx.signal, timeoutMs: 30_000 });
+      if (mk.exitCode !== 0) throw new Error(`cannot create ${outFolder} on ${runner.minion}: ${tail(mk)}`);
+      log(`[${benchmark.name}] ${label}: ${benchmark.command.join(' ')}`);
+      const result = await runner.exec(benchmark.command, {
+        cwd: suiteDir,
+        env: {
+          ...baseEnv,
+          ...benchmark.env,
+          OUT_FOLDER: outFolder,
+          BENCHRUNNER_BENCHMARK: benchmark.name,
+          BENCHRUNNER_REPEAT: String(repeat),
+          BENCHRUNNER_WARMUP: warmup ? '1' : '0',
+        },
+        signal: ctx.signal,
+        timeoutMs: benchmark.timeout * 1000,
+        onLine: (line, stream) => log(`[${benchmark.name}${stream === 'stderr' ? ':err' : ''}] ${line}`),
+      });
+      advance('benchmarks', benchmark.name);
+      checkCancelled();
+      if (result.exitCode !== 0) {
+        outcome.status = result.timedOut ? 'timeout' : 'failed';
+        outcome.exitCode = result.exitCode;
+        outcome.error = `${label} ${describeExit(result, benchmark.timeout)}`;
+        outcome.outputTail = tail(result);
+        log(`[${benchmark.name}] ${outcome.error}`);
+        break;
+      }
+      if (!warmup) outcome.repeats++;
+    }
+    outcome.durationMs = Date.now() - t0;
+
+    // Retrieve whatever the repeats wrote, even after a failure: it helps explain it.
+    const rawDir = archive.path('raw', benchmark.name);
+    try {
+      const stats = await runner.getDirectory(remoteDir, rawDir, { signal: ctx.signal });
+      log(`[${benchmark.name}] retrieved ${stats.files} file(s), ${stats.bytes} bytes`);
+    } catch (error) {
+      checkCancelled();
+      if (outcome.status === 'passed') {
+        outcome.status = 'failed';
+        outcome.error = `cannot retrieve results from ${remoteDir}: ${(error as Error).message}`;
+      }
+      return outcome;
+    }
+    if (outcome.status !== 'passed') return outcome;
+
+    const documents: ResultDocument[] = [];
+    for (let repeat = 0; repeat < benchmark.repeats; repeat++) {
+      const file = path.join(rawDir, String(repeat), resultsPath(benchmark));
+      try {
+        documents.push(await parseResultFile(file, { format: benchmark.format }));
+      } catch (error) {
+        outcome.status = 'failed';
+        outcome.error = `repeat ${repeat + 1}: ${(error as Error).message}`;
+        log(`[${benchmark.name}] ${outcome.error}`);
+        return outcome;
+      }
+    }
+    const merged = mergeResults(documents);
+    const relative = path.join('results', `${benchmark.name}.json`);
+    await archive.writeJson(relative, merged);
+    outcome.resultsFile = relative;
+    manifest.results.push({ ...merged, benchmark: benchmark.name });
+    return outcome;
+  }
+
+  async function runProfile(run: ProfileRun): Promise<ProfileOutcome> {
+    const label = profileLabel(run);
+    const remoteDir = path.posix.join(outRoot, 'profiles', run.benchmark.name, label);
+    const outcome: ProfileOutcome = {
+      benchmark: run.benchmark.name,
+      profiler: run.profiler,
+      ...(run.fileSet ? { fileSet: run.fileSet } : {}),
+      status: 'ok',
+    };
+    const mk = await runner.exec(['mkdir', '-p', '--', path.posix.join(remoteDir, 'out'), path.posix.join(remoteDir, 'profile')], {
+      signal: ctx.signal,
+    });
+    if (mk.exitCode !== 0) throw new Error(`cannot create ${remoteDir} on ${runner.minion}: ${tail(mk)}`);
+    const profileDir = path.posix.join(remoteDir, 'profile');
+    let command: { argv: string[]; env: Record<string, string> };
+    try {
+      command = profilerCommand(run, { suiteDir, profileDir });
+    } catch (error) {
+      return { ...outcome, status: 'failed', error: (error as Error).message };
+    }
+    const { argv, env } = command;
+    log(`[${run.benchmark.name}] profile ${label}: ${argv.join(' ')}`);
+    const result = await runner.exec(argv, {
+      cwd: suiteDir,
+      env: {
+        ...baseEnv,
+        ...run.benchmark.env,
+        ...env,
+        OUT_FOLDER: path.posix.join(remoteDir, 'out'),
+        BENCHRUNNER_BENCHMARK: run.benchmark.name,
+        BENCHRUNNER_PROFILER: run.profiler,
+        ...(run.fileSet ? { FILESET: run.fileSet } : {}),
+      },
+      signal: ctx.signal,
+      timeoutMs: run.benchmark.timeout * 1000 * 3,
+      onLine: (line, stream) => log(`[${run.benchmark.name}:${label}${stream === 'stderr' ? ':err' : ''}] ${line}`),
+    });
+    advance('profiles', run.benchmark.name);
+    checkCancelled();
+    if (result.exitCode !== 0) {
+      outcome.status = result.timedOut ? 'timeout' : 'failed';
+      outcome.error = `${describeExit(result, run.benchmark.timeout * 3)}: ${tail(result).split('\n').slice(-5).join(' | ')}`;
+      log(`[${run.benchmark.name}] profile ${label} ${outcome.error}`);
+      return outcome;
+    }
+    const local = path.join(localTmp!, 'profiles', run.benchmark.name, label);
+    const stats = await runner.getDirectory(profileDir, local, { signal: ctx.signal });
+    if (stats.files === 0 || (await readdir(local)).length === 0) {
+      outcome.status = 'failed';
+      outcome.error = `the profiler wrote nothing to ${profileDir}`;
+      return outcome;
+    }
+    const relative = path.join('profiles', run.benchmark.name, `${label}.tar.gz`);
+    outcome.bytes = await archive.pack(local, relative);
+    outcome.file = relative;
+    await rm(local, { recursive: true, force: true });
+    log(`[${run.benchmark.name}] profile ${label}: ${stats.files} file(s) -> ${relative} (${outcome.bytes} bytes)`);
+    return outcome;
+  }
+}
+
+/** The job's return value: the manifest's headline figures. */
+export function summarize(manifest: RunManifest, archiveDir: string): RunSummary {
+  return {
+    state: manifest.state,
+    archive: archiveDir,
+    durationMs: manifest.durationMs ?? 0,
+    benchmarks: manifest.benchmarks.map((b) => {
+      const doc = manifest.results.find((r) => r.benchmark === b.name);
+      const measures: Record<string, { value: number; unit: string }> = {};
+      for (const entry of doc?.benchmarks ?? []) {
+        for (const [measure, m] of Object.entries(entry.measures)) {
+          const params = Object.entries(entry.params).map(([k, v]) => `${k}=${v}`).join(',');
+          const key = [entry.name === b.name ? '' : entry.name, params, measure].filter(Boolean).join(' ');
+          measures[key] = { value: m.value, unit: m.unit };
+        }
+      }
+      return { name: b.name, status: b.status, measures };
+    }),
+    profiles: manifest.profiles.filter((p) => p.status === 'ok').length,
+    failed: manifest.benchmarks.filter((b) => b.status !== 'passed').length,
+  };
+}

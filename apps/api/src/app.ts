@@ -1,0 +1,96 @@
+import { Hono } from 'hono';
+import { basicAuth } from 'hono/basic-auth';
+import { bodyLimit } from 'hono/body-limit';
+import { bearerToken, keyMatcher } from './auth.ts';
+import { boardApp } from './board.ts';
+import type { ApiDeps } from './deps.ts';
+import { docsRoutes } from './docs.ts';
+import { ApiError, errorBody, toResponse } from './errors.ts';
+import { openApiDocument } from './openapi.ts';
+import { queueRoutes } from './routes/queue.ts';
+import { runsRoutes } from './routes/runs.ts';
+import { WEBHOOK_BODY_LIMIT, webhookRoutes } from './routes/webhooks.ts';
+
+export const VERSION = '0.1.0';
+
+/** Routes anyone may call: probes and the API description. */
+const PUBLIC = [/^\/health$/, /^\/ready$/, /^\/openapi\.json$/, /^\/docs(\/.*)?$/];
+
+/** The HTTP API. All wiring happens in main.ts; tests call this with their own deps. */
+export function createApp(deps: ApiDeps) {
+  const app = new Hono({ strict: false });
+  const matches = keyMatcher(deps.apiKeys);
+
+  app.onError((error, c) => {
+    const response = toResponse(error, c);
+    if (response.status >= 500) deps.logger.error({ err: error, path: c.req.path }, 'request failed');
+    return response;
+  });
+  app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    deps.logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+  });
+
+  // Bearer keys everywhere except the public routes, the webhook (signed) and Bull Board (basic auth).
+  app.use('*', async (c, next) => {
+    const p = c.req.path;
+    if (PUBLIC.some((re) => re.test(p)) || p.startsWith('/webhooks/') || p === '/ui' || p.startsWith('/ui/')) return next();
+    if (deps.publicReads && (c.req.method === 'GET' || c.req.method === 'HEAD')) return next();
+    if (!matches(bearerToken(c.req.header('authorization')))) {
+      c.header('WWW-Authenticate', 'Bearer realm="benchrunner"');
+      throw new ApiError(401, 'unauthorized', 'missing or wrong API key: send Authorization: Bearer <one of API_KEYS>');
+    }
+    return next();
+  });
+
+  const tooLarge = (limit: number) => () => {
+    throw new ApiError(413, 'body_too_large', `body: larger than ${limit} bytes`, [{ path: 'body', message: `at most ${limit} bytes` }]);
+  };
+  app.use('/runs/*', bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge(deps.bodyLimitBytes) }));
+  app.use('/runs', bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge(deps.bodyLimitBytes) }));
+  app.use('/queue/*', bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge(deps.bodyLimitBytes) }));
+  app.use('/webhooks/*', bodyLimit({ maxSize: WEBHOOK_BODY_LIMIT, onError: tooLarge(WEBHOOK_BODY_LIMIT) }));
+
+  app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, uptimeSeconds: Math.round(process.uptime()) }));
+  app.get('/ready', async (c) => {
+    await deps.runs.ping();
+    return c.json({ status: 'ready' });
+  });
+
+  app.route('/runs', runsRoutes(deps));
+  app.route('/queue', queueRoutes(deps));
+  app.route('/webhooks', webhookRoutes(deps));
+
+  app.get('/benchmarks', async (c) => {
+    const suite = await deps.suite();
+    return c.json({
+      project: suite.spec.project,
+      suiteHash: suite.fileHash,
+      benchmarks: suite.spec.benchmarks.map((b) => ({
+        name: b.name,
+        description: b.description,
+        format: b.format,
+        fileSets: b.fileSets,
+        profilers: b.profilers,
+        repeats: b.repeats,
+        warmup: b.warmup,
+        timeoutSeconds: b.timeout,
+      })),
+    });
+  });
+  app.get('/minions', async (c) => c.json({ minions: await deps.runs.lanesStatus() }));
+
+  const document = openApiDocument(VERSION);
+  app.get('/openapi.json', (c) => c.json(document));
+  app.route('/docs', docsRoutes());
+
+  const board = basicAuth({ verifyUser: (_user, password) => matches(password), realm: 'benchrunner' });
+  app.use('/ui', board);
+  app.use('/ui/*', board);
+  app.route('/ui', boardApp(deps.boardQueues, '/ui'));
+
+  return app;
+}

@@ -1,0 +1,20 @@
+import type { Logger, Minion, Suite } from '@benchrunner/core';
+import type { Queue } from 'bullmq';
+import type { RunService } from './run-service.ts';
+
+/** Everything the HTTP app needs, built in main.ts (or a test). */
+export interface ApiDeps {
+  logger: Logger;
+  runs: RunService;
+  /** The current suite (re-read when the file changes). */
+  suite: () => Promise<Suite>;
+  minions: readonly Minion[];
+  apiKeys: readonly string[];
+  /** GET routes answer without a key. */
+  publicReads: boolean;
+  /** Unset: the GitHub webhook is off (404). */
+  webhookSecret?: string;
+  bodyLimitBytes: number;
+  /** Queues shown in Bull Board: every lane and the publish queue. */
+  boardQueues: Queue[];
+}

@@ -1,0 +1,88 @@
+import { MinionName, RunRequest, RunState } from '@benchrunner/core';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { checkRequest } from '../checks.ts';
+import type { ApiDeps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import { jsonBody, validate } from '../validate.ts';
+
+export const RunListQuery = z
+  .object({
+    state: RunState.optional(),
+    minion: MinionName.optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    offset: z.coerce.number().int().min(0).max(100_000).default(0),
+  })
+  .strict();
+
+export const RunLogsQuery = z
+  .object({
+    offset: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  })
+  .strict();
+
+const RunId = z.string().regex(/^[A-Za-z0-9:._-]{1,200}$/, 'not a run id');
+
+export function runsRoutes(deps: ApiDeps) {
+  const app = new Hono();
+
+  app.post('/', async (c) => {
+    const request = validate(RunRequest, await jsonBody(c), 'body');
+    checkRequest(request, await deps.suite(), (name) => deps.runs.hasMinion(name));
+    const minion = request.minion ?? deps.runs.defaultMinion;
+    const enqueued = await deps.runs.enqueue({
+      ...request,
+      minion,
+      trigger: { kind: 'api', detail: {} },
+      requestedAt: new Date().toISOString(),
+    });
+    deps.logger.info({ runId: enqueued.id, minion, commit: request.commit, duplicate: enqueued.duplicate }, 'run enqueued');
+    return c.json(
+      {
+        id: enqueued.id,
+        state: 'waiting',
+        minion,
+        position: enqueued.position,
+        duplicate: enqueued.duplicate,
+        links: { self: `/runs/${enqueued.id}`, logs: `/runs/${enqueued.id}/logs` },
+      },
+      202,
+    );
+  });
+
+  app.get('/', async (c) => {
+    const query = validate(RunListQuery, c.req.query(), 'query');
+    if (query.minion && !deps.runs.hasMinion(query.minion)) {
+      throw new ApiError(400, 'invalid_request', `query.minion: unknown minion "${query.minion}"`, [
+        { path: 'query.minion', message: 'unknown minion' },
+      ]);
+    }
+    const { runs, total } = await deps.runs.list(query);
+    return c.json({ runs, total, limit: query.limit, offset: query.offset });
+  });
+
+  app.get('/:id', async (c) => {
+    const id = validate(RunId, c.req.param('id'), 'query');
+    return c.json(await deps.runs.get(id));
+  });
+
+  app.get('/:id/logs', async (c) => {
+    const id = validate(RunId, c.req.param('id'), 'query');
+    const query = validate(RunLogsQuery, c.req.query(), 'query');
+    const { logs, count } = await deps.runs.logs(id, query.offset, query.offset + query.limit - 1);
+    return c.json({ id, logs, count, offset: query.offset });
+  });
+
+  app.delete('/:id', async (c) => {
+    const id = validate(RunId, c.req.param('id'), 'query');
+    const result = await deps.runs.cancel(id, 'cancelled through the API');
+    if (result.state !== 'cancelled' && result.state !== 'cancelling') {
+      throw new ApiError(409, 'already_finished', `run ${id} already finished (${result.state})`);
+    }
+    deps.logger.info({ runId: id, state: result.state }, 'run cancel requested');
+    return c.json(result, result.state === 'cancelled' ? 200 : 202);
+  });
+
+  return app;
+}

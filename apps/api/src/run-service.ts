@@ -1,0 +1,278 @@
+import {
+  type Minion,
+  NotFoundError,
+  RunJobData,
+  type RunProgress,
+  type RunState,
+  type RunSummary,
+  UnavailableError,
+} from '@benchrunner/core';
+import { type Enqueued, enqueueRun, lanePosition, requestCancel } from '@benchrunner/queue';
+import type { Job, JobState, JobType, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/** A run as the API shows it. */
+export interface RunView {
+  id: string;
+  state: RunState;
+  minion: string;
+  commit: string;
+  benchmarks: string[];
+  profile: RunJobData['profile'];
+  tag?: string;
+  priority: RunJobData['priority'];
+  trigger: RunJobData['trigger'];
+  /** Runs ahead of this one, while it waits. */
+  position?: number;
+  step?: RunProgress['step'];
+  progress?: RunProgress;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  durationMs?: number;
+  attempts: number;
+  failedReason?: string;
+  summary?: RunSummary;
+  archive?: string;
+}
+
+export interface RunFilter {
+  state?: RunState;
+  minion?: string;
+  limit: number;
+  offset: number;
+}
+
+export interface LaneStatus {
+  minion: string;
+  kind: Minion['kind'];
+  labels: Record<string, string>;
+  paused: boolean;
+  activeRun: string | null;
+  waiting: number;
+  active: number;
+  completed: number;
+  failed: number;
+}
+
+const WAITING_TYPES: JobType[] = ['waiting', 'prioritized', 'delayed', 'waiting-children'];
+const ALL_TYPES: JobType[] = [...WAITING_TYPES, 'active', 'completed', 'failed'];
+const TYPES_OF: Record<RunState, JobType[]> = {
+  waiting: WAITING_TYPES,
+  active: ['active'],
+  completed: ['completed'],
+  completed_with_failures: ['completed'],
+  failed: ['failed'],
+  cancelled: ['failed'],
+};
+
+/** Redis calls must answer quickly: a hanging request is worse than a clear 503. */
+async function timed<T>(promise: Promise<T>, what: string, ms = 5000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new UnavailableError(`Redis did not answer ${what} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function stateOf(bullState: JobState | 'unknown', job: Job): RunState {
+  switch (bullState) {
+    case 'active':
+      return 'active';
+    case 'completed':
+      return (job.returnvalue as RunSummary | undefined)?.state ?? 'completed';
+    case 'failed':
+      return /^cancelled/.test(job.failedReason ?? '') ? 'cancelled' : 'failed';
+    default:
+      return 'waiting';
+  }
+}
+
+/** The runs of every lane, behind one interface for the routes. */
+export class RunService {
+  private readonly lanes: Map<string, Queue>;
+
+  constructor(
+    private readonly minions: readonly Minion[],
+    lanes: Map<string, Queue>,
+    private readonly redis: Redis,
+  ) {
+    this.lanes = lanes;
+  }
+
+  get defaultMinion(): string {
+    return this.minions[0]!.name;
+  }
+
+  hasMinion(name: string): boolean {
+    return this.lanes.has(name);
+  }
+
+  private lane(minion: string): Queue {
+    const queue = this.lanes.get(minion);
+    if (!queue) throw new NotFoundError(`unknown minion ${minion}`);
+    return queue;
+  }
+
+  async enqueue(data: RunJobData): Promise<Enqueued> {
+    return timed(enqueueRun(this.lane(data.minion), data), 'to enqueue the run');
+  }
+
+  private async find(id: string): Promise<{ job: Job; queue: Queue } | undefined> {
+    for (const queue of this.lanes.values()) {
+      const job = await timed(queue.getJob(id), 'to look up the run');
+      if (job) return { job: job as Job, queue };
+    }
+    return undefined;
+  }
+
+  private async view(job: Job, queue: Queue, bullState?: JobState | 'unknown'): Promise<RunView> {
+    const state = stateOf(bullState ?? (await job.getState()), job);
+    const data = RunJobData.safeParse(job.data);
+    const d = data.success ? data.data : (job.data as RunJobData);
+    const progress = typeof job.progress === 'object' && job.progress !== null ? (job.progress as RunProgress) : undefined;
+    const summary = job.returnvalue as RunSummary | undefined;
+    const view: RunView = {
+      id: job.id!,
+      state,
+      minion: d.minion,
+      commit: d.commit,
+      benchmarks: d.benchmarks ?? [],
+      profile: d.profile ?? false,
+      ...(d.tag ? { tag: d.tag } : {}),
+      priority: d.priority,
+      trigger: d.trigger,
+      createdAt: new Date(job.timestamp).toISOString(),
+      attempts: job.attemptsStarted ?? 0,
+    };
+    if (state === 'waiting') view.position = await lanePosition(queue, job.id!);
+    if (progress) {
+      view.progress = progress;
+      view.step = progress.step;
+    }
+    if (job.processedOn) view.startedAt = new Date(job.processedOn).toISOString();
+    if (job.finishedOn) {
+      view.finishedAt = new Date(job.finishedOn).toISOString();
+      if (job.processedOn) view.durationMs = job.finishedOn - job.processedOn;
+    }
+    if (job.failedReason) view.failedReason = job.failedReason;
+    if (summary && typeof summary === 'object') {
+      view.summary = summary;
+      view.archive = summary.archive;
+    }
+    return view;
+  }
+
+  async get(id: string): Promise<RunView> {
+    const found = await this.find(id);
+    if (!found) throw new NotFoundError(`no run ${id}`);
+    return this.view(found.job, found.queue);
+  }
+
+  async list(filter: RunFilter): Promise<{ runs: RunView[]; total: number }> {
+    const queues = filter.minion ? [[filter.minion, this.lane(filter.minion)] as const] : [...this.lanes.entries()];
+    const types = filter.state ? TYPES_OF[filter.state] : undefined;
+    // States that share a BullMQ state (failed vs cancelled) need filtering after the fetch.
+    const window = filter.state && TYPES_OF[filter.state].length === 1 && filter.state !== 'active' ? 1000 : filter.offset + filter.limit;
+    const found: { job: Job; queue: Queue }[] = [];
+    let total = 0;
+    for (const [, queue] of queues) {
+      const jobs = (await timed(queue.getJobs(types ?? ALL_TYPES, 0, window - 1, false), 'to list runs')) as Job[];
+      for (const job of jobs) if (job) found.push({ job, queue });
+      total += await timed(queue.getJobCountByTypes(...(types ?? ALL_TYPES)), 'to count runs');
+    }
+    found.sort((a, b) => b.job.timestamp - a.job.timestamp);
+    let views = await Promise.all(found.map(({ job, queue }) => this.view(job, queue)));
+    if (filter.state) {
+      views = views.filter((v) => v.state === filter.state);
+      if (window === 1000) total = views.length;
+    }
+    return { runs: views.slice(filter.offset, filter.offset + filter.limit), total };
+  }
+
+  async logs(id: string, start: number, end: number): Promise<{ logs: string[]; count: number }> {
+    const found = await this.find(id);
+    if (!found) throw new NotFoundError(`no run ${id}`);
+    return timed(found.queue.getJobLogs(id, start, end, true), 'to read the run log');
+  }
+
+  /** Cancels a run: a waiting one is removed; an active one is aborted by its worker. */
+  async cancel(id: string, reason: string): Promise<{ id: string; state: 'cancelled' | 'cancelling' | RunState }> {
+    const found = await this.find(id);
+    if (!found) throw new NotFoundError(`no run ${id}`);
+    const bullState = await found.job.getState();
+    const state = stateOf(bullState, found.job);
+    if (state === 'waiting') {
+      // Remembered first, so a worker that takes the run at this very moment aborts it.
+      await requestCancel(this.redis, id, reason);
+      try {
+        await found.job.remove();
+        return { id, state: 'cancelled' };
+      } catch {
+        return { id, state: 'cancelling' };
+      }
+    }
+    if (state === 'active') {
+      await requestCancel(this.redis, id, reason);
+      return { id, state: 'cancelling' };
+    }
+    return { id, state };
+  }
+
+  private selected(minion?: string): Queue[] {
+    return minion ? [this.lane(minion)] : [...this.lanes.values()];
+  }
+
+  async drain(minion?: string): Promise<{ removed: number }> {
+    let removed = 0;
+    for (const queue of this.selected(minion)) {
+      removed += await timed(queue.getJobCountByTypes('waiting', 'prioritized', 'delayed'), 'to count runs');
+      await timed(queue.drain(true), 'to drain the queue');
+    }
+    return { removed };
+  }
+
+  async pause(minion?: string): Promise<void> {
+    for (const queue of this.selected(minion)) await timed(queue.pause(), 'to pause the queue');
+  }
+
+  async resume(minion?: string): Promise<void> {
+    for (const queue of this.selected(minion)) await timed(queue.resume(), 'to resume the queue');
+  }
+
+  async lanesStatus(): Promise<LaneStatus[]> {
+    return Promise.all(
+      this.minions.map(async (minion) => {
+        const queue = this.lane(minion.name);
+        const [counts, paused, active] = await Promise.all([
+          timed(queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'), 'to count runs'),
+          timed(queue.isPaused(), 'for the lane state'),
+          timed(queue.getActive(0, 0), 'for the active run'),
+        ]);
+        return {
+          minion: minion.name,
+          kind: minion.kind,
+          labels: minion.labels,
+          paused,
+          activeRun: active[0]?.id ?? null,
+          waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0),
+          active: counts.active ?? 0,
+          completed: counts.completed ?? 0,
+          failed: counts.failed ?? 0,
+        };
+      }),
+    );
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await timed(this.redis.ping(), 'PING', 2000);
+    } catch (cause) {
+      throw new UnavailableError(`Redis is not reachable (${this.redis.status}): ${(cause as Error).message}`, { cause });
+    }
+  }
+}

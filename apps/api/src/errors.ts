@@ -38,7 +38,16 @@ export function toResponse(error: Error, c: Context) {
     return c.json(errorBody('unavailable', `the queue is unavailable: ${error.message}`), 503);
   }
   if (error instanceof HTTPException) {
-    return c.json(errorBody(error.status === 401 ? 'unauthorized' : 'http_error', error.message), error.status);
+    // Middleware such as basicAuth puts its challenge on its own response; without it a browser
+    // never asks for credentials.
+    const challenge = error.res?.headers.get('www-authenticate');
+    if (challenge) c.header('WWW-Authenticate', challenge);
+    const message =
+      error.message ||
+      (error.status === 401
+        ? 'missing or wrong credentials: use HTTP basic auth with any user name and one of API_KEYS as the password'
+        : `HTTP ${error.status}`);
+    return c.json(errorBody(error.status === 401 ? 'unauthorized' : 'http_error', message), error.status);
   }
   if (error instanceof BenchrunnerError) return c.json(errorBody(error.code, error.message), 500);
   return c.json(errorBody('internal', 'internal error; see the API log'), 500);

@@ -71,7 +71,7 @@ export function webhookRoutes(deps: ApiDeps) {
         { path: 'body', message: 'malformed JSON' },
       ]);
     }
-    if (typeof payload !== 'object' || payload === null) {
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
       throw new ApiError(400, 'invalid_request', 'body: expected a JSON object', [{ path: 'body', message: 'expected an object' }]);
     }
     const target = targetOf(event, payload as Record<string, unknown>);

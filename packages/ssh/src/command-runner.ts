@@ -52,9 +52,17 @@ export interface CommandRunner {
   /** Kills every process group recorded under workDir (this run's or a crashed earlier run's). Returns how many existed. */
   killProcessGroups(): Promise<number>;
   /** Copies a directory from the target into a local directory (created if missing). */
-  getDirectory(remoteDir: string, localDir: string, options?: { signal?: AbortSignal }): Promise<TransferStats>;
+  getDirectory(
+    remoteDir: string,
+    localDir: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<TransferStats>;
   /** Copies a local directory onto the target (created if missing). */
-  putDirectory(localDir: string, remoteDir: string, options?: { signal?: AbortSignal }): Promise<TransferStats>;
+  putDirectory(
+    localDir: string,
+    remoteDir: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<TransferStats>;
   close(): Promise<void>;
 }
 

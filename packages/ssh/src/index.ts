@@ -1,4 +1,3 @@
-export { ConnectionError, LockedError, TAIL_BYTES } from './command-runner.ts';
 export type {
   CommandRunner,
   ExecOptions,
@@ -7,5 +6,10 @@ export type {
   OutputStream,
   TransferStats,
 } from './command-runner.ts';
+export { ConnectionError, LockedError, TAIL_BYTES } from './command-runner.ts';
+export { keyFingerprint, knownHostsFingerprints } from './host-keys.ts';
 export { LineSplitter } from './lines.ts';
 export { LocalRunner } from './local-runner.ts';
+export { shellJoin, shellQuote } from './quote.ts';
+export type { SshRunnerOptions } from './ssh-runner.ts';
+export { HostKeyError, SshRunner } from './ssh-runner.ts';

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cp, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommandRunner, ExecOptions, ExecResult, LockHandle, TransferStats } from './command-runner.ts';
 import { LockedError } from './command-runner.ts';
+import { countFiles } from './count-files.ts';
+import { cancelledBeforeStart } from './exec-result.ts';
 import { LineSplitter } from './lines.ts';
 
 /** Seconds between SIGTERM and SIGKILL when a process group is stopped. */
@@ -47,20 +49,24 @@ export class LocalRunner implements CommandRunner {
     const cwd = options.cwd ?? this.workDir;
     await mkdir(cwd, { recursive: true });
 
-    if (options.signal?.aborted) {
-      return { exitCode: null, signal: null, timedOut: false, cancelled: true, durationMs: 0, stdout: '', stderr: '' };
-    }
+    if (options.signal?.aborted) return cancelledBeforeStart();
     const child = spawn(file, args, {
       cwd,
       env: { ...process.env, ...options.env },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // Listen at once: a command that exits before the first await would otherwise lose its
+    // output (Node drains unread pipes of an exited child), and 'error' would reject `closed`.
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     const spawnError = once(child, 'spawn').then(
       () => undefined,
       (error: Error) => error,
     );
-    const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+    const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
+      child.once('close', (code, signal) => resolve([code, signal]));
+    });
     const failed = await spawnError;
     if (failed) {
       return {
@@ -76,8 +82,6 @@ export class LocalRunner implements CommandRunner {
     const pgid = child.pid!;
     const pgidFile = path.join(this.pgidDir, String(pgid));
     await writeFile(pgidFile, `${pgid}\n`);
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
 
     let timedOut = false;
     let cancelled = false;
@@ -127,9 +131,13 @@ export class LocalRunner implements CommandRunner {
     const wait = options.waitMs ? ['-w', String(Math.max(1, Math.ceil(options.waitMs / 1000)))] : ['-n'];
     // flock holds the lock while `cat` reads our stdin: if this process dies, the pipe closes and
     // the lock is released, so a crashed controller can never leave the minion locked.
-    const child = spawn('flock', ['-E', '75', ...wait, lockFile, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'flock',
+      ['-E', '75', ...wait, lockFile, 'sh', '-c', 'echo locked; exec cat >/dev/null'],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     const stderr = new LineSplitter();
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     const exited = once(child, 'close') as Promise<[number | null]>;
@@ -179,27 +187,17 @@ export class LocalRunner implements CommandRunner {
 
   async getDirectory(remoteDir: string, localDir: string): Promise<TransferStats> {
     await mkdir(localDir, { recursive: true });
-    await cp(remoteDir, localDir, { recursive: true, force: true });
+    await cp(remoteDir, localDir, { recursive: true, force: true, verbatimSymlinks: true });
     return countFiles(localDir);
   }
 
   async putDirectory(localDir: string, remoteDir: string): Promise<TransferStats> {
     await mkdir(remoteDir, { recursive: true });
-    await cp(localDir, remoteDir, { recursive: true, force: true });
+    await cp(localDir, remoteDir, { recursive: true, force: true, verbatimSymlinks: true });
     return countFiles(remoteDir);
   }
 
   async close(): Promise<void> {
     for (const handle of [...this.locks]) await handle.release();
   }
-}
-
-async function countFiles(dir: string): Promise<TransferStats> {
-  const stats: TransferStats = { files: 0, bytes: 0 };
-  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    stats.files++;
-    stats.bytes += (await stat(path.join(entry.parentPath, entry.name))).size;
-  }
-  return stats;
 }

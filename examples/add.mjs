@@ -11,7 +11,11 @@ function add(file) {
   const data = readFileSync(file);
   const links = [];
   for (let offset = 0; offset < data.length; offset += CHUNK) {
-    links.push(createHash('sha256').update(data.subarray(offset, offset + CHUNK)).digest());
+    links.push(
+      createHash('sha256')
+        .update(data.subarray(offset, offset + CHUNK))
+        .digest(),
+    );
   }
   return createHash('sha256').update(Buffer.concat(links)).digest('hex');
 }
@@ -23,6 +27,15 @@ for (const fileSet of selectedFileSets()) {
   // Enough rounds that the timing is not all noise, few enough to finish in a second.
   for (let round = 0; round < 5; round++) for (const file of files) add(file);
   const hrtime = process.hrtime(start);
-  results.push(result({ name: 'add', description: 'chunk and hash (5 rounds)', fileSet, file: files[0], hrtime, warmup: process.env.BENCHRUNNER_WARMUP === '1' }));
+  results.push(
+    result({
+      name: 'add',
+      description: 'chunk and hash (5 rounds)',
+      fileSet,
+      file: files[0],
+      hrtime,
+      warmup: process.env.BENCHRUNNER_WARMUP === '1',
+    }),
+  );
 }
 process.stdout.write(`wrote ${write('add', results)}\n`);

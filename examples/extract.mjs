@@ -22,6 +22,8 @@ for (const fileSet of selectedFileSets()) {
   });
   const hrtime = process.hrtime(start);
   rmSync(target, { recursive: true, force: true });
-  results.push(result({ name: 'extract', description: 'write and read back', fileSet, file: files[0], hrtime }));
+  results.push(
+    result({ name: 'extract', description: 'write and read back', fileSet, file: files[0], hrtime }),
+  );
 }
 process.stdout.write(`wrote ${write('extract', results)}\n`);

@@ -14,7 +14,8 @@ export const FILE_SETS = {
 export function selectedFileSets() {
   const only = process.env.FILESET;
   if (!only) return Object.keys(FILE_SETS);
-  if (!(only in FILE_SETS)) throw new Error(`unknown FILESET ${only}; known: ${Object.keys(FILE_SETS).join(', ')}`);
+  if (!(only in FILE_SETS))
+    throw new Error(`unknown FILESET ${only}; known: ${Object.keys(FILE_SETS).join(', ')}`);
   return [only];
 }
 

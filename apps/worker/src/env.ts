@@ -1,4 +1,4 @@
-import { LogLevel, envBoolean, parseEnv } from '@benchrunner/core';
+import { envBoolean, LogLevel, parseEnv } from '@benchrunner/core';
 import { z } from 'zod';
 
 /** The worker's configuration. Parsed once in main.ts; every bad variable is reported by name. */

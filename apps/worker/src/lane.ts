@@ -1,8 +1,8 @@
 import type { Logger, Minion } from '@benchrunner/core';
-import { QUEUE_PREFIX, laneName } from '@benchrunner/queue';
+import { laneName, QUEUE_PREFIX } from '@benchrunner/queue';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type RunProcessorDeps, createRunProcessor } from './processor.ts';
+import { createRunProcessor, type RunProcessorDeps } from './processor.ts';
 
 export interface Lane {
   minion: string;

@@ -9,7 +9,11 @@ export class LogBatcher {
 
   constructor(
     private readonly write: (text: string) => Promise<unknown>,
-    private readonly options: { intervalMs?: number; maxLines?: number; onError?: (error: Error) => void } = {},
+    private readonly options: {
+      intervalMs?: number;
+      maxLines?: number;
+      onError?: (error: Error) => void;
+    } = {},
   ) {}
 
   push(line: string): void {

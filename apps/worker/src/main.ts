@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { LOCAL_MINION, type Minion, ConfigError, createLogger } from '@benchrunner/core';
+import { ConfigError, createLogger, LOCAL_MINION, type Minion } from '@benchrunner/core';
 import { cancelRequested, connectRedis, createRedis, onCancelRequests } from '@benchrunner/queue';
 import { type CommandRunner, LocalRunner } from '@benchrunner/ssh';
 import { ActiveRuns } from './active-runs.ts';
@@ -34,7 +34,8 @@ async function main(): Promise<void> {
   });
 
   const connect = async (minion: Minion): Promise<CommandRunner> => {
-    if (minion.kind === 'local') return new LocalRunner({ minion: minion.name, workDir: path.join(dataDir, 'minions', minion.name) });
+    if (minion.kind === 'local')
+      return new LocalRunner({ minion: minion.name, workDir: path.join(dataDir, 'minions', minion.name) });
     throw new ConfigError(`minion ${minion.name}: SSH minions are not supported by this build`);
   };
 

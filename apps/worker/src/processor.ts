@@ -1,16 +1,16 @@
 import {
   CancelledError,
   ConfigError,
+  formatProblems,
+  InputError,
   type Logger,
+  loadSuite,
   type Minion,
   RunJobData,
   type RunManifest,
   type RunProgress,
   type RunSummary,
-  loadSuite,
   zodProblems,
-  formatProblems,
-  InputError,
 } from '@benchrunner/core';
 import { type Provisioner, runPipeline, summarize } from '@benchrunner/pipeline';
 import type { CommandRunner } from '@benchrunner/ssh';
@@ -113,8 +113,13 @@ export function createRunProcessor(deps: RunProcessorDeps) {
         throw new DelayedError();
       }
       if (error instanceof CancelledError || cause?.kind === 'cancel') {
-        log.info({ reason: cause?.kind === 'cancel' ? cause.reason : (error as Error).message }, 'run cancelled');
-        throw new UnrecoverableError(cause?.kind === 'cancel' ? `cancelled: ${cause.reason}` : (error as Error).message);
+        log.info(
+          { reason: cause?.kind === 'cancel' ? cause.reason : (error as Error).message },
+          'run cancelled',
+        );
+        throw new UnrecoverableError(
+          cause?.kind === 'cancel' ? `cancelled: ${cause.reason}` : (error as Error).message,
+        );
       }
       if (error instanceof InputError) throw new UnrecoverableError(error.message);
       log.error({ err: error }, 'run failed');
@@ -122,7 +127,9 @@ export function createRunProcessor(deps: RunProcessorDeps) {
     } finally {
       run.done();
       await batcher.flush();
-      await runner?.close().catch((error: Error) => log.warn({ err: error }, 'could not close the minion connection'));
+      await runner
+        ?.close()
+        .catch((error: Error) => log.warn({ err: error }, 'could not close the minion connection'));
     }
   };
 }

@@ -3,22 +3,34 @@ import { z } from 'zod';
 /** A benchmark name: used in file names, queue payloads and metric tags. */
 export const BenchmarkName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/,
+    'must be 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  );
 
 /** A file set name (a parameter of a benchmark, e.g. `One4MBFile`). */
 export const FileSetName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'must be 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/,
+    'must be 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  );
 
 /** A minion name: part of a queue name (`runs-<minion>`), so no ":" and no spaces. */
 export const MinionName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
+    'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  );
 
 /** A free label for a run (branch, experiment). Kept to characters that are safe everywhere. */
 export const Tag = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._/+-]{0,99}$/, 'must be 1-100 letters, digits or "._/+-", starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._/+-]{0,99}$/,
+    'must be 1-100 letters, digits or "._/+-", starting with a letter or digit',
+  );
 
 const HEX_SHA = /^[0-9a-f]{7,64}$/i;
 // Characters git forbids in ref names, plus anything a shell would read specially.
@@ -28,7 +40,8 @@ const REF_CHARS = /^[A-Za-z0-9._/-]+$/;
 export function gitRevisionProblem(value: string): string | undefined {
   if (HEX_SHA.test(value)) return undefined;
   if (value.length > 200) return 'must be at most 200 characters';
-  if (!REF_CHARS.test(value)) return 'must be a hex commit sha or a git ref of letters, digits, ".", "_", "/" and "-"';
+  if (!REF_CHARS.test(value))
+    return 'must be a hex commit sha or a git ref of letters, digits, ".", "_", "/" and "-"';
   if (value.startsWith('-')) return 'must not start with "-"';
   if (value.startsWith('/') || value.endsWith('/')) return 'must not start or end with "/"';
   if (value.includes('..') || value.includes('//')) return 'must not contain ".." or "//"';
@@ -44,7 +57,9 @@ export const GitRevision = z.string().superRefine((value, ctx) => {
 });
 
 /** An environment variable name, as a POSIX shell accepts it. */
-export const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name');
+export const EnvName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid environment variable name');
 
 /** Profilers the pipeline knows how to run. */
 export const Profiler = z.enum(['doctor', 'flame', 'bubbleprof', 'cpu-prof', 'heap-prof']);

@@ -1,22 +1,35 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, type Problem, formatProblems } from './errors.ts';
+import { ConfigError, formatProblems, type Problem } from './errors.ts';
 import { BenchmarkName, EnvName, FileSetName, Profiler } from './names.ts';
 import { formatPath } from './zod-problems.ts';
 
 /** A command as an argv array: never a string a shell would split. */
-export const Argv = z.array(z.string().min(1).refine((s) => !s.includes('\0'), 'must not contain NUL')).min(1);
+export const Argv = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .refine((s) => !s.includes('\0'), 'must not contain NUL'),
+  )
+  .min(1);
 
 /** A path relative to the run's output folder, that cannot escape it. */
 const RelativePath = z
   .string()
   .min(1)
-  .refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes('..'), 'must be a relative path without ".."');
+  .refine(
+    (p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes('..'),
+    'must be a relative path without ".."',
+  );
 
-const Seconds = z.number().positive().max(7 * 24 * 3600);
+const Seconds = z
+  .number()
+  .positive()
+  .max(7 * 24 * 3600);
 
 export const BenchmarkSpec = z
   .object({
@@ -56,7 +69,11 @@ export const SuiteSpec = z
     suite.benchmarks.forEach((b, i) => {
       const first = seen.get(b.name);
       if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['benchmarks', i, 'name'], message: `duplicate of benchmarks[${first}].name` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['benchmarks', i, 'name'],
+          message: `duplicate of benchmarks[${first}].name`,
+        });
       } else seen.set(b.name, i);
     });
   });
@@ -78,8 +95,8 @@ export function parseSuite(text: string, file: string): Suite {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const problems: Problem[] = doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
-      return { path: pos ? `line ${pos.line}, column ${pos.col}` : '(document)', message: e.message.split('\n')[0] ?? e.message };
+      const pos = lineCounter.linePos(e.pos[0]);
+      return { path: `line ${pos.line}, column ${pos.col}`, message: e.message.split('\n')[0] ?? e.message };
     });
     throw new ConfigError(`suite file ${file} is not valid YAML:\n${formatProblems(problems)}`, problems);
   }

@@ -5,7 +5,11 @@ import type { CommandRunner } from '@benchrunner/ssh';
 export interface Provisioner {
   /** Why provisioning is needed (suite changed, never provisioned), or null when the minion is up to date. */
   needed(runner: CommandRunner, suite: Suite): Promise<string | null>;
-  provision(runner: CommandRunner, suite: Suite, options: { signal: AbortSignal; log: (line: string) => void }): Promise<void>;
+  provision(
+    runner: CommandRunner,
+    suite: Suite,
+    options: { signal: AbortSignal; log: (line: string) => void },
+  ): Promise<void>;
   /** Where the suite lives on the minion after provisioning. */
   suiteDir(runner: CommandRunner): string;
 }

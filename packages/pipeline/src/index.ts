@@ -1,6 +1,6 @@
 export { RunArchive } from './archive.ts';
 export type { PipelineDeps, Provisioner, RunContext } from './context.ts';
 export { captureEnvironment } from './environment.ts';
-export { planProfiles, profileLabel, profilerCommand, selectBenchmarks } from './plan.ts';
-export type { ProfileRun } from './plan.ts';
 export { runPipeline, summarize } from './pipeline.ts';
+export type { ProfileRun } from './plan.ts';
+export { planProfiles, profileLabel, profilerCommand, selectBenchmarks } from './plan.ts';

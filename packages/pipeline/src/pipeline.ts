@@ -10,9 +10,9 @@ import {
   type RunManifest,
   type RunState,
   type RunSummary,
+  resultsPath,
   type StepName,
   type StepRecord,
-  resultsPath,
 } from '@benchrunner/core';
 import { mergeResults, parseResultFile } from '@benchrunner/results';
 import type { ExecResult } from '@benchrunner/ssh';
@@ -32,7 +32,8 @@ function tail(result: ExecResult): string {
 function describeExit(result: ExecResult, timeoutS?: number): string {
   if (result.timedOut) return `timed out after ${timeoutS ?? '?'} s`;
   if (result.cancelled) return 'cancelled';
-  if (result.exitCode === null) return `killed${result.signal ? ` by ${result.signal}` : ''} or the connection dropped`;
+  if (result.exitCode === null)
+    return `killed${result.signal ? ` by ${result.signal}` : ''} or the connection dropped`;
   return `exited ${result.exitCode}`;
 }
 
@@ -68,7 +69,8 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
   await archive.writeManifest(manifest);
 
   const checkCancelled = () => {
-    if (ctx.signal.aborted) throw new CancelledError(`run ${ctx.id} cancelled: ${String(ctx.signal.reason ?? 'aborted')}`);
+    if (ctx.signal.aborted)
+      throw new CancelledError(`run ${ctx.id} cancelled: ${String(ctx.signal.reason ?? 'aborted')}`);
   };
   const step = async <T>(name: StepName, percent: number, body: () => Promise<T | { skipped: string }>) => {
     checkCancelled();
@@ -108,7 +110,11 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
   let done = 0;
   const advance = (stepName: StepName, benchmark: string) => {
     done++;
-    ctx.progress({ step: stepName, percent: Math.min(99, 10 + Math.round((done / Math.max(1, units)) * 85)), benchmark });
+    ctx.progress({
+      step: stepName,
+      percent: Math.min(99, 10 + Math.round((done / Math.max(1, units)) * 85)),
+      benchmark,
+    });
   };
   let lock: Awaited<ReturnType<typeof runner.lock>> | undefined;
   let localTmp: string | undefined;
@@ -121,7 +127,10 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     await step('cleanup', 2, async () => {
       const killed = await runner.killProcessGroups();
       if (killed > 0) log(`killed ${killed} process group(s) left by an earlier run`);
-      const rmResult = await runner.exec(['rm', '-rf', '--', outRoot], { signal: ctx.signal, timeoutMs: 120_000 });
+      const rmResult = await runner.exec(['rm', '-rf', '--', outRoot], {
+        signal: ctx.signal,
+        timeoutMs: 120_000,
+      });
       if (rmResult.exitCode !== 0) throw new Error(`cannot clean ${outRoot}: ${tail(rmResult)}`);
     });
 
@@ -151,7 +160,11 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     });
 
     await step('environment', 10, async () => {
-      manifest.environment = await captureEnvironment(runner, { cwd: suiteDir, env: baseEnv, signal: ctx.signal });
+      manifest.environment = await captureEnvironment(runner, {
+        cwd: suiteDir,
+        env: baseEnv,
+        signal: ctx.signal,
+      });
     });
 
     const benchmarks = selectBenchmarks(suite, ctx.request.benchmarks);
@@ -179,7 +192,10 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
 
     await step('retrieve', 97, async () => {
       // Everything is in the archive now: only then is the minion's output removed.
-      const rmResult = await runner.exec(['rm', '-rf', '--', outRoot], { signal: ctx.signal, timeoutMs: 120_000 });
+      const rmResult = await runner.exec(['rm', '-rf', '--', outRoot], {
+        signal: ctx.signal,
+        timeoutMs: 120_000,
+      });
       if (rmResult.exitCode !== 0) log(`warning: could not clean ${outRoot}: ${tail(rmResult)}`);
     });
 
@@ -198,11 +214,15 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     log(`run ${manifest.state}: ${manifest.error}`);
     if (cancelled) {
       // Nothing this run started may outlive it.
-      await runner.killProcessGroups().catch((e: Error) => log(`warning: could not kill process groups: ${e.message}`));
+      await runner
+        .killProcessGroups()
+        .catch((e: Error) => log(`warning: could not kill process groups: ${e.message}`));
     }
     await finish(manifest.state);
     throw cancelled && !(error instanceof CancelledError)
-      ? new CancelledError(`run ${ctx.id} cancelled: ${String(ctx.signal.reason ?? 'aborted')}`, { cause: error })
+      ? new CancelledError(`run ${ctx.id} cancelled: ${String(ctx.signal.reason ?? 'aborted')}`, {
+          cause: error,
+        })
       : error;
   } finally {
     await lock?.release().catch(() => undefined);
@@ -231,9 +251,14 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     for (let i = 0; i < total; i++) {
       const warmup = i < benchmark.warmup;
       const repeat = warmup ? i : i - benchmark.warmup;
-      const label = warmup ? `warmup ${repeat + 1}/${benchmark.warmup}` : `repeat ${repeat + 1}/${benchmark.repeats}`;
+      const label = warmup
+        ? `warmup ${repeat + 1}/${benchmark.warmup}`
+        : `repeat ${repeat + 1}/${benchmark.repeats}`;
       const outFolder = path.posix.join(remoteDir, warmup ? `warmup-${repeat}` : String(repeat));
-      const mk = await runner.exec(['mkdir', '-p', '--', outFolder], { signal: ctx.signal, timeoutMs: 30_000 });
+      const mk = await runner.exec(['mkdir', '-p', '--', outFolder], {
+        signal: ctx.signal,
+        timeoutMs: 30_000,
+      });
       if (mk.exitCode !== 0) throw new Error(`cannot create ${outFolder} on ${runner.minion}: ${tail(mk)}`);
       log(`[${benchmark.name}] ${label}: ${benchmark.command.join(' ')}`);
       const result = await runner.exec(benchmark.command, {
@@ -308,9 +333,12 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
       ...(run.fileSet ? { fileSet: run.fileSet } : {}),
       status: 'ok',
     };
-    const mk = await runner.exec(['mkdir', '-p', '--', path.posix.join(remoteDir, 'out'), path.posix.join(remoteDir, 'profile')], {
-      signal: ctx.signal,
-    });
+    const mk = await runner.exec(
+      ['mkdir', '-p', '--', path.posix.join(remoteDir, 'out'), path.posix.join(remoteDir, 'profile')],
+      {
+        signal: ctx.signal,
+      },
+    );
     if (mk.exitCode !== 0) throw new Error(`cannot create ${remoteDir} on ${runner.minion}: ${tail(mk)}`);
     const profileDir = path.posix.join(remoteDir, 'profile');
     let command: { argv: string[]; env: Record<string, string> };
@@ -334,7 +362,8 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
       },
       signal: ctx.signal,
       timeoutMs: run.benchmark.timeout * 1000 * 3,
-      onLine: (line, stream) => log(`[${run.benchmark.name}:${label}${stream === 'stderr' ? ':err' : ''}] ${line}`),
+      onLine: (line, stream) =>
+        log(`[${run.benchmark.name}:${label}${stream === 'stderr' ? ':err' : ''}] ${line}`),
     });
     advance('profiles', run.benchmark.name);
     checkCancelled();
@@ -355,7 +384,9 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     outcome.bytes = await archive.pack(local, relative);
     outcome.file = relative;
     await rm(local, { recursive: true, force: true });
-    log(`[${run.benchmark.name}] profile ${label}: ${stats.files} file(s) -> ${relative} (${outcome.bytes} bytes)`);
+    log(
+      `[${run.benchmark.name}] profile ${label}: ${stats.files} file(s) -> ${relative} (${outcome.bytes} bytes)`,
+    );
     return outcome;
   }
 }
@@ -371,7 +402,9 @@ export function summarize(manifest: RunManifest, archiveDir: string): RunSummary
       const measures: Record<string, { value: number; unit: string }> = {};
       for (const entry of doc?.benchmarks ?? []) {
         for (const [measure, m] of Object.entries(entry.measures)) {
-          const params = Object.entries(entry.params).map(([k, v]) => `${k}=${v}`).join(',');
+          const params = Object.entries(entry.params)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(',');
           const key = [entry.name === b.name ? '' : entry.name, params, measure].filter(Boolean).join(' ');
           measures[key] = { value: m.value, unit: m.unit };
         }

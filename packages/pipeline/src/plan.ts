@@ -58,7 +58,13 @@ export function profilerCommand(
   options: { suiteDir: string; profileDir: string },
 ): { argv: string[]; env: Record<string, string> } {
   const { benchmark, profiler } = run;
-  const withLocalBin = ['sh', '-c', 'PATH="$1/node_modules/.bin:$PATH"; shift; exec "$@"', 'sh', options.suiteDir];
+  const withLocalBin = [
+    'sh',
+    '-c',
+    'PATH="$1/node_modules/.bin:$PATH"; shift; exec "$@"',
+    'sh',
+    options.suiteDir,
+  ];
   switch (profiler) {
     case 'doctor':
     case 'flame':
@@ -82,7 +88,9 @@ export function profilerCommand(
       // Node refuses --cpu-prof/--heap-prof in NODE_OPTIONS: the flags go right after `node`.
       const [node, ...rest] = benchmark.command;
       if (!node || !isNode(node)) {
-        throw new InputError(`profiler ${profiler} needs a benchmark command that starts with node (${benchmark.name} runs ${node})`);
+        throw new InputError(
+          `profiler ${profiler} needs a benchmark command that starts with node (${benchmark.name} runs ${node})`,
+        );
       }
       return {
         argv: [node, `--${profiler}`, `--${profiler}-dir=${options.profileDir}`, ...rest],

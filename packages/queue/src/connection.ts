@@ -27,7 +27,9 @@ export async function connectRedis(redis: Redis, url: string, timeoutMs = 5000):
     if (redis.status === 'wait') await Promise.race([redis.connect(), timeout]);
     await Promise.race([redis.ping(), timeout]);
   } catch (cause) {
-    throw new UnavailableError(`Redis at ${redactUrl(url)} is not reachable: ${(cause as Error).message}`, { cause });
+    throw new UnavailableError(`Redis at ${redactUrl(url)} is not reachable: ${(cause as Error).message}`, {
+      cause,
+    });
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PRIORITY, type RunJobData, newRunId } from '@benchrunner/core';
+import { newRunId, PRIORITY, type RunJobData } from '@benchrunner/core';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
@@ -21,10 +21,17 @@ export function runJobOptions(data: RunJobData): JobsOptions {
  * minion and tag are the same run while the first still waits.
  */
 export function dedupId(data: RunJobData): string {
+  // Sets are sorted and de-duplicated and keys written in a fixed order, so requests that mean the
+  // same run (benchmarks or profilers listed in another order, keys swapped) get the same id.
+  const set = (values: readonly string[] | undefined) => (values ? [...new Set(values)].sort() : null);
+  const profile =
+    typeof data.profile === 'boolean'
+      ? data.profile
+      : { profilers: set(data.profile.profilers), fileSets: set(data.profile.fileSets) };
   const canonical = JSON.stringify({
     commit: data.commit,
-    benchmarks: [...data.benchmarks].sort(),
-    profile: data.profile,
+    benchmarks: set(data.benchmarks),
+    profile,
     minion: data.minion,
     tag: data.tag ?? null,
   });
@@ -43,12 +50,16 @@ export interface Enqueued {
 export async function enqueueRun(queue: Queue, data: RunJobData): Promise<Enqueued> {
   const id = newRunId();
   const nonce = data.nonce ?? id;
-  const job = await queue.add('run', { ...data, nonce }, {
-    ...runJobOptions(data),
-    jobId: id,
-    // Removed by the worker when the run starts, so only *waiting* duplicates are merged.
-    deduplication: { id: dedupId(data) },
-  });
+  const job = await queue.add(
+    'run',
+    { ...data, nonce },
+    {
+      ...runJobOptions(data),
+      jobId: id,
+      // Removed by the worker when the run starts, so only *waiting* duplicates are merged.
+      deduplication: { id: dedupId(data) },
+    },
+  );
   const jobId = job.id ?? id;
   // A deduplicated add returns the existing id with our (unsaved) data: compare what Redis holds.
   const duplicate = jobId !== id;

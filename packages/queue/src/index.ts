@@ -1,15 +1,15 @@
-export { connectRedis, createRedis, redactUrl } from './connection.ts';
-export { dedupId, enqueueRun, lanePosition, runJobOptions } from './enqueue.ts';
-export type { Enqueued } from './enqueue.ts';
-export { ensureNightlySchedule, removeNightlySchedule } from './schedules.ts';
-export type { NightlySchedule } from './schedules.ts';
 export { cancelRequested, onCancelRequests, requestCancel } from './cancel.ts';
+export { connectRedis, createRedis, redactUrl } from './connection.ts';
+export type { Enqueued } from './enqueue.ts';
+export { dedupId, enqueueRun, lanePosition, runJobOptions } from './enqueue.ts';
 export {
   CANCEL_CHANNEL,
-  NIGHTLY_SCHEDULER_ID,
-  PUBLISH_QUEUE,
-  QUEUE_PREFIX,
   cancelKey,
   laneMinion,
   laneName,
+  NIGHTLY_SCHEDULER_ID,
+  PUBLISH_QUEUE,
+  QUEUE_PREFIX,
 } from './names.ts';
+export type { NightlySchedule } from './schedules.ts';
+export { ensureNightlySchedule, removeNightlySchedule } from './schedules.ts';

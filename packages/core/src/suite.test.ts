@@ -1,0 +1,74 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from './errors.ts';
+import { loadSuite, parseSuite, resultsPath } from './suite.ts';
+
+const EXAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples/suite.yaml');
+
+function errorOf(text: string): ConfigError {
+  try {
+    parseSuite(text, 'suite.yaml');
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('suite file', () => {
+  it('loads the example suite with defaults filled in', async () => {
+    const suite = await loadSuite(EXAMPLE);
+    expect(suite.spec.project).toBe('example');
+    const add = suite.spec.benchmarks.find((b) => b.name === 'add')!;
+    expect(add.command).toEqual(['node', 'add.mjs']);
+    expect(add.format).toBe('seed');
+    expect(resultsPath(add)).toBe('add.json');
+    expect(suite.dir).toBe(path.dirname(EXAMPLE));
+    expect(suite.fileHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('names the file, the path, the line and the column of a bad value', () => {
+    const error = errorOf(
+      'benchmarks:\n  - name: ok\n    command: [node, a.js]\n  - name: bad\n    command: "node b.js"\n',
+    );
+    expect(error.message).toContain('suite.yaml');
+    expect(error.problems[0]?.path).toBe('benchmarks[1].command (line 5, column 14)');
+    expect(error.problems[0]?.message).toMatch(/array/);
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    const error = errorOf('benchmarks:\n  - name: [unclosed\n');
+    expect(error.message).toContain('not valid YAML');
+    expect(error.problems[0]?.path).toMatch(/^line \d+, column \d+$/);
+  });
+
+  it('rejects unknown keys, escaping result paths and unknown profilers', () => {
+    const error = errorOf(
+      [
+        'benchmarks:',
+        '  - {name: a, command: [x]}',
+        '  - {name: b, command: [x], results: ../../etc/passwd, profilers: [perf], colour: red}',
+      ].join('\n'),
+    );
+    const paths = error.problems.map((p) => p.path.replace(/ \(line.*$/, ''));
+    expect(paths).toEqual(
+      expect.arrayContaining(['benchmarks[1]', 'benchmarks[1].results', 'benchmarks[1].profilers[0]']),
+    );
+  });
+
+  it('rejects duplicate benchmark names', () => {
+    const error = errorOf(
+      ['benchmarks:', '  - {name: a, command: [x]}', '  - {name: a, command: [y]}'].join('\n'),
+    );
+    expect(error.problems[0]?.path).toBe('benchmarks[1].name (line 3, column 12)');
+    expect(error.problems[0]?.message).toBe('duplicate of benchmarks[0].name');
+  });
+
+  it('rejects an empty suite and a missing file with the file named', async () => {
+    expect(errorOf('benchmarks: []\n').problems[0]?.path).toMatch(/^benchmarks/);
+    await expect(loadSuite('/nonexistent/suite.yaml')).rejects.toThrow(
+      /cannot read suite file \/nonexistent\/suite.yaml/,
+    );
+  });
+});

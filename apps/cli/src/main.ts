@@ -1,0 +1,17 @@
+import type { Command } from './cli.ts';
+import { runCli } from './cli.ts';
+import { compareCommand } from './commands/compare.ts';
+import { formatsCommand } from './commands/formats.ts';
+import { parseCommand } from './commands/parse.ts';
+import { startCommand } from './commands/start.ts';
+import { callerCwd } from './paths.ts';
+
+/** Every `benchrunner` command; `--help` lists them in this order. */
+const COMMANDS: readonly Command[] = [startCommand, parseCommand, compareCommand, formatsCommand];
+
+process.exitCode = await runCli(process.argv.slice(2), COMMANDS, {
+  cwd: callerCwd(process.env),
+  env: process.env,
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+});

@@ -5,6 +5,12 @@ export { freePort, waitForPort } from './ports.ts';
 export { BENCHMARKS_FILE, machineLine, markdownTable, recordBenchmark } from './bench-report.ts';
 
 // -- redis, browser, processes (service end to end)
+export { CHROMIUM_FLAGS, CHROMIUM_PATH, launchBrowser } from './browser.ts';
+export type { BrowserFixture } from './browser.ts';
+export { startProcess, waitForExit } from './process.ts';
+export type { Started } from './process.ts';
+export { startRedis } from './redis.ts';
+export type { RedisFixture } from './redis.ts';
 
 // -- sshd minion (minion runs over SSH)
 export { SSHD_TEST_USER, publicKeyFingerprint, startSshd } from './sshd.ts';

@@ -51,7 +51,9 @@ export async function launchBrowser(
     });
   } catch (error) {
     await rm(userDataDir, { recursive: true, force: true });
-    throw new Error(`could not start Chromium at ${executablePath}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`could not start Chromium at ${executablePath}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return {
     context,

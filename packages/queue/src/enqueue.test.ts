@@ -21,8 +21,14 @@ describe('dedupId', () => {
   });
 
   it('ignores the order of profilers, file sets and the keys of a profile selection', () => {
-    const a = dedupId({ ...base, profile: { profilers: ['doctor', 'flame'], fileSets: ['One4MBFile', 'One64KBFile'] } });
-    const b = dedupId({ ...base, profile: { fileSets: ['One64KBFile', 'One4MBFile'], profilers: ['flame', 'doctor'] } });
+    const a = dedupId({
+      ...base,
+      profile: { profilers: ['doctor', 'flame'], fileSets: ['One4MBFile', 'One64KBFile'] },
+    });
+    const b = dedupId({
+      ...base,
+      profile: { fileSets: ['One64KBFile', 'One4MBFile'], profilers: ['flame', 'doctor'] },
+    });
     expect(b).toBe(a);
   });
 

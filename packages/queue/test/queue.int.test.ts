@@ -1,0 +1,178 @@
+import type { RunJobData } from '@benchrunner/core';
+import { type RedisFixture, startRedis } from '@benchrunner/testing';
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cancelRequested, onCancelRequests, requestCancel } from '../src/cancel.ts';
+import { connectRedis, createRedis } from '../src/connection.ts';
+import { enqueueRun, lanePosition } from '../src/enqueue.ts';
+import { CANCEL_CHANNEL, NIGHTLY_SCHEDULER_ID, QUEUE_PREFIX } from '../src/names.ts';
+import { ensureNightlySchedule, removeNightlySchedule } from '../src/schedules.ts';
+
+let server: RedisFixture;
+let redis: Redis;
+let queue: Queue;
+let lane = 0;
+
+const run = (over: Partial<RunJobData> = {}): RunJobData => ({
+  commit: 'abcdef1',
+  benchmarks: [],
+  profile: false,
+  minion: 'local',
+  priority: 'manual',
+  trigger: { kind: 'api', detail: {} },
+  ...over,
+});
+
+beforeAll(async () => {
+  server = await startRedis();
+  redis = createRedis(server.url);
+  await connectRedis(redis, server.url);
+});
+
+afterAll(async () => {
+  redis?.disconnect();
+  await server?.close();
+});
+
+// A fresh lane per test, so counts never mix.
+const freshQueue = () => {
+  lane++;
+  queue = new Queue(`runs-test${lane}`, { connection: redis, prefix: QUEUE_PREFIX });
+  return queue;
+};
+afterEach(async () => {
+  await queue?.close();
+});
+
+describe('enqueueRun', () => {
+  it('answers a duplicate of a waiting run with its id', async () => {
+    const q = freshQueue();
+    const first = await enqueueRun(q, run());
+    const again = await enqueueRun(q, run({ priority: 'ci', trigger: { kind: 'github', detail: {} } }));
+    const other = await enqueueRun(q, run({ commit: 'abcdef2' }));
+    expect(first.duplicate).toBe(false);
+    expect(again).toMatchObject({ id: first.id, duplicate: true });
+    expect(other.duplicate).toBe(false);
+    expect(other.id).not.toBe(first.id);
+    expect(await q.count()).toBe(2);
+    // What Redis holds is the first request, not the duplicate's data.
+    const job = await q.getJob(first.id);
+    expect(job?.data.priority).toBe('manual');
+  });
+
+  it('merges concurrent identical requests into one run', async () => {
+    const q = freshQueue();
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => enqueueRun(q, run({ commit: 'main' }))),
+    );
+    expect(new Set(answers.map((a) => a.id)).size).toBe(1);
+    expect(answers.filter((a) => !a.duplicate)).toHaveLength(1);
+    expect(await q.count()).toBe(1);
+  });
+
+  it('queues a new run once the identical one has started', async () => {
+    const q = freshQueue();
+    const first = await enqueueRun(q, run());
+    let release!: () => void;
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const connection = createRedis(server.url);
+    const worker = new Worker(
+      q.name,
+      async (job) => {
+        // What the lane's processor does first.
+        await job.removeDeduplicationKey();
+        started();
+        await new Promise<void>((r) => {
+          release = r;
+        });
+      },
+      { connection, prefix: QUEUE_PREFIX },
+    );
+    try {
+      await running;
+      const second = await enqueueRun(q, run());
+      expect(second.duplicate).toBe(false);
+      expect(second.id).not.toBe(first.id);
+      // The active run is ahead of it.
+      expect(second.position).toBe(1);
+    } finally {
+      release();
+      await worker.close();
+      connection.disconnect();
+    }
+  });
+});
+
+describe('lanePosition', () => {
+  it('orders waiting runs by priority class, then by arrival', async () => {
+    const q = freshQueue();
+    const nightly = await enqueueRun(q, run({ commit: 'aaaaaa1', priority: 'nightly' }));
+    const ci1 = await enqueueRun(q, run({ commit: 'aaaaaa2', priority: 'ci' }));
+    const bisect = await enqueueRun(q, run({ commit: 'aaaaaa3', priority: 'bisect' }));
+    const manual = await enqueueRun(q, run({ commit: 'aaaaaa4', priority: 'manual' }));
+    const ci2 = await enqueueRun(q, run({ commit: 'aaaaaa5', priority: 'ci' }));
+    const positions = await Promise.all(
+      [manual, ci1, ci2, bisect, nightly].map((e) => lanePosition(q, e.id)),
+    );
+    expect(positions).toEqual([0, 1, 2, 3, 4]);
+    // The answer of enqueueRun is the position at that moment.
+    expect(nightly.position).toBe(0);
+    expect(manual.position).toBe(0);
+    expect(ci2.position).toBe(2);
+  });
+
+  it('is 0 for a run that is not waiting', async () => {
+    const q = freshQueue();
+    expect(await lanePosition(q, 'rnotthere0000000000')).toBe(0);
+  });
+});
+
+describe('nightly schedule', () => {
+  it('leaves one scheduler and one pending job whatever the number of concurrent callers', async () => {
+    const q = freshQueue();
+    const schedule = {
+      cron: '0 3 * * *',
+      tz: 'UTC',
+      template: run({ commit: 'main', priority: 'nightly' as const }),
+    };
+    await Promise.all(Array.from({ length: 6 }, () => ensureNightlySchedule(q, schedule)));
+    await ensureNightlySchedule(q, schedule);
+    const schedulers = await q.getJobSchedulers();
+    expect(schedulers.map((s) => s.key ?? s.id)).toEqual([NIGHTLY_SCHEDULER_ID]);
+    expect(await q.getDelayedCount()).toBe(1);
+    const [job] = await q.getDelayed();
+    expect(job?.data.commit).toBe('main');
+    expect(job?.opts.priority).toBe(4);
+
+    await removeNightlySchedule(q);
+    expect(await q.getJobSchedulers()).toHaveLength(0);
+    expect(await q.getDelayedCount()).toBe(0);
+  });
+});
+
+describe('cancel requests', () => {
+  it('reach a subscriber and stay readable for a worker that missed them', async () => {
+    const subscriber = createRedis(server.url);
+    const seen: [string, string][] = [];
+    const unsubscribe = await onCancelRequests(subscriber, (runId, reason) => seen.push([runId, reason]));
+    try {
+      // Someone else's message on the channel is ignored, not fatal.
+      await redis.publish(CANCEL_CHANNEL, 'not json');
+      await redis.publish(CANCEL_CHANNEL, JSON.stringify({ nothing: 1 }));
+      await requestCancel(redis, 'rabc', 'user asked');
+      const deadline = Date.now() + 5000;
+      while (seen.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(seen).toEqual([['rabc', 'user asked']]);
+      expect(await cancelRequested(redis, 'rabc')).toBe('user asked');
+      expect(await cancelRequested(redis, 'rother')).toBeNull();
+      expect(await redis.ttl('benchrunner:cancel:rabc')).toBeGreaterThan(0);
+    } finally {
+      await unsubscribe();
+      subscriber.disconnect();
+    }
+  });
+});

@@ -1,9 +1,19 @@
 import { type BenchmarkResult, InputError, type Measure, type ResultDocument } from '@benchrunner/core';
 
+/** Running merge of one measure of one benchmark: keeps memory to the samples themselves. */
+interface Acc {
+  first: Measure;
+  count: number;
+  sum: number;
+  lower: number;
+  upper: number;
+  samples: number[];
+}
+
 interface Pending {
   name: string;
   params: Record<string, string>;
-  rows: Record<string, Measure>[];
+  measures: Map<string, Acc>;
 }
 
 /** Thrown by RowMerger when two rows of one benchmark give one measure in different units. */
@@ -12,61 +22,129 @@ export class UnitMismatch extends Error {
 }
 
 function key(name: string, params: Record<string, string>): string {
-  const sorted = Object.keys(params)
-    .sort()
-    .map((k) => [k, params[k]]);
-  return JSON.stringify([name, sorted]);
+  let k = name;
+  const names = Object.keys(params);
+  if (names.length > 1) names.sort();
+  for (const p of names) k += `\u0000${p}\u0001${params[p]}`;
+  return k;
 }
 
-function mergeMeasures(name: string, measureName: string, ms: Measure[]): Measure {
-  const first = ms[0] as Measure;
-  if (ms.length === 1) return first;
-  let sum = 0;
-  let lower = Number.POSITIVE_INFINITY;
-  let upper = Number.NEGATIVE_INFINITY;
-  const samples: number[] = [];
-  for (const m of ms) {
-    if (m.unit !== first.unit) {
-      throw new UnitMismatch(`${name}: measure ${measureName} in ${first.unit} and in ${m.unit}`);
-    }
-    sum += m.value;
-    lower = Math.min(lower, m.lower ?? m.value);
-    upper = Math.max(upper, m.upper ?? m.value);
-    if (m.samples) for (const s of m.samples) samples.push(s);
-    else samples.push(m.value);
+/** A copy of a string that shares no memory with the string it was sliced from. */
+function detach(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
+function pushAll(into: number[], from: readonly number[]): void {
+  for (let i = 0; i < from.length; i++) into.push(from[i] as number);
+}
+
+function addTo(acc: Acc, m: Measure): void {
+  if (acc.count === 1) {
+    const f = acc.first;
+    acc.sum = f.value;
+    acc.lower = f.lower ?? f.value;
+    acc.upper = f.upper ?? f.value;
+    acc.samples = [];
+    if (f.samples) pushAll(acc.samples, f.samples);
+    else acc.samples.push(f.value);
   }
-  return { value: sum / ms.length, lower, upper, unit: first.unit, samples };
+  acc.count += 1;
+  acc.sum += m.value;
+  acc.lower = Math.min(acc.lower, m.lower ?? m.value);
+  acc.upper = Math.max(acc.upper, m.upper ?? m.value);
+  if (m.samples) pushAll(acc.samples, m.samples);
+  else acc.samples.push(m.value);
+}
+
+function finish(acc: Acc): Measure {
+  if (acc.count === 1) return acc.first;
+  return {
+    value: acc.sum / acc.count,
+    lower: acc.lower,
+    upper: acc.upper,
+    unit: acc.first.unit,
+    samples: acc.samples,
+  };
 }
 
 /**
- * Collects rows in order of first appearance and merges rows of the same name and params
- * (see `mergeResults` for the rule).
+ * Collects rows in order of first appearance and merges rows of the same name and params as they
+ * come (see `mergeResults` for the rule), so that a file of a million rows keeps only its samples.
  */
 export class RowMerger {
   readonly #byKey = new Map<string, Pending>();
+  #mismatch: string | undefined;
 
   add(name: string, params: Record<string, string>, measures: Record<string, Measure>): void {
     const k = key(name, params);
-    const p = this.#byKey.get(k);
-    if (p) p.rows.push(measures);
-    else this.#byKey.set(k, { name, params, rows: [measures] });
+    let p = this.#byKey.get(k);
+    if (!p) {
+      p = { name, params, measures: new Map() };
+      this.#byKey.set(k, p);
+    }
+    for (const mName in measures) {
+      const m = measures[mName] as Measure;
+      const acc = p.measures.get(mName);
+      if (!acc) p.measures.set(mName, { first: m, count: 1, sum: 0, lower: 0, upper: 0, samples: [] });
+      else if (acc.first.unit !== m.unit)
+        this.#mismatch ??= `${name}: measure ${mName} in ${acc.first.unit} and in ${m.unit}`;
+      else addTo(acc, m);
+    }
+  }
+
+  /**
+   * Fast path for big line formats: one value of one measure, without building objects. `k` must
+   * identify name+params on its own; do not mix with `add` in one merger.
+   */
+  addValue(
+    k: string,
+    name: string,
+    params: () => Record<string, string>,
+    mName: string,
+    unit: string,
+    value: number,
+  ): void {
+    let p = this.#byKey.get(k);
+    if (!p) {
+      // Strings sliced from a 1 MiB read chunk keep the whole chunk alive: keep copies instead.
+      const ps: Record<string, string> = {};
+      for (const [pk, pv] of Object.entries(params())) ps[pk] = detach(pv);
+      p = { name: detach(name), params: ps, measures: new Map() };
+      this.#byKey.set(detach(k), p);
+    }
+    const acc = p.measures.get(mName);
+    if (!acc) {
+      p.measures.set(mName, { first: { value, unit }, count: 1, sum: 0, lower: 0, upper: 0, samples: [] });
+      return;
+    }
+    if (acc.first.unit !== unit) {
+      this.#mismatch ??= `${name}: measure ${mName} in ${acc.first.unit} and in ${unit}`;
+      return;
+    }
+    if (acc.count === 1) {
+      acc.sum = acc.first.value;
+      acc.lower = acc.first.value;
+      acc.upper = acc.first.value;
+      acc.samples = [acc.first.value];
+    }
+    acc.count += 1;
+    acc.sum += value;
+    if (value < acc.lower) acc.lower = value;
+    if (value > acc.upper) acc.upper = value;
+    acc.samples.push(value);
   }
 
   get size(): number {
     return this.#byKey.size;
   }
 
-  /** Throws UnitMismatch when rows of one benchmark disagree on a unit. */
+  /** Throws UnitMismatch when rows of one benchmark disagreed on a unit. */
   results(): BenchmarkResult[] {
+    if (this.#mismatch) throw new UnitMismatch(this.#mismatch);
     const out: BenchmarkResult[] = [];
     for (const p of this.#byKey.values()) {
-      const names: string[] = [];
-      for (const row of p.rows) for (const m of Object.keys(row)) if (!names.includes(m)) names.push(m);
       const measures: Record<string, Measure> = {};
-      for (const m of names) {
-        const ms = p.rows.flatMap((row) => (row[m] ? [row[m]] : []));
-        measures[m] = mergeMeasures(p.name, m, ms);
-      }
+      for (const [mName, acc] of p.measures) measures[mName] = finish(acc);
       out.push({ name: p.name, params: p.params, measures });
     }
     return out;

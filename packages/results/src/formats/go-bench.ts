@@ -1,11 +1,9 @@
-import type { Measure } from '@benchrunner/core';
 import { RowMerger } from '../merge.ts';
 import {
   type Fail,
   failer,
   type LineParser,
   linePosition,
-  measure,
   mergedDocument,
   type Parser,
   parseByLines,
@@ -16,6 +14,7 @@ const NAME = 'go-bench';
 
 const BENCH_LINE = /^(Benchmark\S*)\s+(\d+)\s+(.*)$/;
 const SUFFIX = /^(.*?)-(\d+)$/;
+const WS = /\s+/;
 
 /** How go's units map to the model: measure name, unit, factor. */
 const UNITS: Record<string, [string, string, number]> = {
@@ -55,39 +54,45 @@ class GoLines implements LineParser {
       );
     }
     const [, full = '', , rest = ''] = m as RegExpExecArray;
-    const params: Record<string, string> = {};
-    let name = full;
     const sfx = SUFFIX.exec(full);
-    if (sfx) {
-      name = sfx[1] as string;
-      params.gomaxprocs = sfx[2] as string;
-    }
-    if (this.#pkg) params.pkg = this.#pkg;
-    const parts = rest.trim().split(/\s+/);
+    const name = sfx ? (sfx[1] as string) : full;
+    const pkg = this.#pkg;
+    const key = `${full}\u0000${pkg ?? ''}`;
+    const params = () => {
+      const out: Record<string, string> = {};
+      if (sfx) out.gomaxprocs = sfx[2] as string;
+      if (pkg) out.pkg = pkg;
+      return out;
+    };
+    const parts = rest.trim().split(WS);
     if (parts.length < 2 || parts.length % 2 !== 0) {
       this.#fail(
         linePosition(n, text.indexOf(rest) + 1),
         `expected pairs of "value unit" after the iteration count, got ${JSON.stringify(rest.trim().slice(0, 60))}`,
       );
     }
-    const measures: Record<string, Measure> = {};
-    let from = text.length - rest.length;
+    let sawLatency = false;
     for (let i = 0; i < parts.length; i += 2) {
       const raw = parts[i] as string;
       const unit = parts[i + 1] as string;
-      const col = text.indexOf(raw, from) + 1;
-      from = text.indexOf(unit, from) + unit.length;
       const v = parseNumber(raw);
-      if (!Number.isFinite(v) || v < 0)
+      if (!Number.isFinite(v) || v < 0) {
+        // Only a bad line pays for finding its column.
+        let from = text.length - rest.length;
+        for (let j = 0; j < i; j++)
+          from = text.indexOf(parts[j] as string, from) + (parts[j] as string).length;
         this.#fail(
-          linePosition(n, col),
+          linePosition(n, text.indexOf(raw, from) + 1),
           `${unit}: expected a non-negative number, got ${JSON.stringify(raw)}`,
         );
-      const [mName, mUnit, factor] = UNITS[unit] ?? [unit, unit, 1];
-      measures[mName] = measure(v * factor, mUnit);
+      }
+      const conv = UNITS[unit];
+      if (conv) {
+        if (conv[0] === 'latency') sawLatency = true;
+        this.#merger.addValue(key, name, params, conv[0], conv[1], v * conv[2]);
+      } else this.#merger.addValue(key, name, params, unit, unit, v);
     }
-    if (!measures.latency) this.#fail(linePosition(n, 1), `${full}: no ns/op figure`);
-    this.#merger.add(name, params, measures);
+    if (!sawLatency) this.#fail(linePosition(n, 1), `${full}: no ns/op figure`);
   }
 
   end() {

@@ -81,10 +81,13 @@ export function measure(
 
 /** Parses a decimal number written by a tool (`1,234.5`, `1.2e3`); NaN when it is not one. */
 export function parseNumber(text: string): number {
-  const cleaned = text.replaceAll(',', '').replaceAll('_', '');
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(cleaned)) return Number.NaN;
+  const cleaned =
+    text.includes(',') || text.includes('_') ? text.replaceAll(',', '').replaceAll('_', '') : text;
+  if (!NUMBER.test(cleaned)) return Number.NaN;
   return Number(cleaned);
 }
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** The document of a format from merged rows; a unit clash between rows fails at `position`. */
 export function mergedDocument(format: string, merger: RowMerger, fail: Fail, position = ''): ResultDocument {

@@ -205,6 +205,9 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     await step('archive', 99, async () => {
       await finish(manifest.state);
     });
+    // A step's record is pushed once its body is done: write the manifest again so it lists the
+    // archive step too.
+    await archive.writeManifest(manifest);
     ctx.progress({ step: 'archive', percent: 100 });
     return manifest;
   } catch (error) {

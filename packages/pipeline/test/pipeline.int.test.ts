@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { parseSuite, type RunJobData, type RunManifest, type RunProgress } from '@benchrunner/core';
+import { parseSuite, type RunJobData, type RunManifest, type RunProgress, StepName } from '@benchrunner/core';
 import { LocalRunner } from '@benchrunner/ssh';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,17 +151,8 @@ benchmarks:
     expect(out.error).toBeUndefined();
     expect(out.manifest.state).toBe('completed');
     expect(out.stored.state).toBe('completed');
-    expect(out.stored.steps.map((s) => s.name)).toEqual([
-      'lock',
-      'cleanup',
-      'provision',
-      'prepare',
-      'environment',
-      'benchmarks',
-      'profiles',
-      'retrieve',
-      'archive',
-    ]);
+    // Every step, in order.
+    expect(out.stored.steps.map((s) => s.name)).toEqual(StepName.options);
     expect(out.stored.benchmarks.map((b) => [b.name, b.status, b.repeats])).toEqual([
       ['alpha', 'passed', 3],
       ['beta', 'passed', 2],

@@ -1,6 +1,6 @@
 import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError, type Problem, formatProblems } from './errors.ts';
+import { ConfigError, formatProblems, type Problem } from './errors.ts';
 import { formatPath } from './zod-problems.ts';
 
 /** A parsed YAML file that can point at the line of any path in it. */
@@ -19,7 +19,7 @@ export function parseYamlFile(text: string, file: string, what: string): Located
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const problems: Problem[] = doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
+      const pos = e.linePos?.[0] ?? (e.pos ? lineCounter.linePos(e.pos[0]) : undefined);
       return {
         path: pos ? `line ${pos.line}, column ${pos.col}` : '(document)',
         message: e.message.split('\n')[0] ?? e.message,

@@ -49,6 +49,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** Exit codes: success, a failure the message explains, a bad command line. */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;

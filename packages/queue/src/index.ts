@@ -11,5 +11,12 @@ export {
   PUBLISH_QUEUE,
   QUEUE_PREFIX,
 } from './names.ts';
+export {
+  enqueuePublish,
+  PUBLISH_ATTEMPTS,
+  PublishJobData,
+  publishBackoff,
+  publishJobId,
+} from './publish.ts';
 export type { NightlySchedule } from './schedules.ts';
 export { ensureNightlySchedule, removeNightlySchedule } from './schedules.ts';

@@ -1,0 +1,55 @@
+import type { Queue } from 'bullmq';
+import { z } from 'zod';
+
+/** The payload of a publish job: the run whose archive is published. */
+export const PublishJobData = z.object({ runId: z.string().min(1) }).strict();
+export type PublishJobData = z.infer<typeof PublishJobData>;
+
+/** Attempts of a publish job: with the capped backoff below, about seven hours of retries. */
+export const PUBLISH_ATTEMPTS = 20;
+const FIRST_RETRY_MS = 10_000;
+const LONGEST_WAIT_MS = 30 * 60_000;
+
+/** Exponential backoff from 10 s, doubling, capped at 30 min: a sink outage of hours loses nothing. */
+export function publishBackoff(attemptsMade: number): number {
+  return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attemptsMade - 1), LONGEST_WAIT_MS);
+}
+
+/** One publish job per run (`publish-<runId>`): publishing the same run twice is one job. */
+export function publishJobId(runId: string): string {
+  return `publish-${runId}`;
+}
+
+/**
+ * Queues the publishing of a run's archive. With `again`, a finished publish job of the run is
+ * replaced, so the sinks that have not confirmed are tried once more (re-publish on demand).
+ */
+export async function enqueuePublish(
+  queue: Queue,
+  runId: string,
+  options: { again?: boolean } = {},
+): Promise<{ id: string; state: string }> {
+  const id = publishJobId(runId);
+  const existing = await queue.getJob(id);
+  if (existing) {
+    const state = await existing.getState();
+    if (
+      !options.again ||
+      state === 'active' ||
+      state === 'waiting' ||
+      state === 'delayed' ||
+      state === 'prioritized'
+    ) {
+      return { id, state };
+    }
+    await existing.remove();
+  }
+  await queue.add('publish', { runId } satisfies PublishJobData, {
+    jobId: id,
+    attempts: PUBLISH_ATTEMPTS,
+    backoff: { type: 'capped-exponential' },
+    removeOnComplete: { age: 30 * 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
+  });
+  return { id, state: 'waiting' };
+}

@@ -1,11 +1,26 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError, createLogger, LOCAL_MINION, type Minion } from '@benchrunner/core';
-import { cancelRequested, connectRedis, createRedis, onCancelRequests } from '@benchrunner/queue';
-import { type CommandRunner, LocalRunner } from '@benchrunner/ssh';
+import { loadInventory } from '@benchrunner/ansible';
+import { createLogger, LOCAL_MINION, type Minion } from '@benchrunner/core';
+import {
+  cancelRequested,
+  connectRedis,
+  createRedis,
+  enqueuePublish,
+  onCancelRequests,
+  PUBLISH_QUEUE,
+  publishBackoff,
+  QUEUE_PREFIX,
+} from '@benchrunner/queue';
+import { type CommandRunner, LocalRunner, SshRunner } from '@benchrunner/ssh';
+import { Queue, Worker } from 'bullmq';
 import { ActiveRuns } from './active-runs.ts';
 import { loadWorkerEnv } from './env.ts';
 import { type Lane, startLane } from './lane.ts';
+import { ansibleProvisioner } from './provisioner.ts';
+import { createPublishProcessor } from './publisher.ts';
+import { sweepArchive } from './retention.ts';
+import { sinksFromEnv } from './sinks.ts';
 
 async function main(): Promise<void> {
   let env: ReturnType<typeof loadWorkerEnv>;
@@ -27,16 +42,39 @@ async function main(): Promise<void> {
   await connectRedis(connection, env.REDIS_URL, 10_000);
   await connectRedis(subscriber, env.REDIS_URL, 10_000);
 
-  const minions: Minion[] = env.INVENTORY_FILE ? await loadMinions(env.INVENTORY_FILE) : [LOCAL_MINION];
+  const minions: Minion[] = env.INVENTORY_FILE ? await loadInventory(env.INVENTORY_FILE) : [LOCAL_MINION];
   const active = new ActiveRuns();
   const unsubscribe = await onCancelRequests(subscriber, (runId, reason) => {
     if (active.cancel(runId, reason)) logger.info({ runId, reason }, 'cancel requested: aborting run');
   });
 
-  const connect = async (minion: Minion): Promise<CommandRunner> => {
+  // Publishing: the archive goes to the artifact store, the metrics to InfluxDB, retried for hours.
+  const sinks = sinksFromEnv(env, archiveRoot);
+  for (const sink of [sinks.artifactStore, sinks.metricsSink]) {
+    // A sink that is down or misconfigured at start is reported, never fatal: runs still archive.
+    await sink?.check().then(
+      () => logger.info({ sink: sink.name }, 'sink ready'),
+      (error: Error) =>
+        logger.error(
+          { sink: sink.name, reason: error.message },
+          'sink not ready: runs will be published when it is',
+        ),
+    );
+  }
+  const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
+  const publishWorker = new Worker(PUBLISH_QUEUE, createPublishProcessor({ archiveRoot, logger, ...sinks }), {
+    connection,
+    prefix: QUEUE_PREFIX,
+    concurrency: env.PUBLISH_CONCURRENCY,
+    lockDuration: env.LOCK_DURATION_MS,
+    settings: { backoffStrategy: (attemptsMade: number) => publishBackoff(attemptsMade) },
+  });
+  publishWorker.on('error', (error) => logger.error({ err: error }, 'publish worker error'));
+
+  const connect = async (minion: Minion, signal: AbortSignal): Promise<CommandRunner> => {
     if (minion.kind === 'local')
       return new LocalRunner({ minion: minion.name, workDir: path.join(dataDir, 'minions', minion.name) });
-    throw new ConfigError(`minion ${minion.name}: SSH minions are not supported by this build`);
+    return SshRunner.connect(minion, { logger, signal });
   };
 
   const lanes: Lane[] = [];
@@ -53,12 +91,26 @@ async function main(): Promise<void> {
           logger,
           active,
           connect,
+          ...(minion.kind === 'ssh' ? { provisioner: ansibleProvisioner(minion, { logger }) } : {}),
           forceProvision: env.PROVISION_ALWAYS,
           cancelRequested: (runId) => cancelRequested(connection, runId),
+          onArchived: async (manifest) => {
+            await enqueuePublish(publishQueue, manifest.id);
+          },
         },
       }),
     );
   }
+
+  const sweep = () =>
+    sweepArchive({
+      archiveRoot,
+      days: env.RETENTION_DAYS,
+      sinks: { artifacts: Boolean(sinks.artifactStore), metrics: Boolean(sinks.metricsSink) },
+      logger,
+    }).catch((error: Error) => logger.warn({ err: error }, 'retention sweep failed'));
+  const retention = env.RETENTION_DAYS > 0 ? setInterval(sweep, 3600_000) : undefined;
+  if (retention) void sweep();
   logger.info({ minions: minions.map((m) => m.name), dataDir, suite: env.SUITE_FILE }, 'worker ready');
 
   let stopping = false;
@@ -75,10 +127,11 @@ async function main(): Promise<void> {
       if (n > 0) logger.warn({ runs: n }, 'grace period over: active runs aborted and requeued');
     }, env.SHUTDOWN_GRACE_SECONDS * 1000);
     // close() waits for the active run: it finishes, or the grace timer aborts and requeues it.
-    await Promise.all(lanes.map((lane) => lane.worker.close()));
+    await Promise.all([...lanes.map((lane) => lane.worker.close()), publishWorker.close()]);
+    if (retention) clearInterval(retention);
     clearTimeout(grace);
     await unsubscribe().catch(() => undefined);
-    await Promise.all(lanes.map((lane) => lane.queue.close()));
+    await Promise.all([...lanes.map((lane) => lane.queue.close()), publishQueue.close()]);
     subscriber.disconnect();
     await connection.quit().catch(() => undefined);
     logger.info('worker stopped');
@@ -86,11 +139,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
-}
-
-async function loadMinions(file: string): Promise<Minion[]> {
-  const { loadInventory } = await import('@benchrunner/ansible');
-  return loadInventory(file);
 }
 
 main().catch((error: Error) => {

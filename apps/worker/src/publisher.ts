@@ -1,0 +1,139 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type Logger, RunManifest } from '@benchrunner/core';
+import { PublishJobData } from '@benchrunner/queue';
+import { type ArtifactStore, type MetricsSink, runPoints } from '@benchrunner/sinks';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { z } from 'zod';
+
+/** What each sink confirmed for a run. Kept beside the archive: `runs/<id>.publish.json`. */
+export const PublishReceipts = z.object({
+  artifacts: z
+    .object({
+      store: z.string(),
+      cid: z.string(),
+      url: z.string().optional(),
+      file: z.string().optional(),
+      at: z.string(),
+    })
+    .optional(),
+  metrics: z
+    .object({ sink: z.string(), points: z.number().int(), cid: z.string().optional(), at: z.string() })
+    .optional(),
+  /** The last failure of each sink, for the run's publish state. */
+  errors: z.record(z.string(), z.string()).default({}),
+});
+export type PublishReceipts = z.infer<typeof PublishReceipts>;
+
+export function receiptsFile(archiveRoot: string, runId: string): string {
+  // Outside the run's folder: the folder's CID must not depend on whether it was published.
+  return path.join(archiveRoot, `${runId}.publish.json`);
+}
+
+export async function readReceipts(archiveRoot: string, runId: string): Promise<PublishReceipts> {
+  try {
+    return PublishReceipts.parse(JSON.parse(await readFile(receiptsFile(archiveRoot, runId), 'utf8')));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { errors: {} };
+    throw error;
+  }
+}
+
+async function writeReceipts(archiveRoot: string, runId: string, receipts: PublishReceipts): Promise<void> {
+  const file = receiptsFile(archiveRoot, runId);
+  await writeFile(`${file}.tmp`, `${JSON.stringify(receipts, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
+}
+
+/** True when every configured sink has confirmed the run (and the metrics carry the CID). */
+export function fullyPublished(
+  receipts: PublishReceipts,
+  sinks: { artifacts: boolean; metrics: boolean },
+): boolean {
+  if (sinks.artifacts && !receipts.artifacts) return false;
+  if (
+    sinks.metrics &&
+    (!receipts.metrics || (receipts.artifacts && receipts.metrics.cid !== receipts.artifacts.cid))
+  )
+    return false;
+  return true;
+}
+
+export interface PublishDeps {
+  archiveRoot: string;
+  logger: Logger;
+  artifactStore?: ArtifactStore;
+  metricsSink?: MetricsSink;
+}
+
+/**
+ * Publishes a run's archive to every sink that has not confirmed it yet, recording each receipt
+ * as soon as it arrives. The artifact store goes first so metric points carry the CID; when it
+ * fails, the metrics are still written and written again with the CID on a later attempt (their
+ * timestamps are deterministic, so that overwrites rather than duplicates). Any failure throws, and
+ * BullMQ retries the job with a capped exponential backoff.
+ */
+export function createPublishProcessor(deps: PublishDeps) {
+  return async (job: Job, _token?: string, signal?: AbortSignal): Promise<PublishReceipts> => {
+    const parsed = PublishJobData.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid publish job data: ${parsed.error.message}`);
+    const { runId } = parsed.data;
+    const log = deps.logger.child({ runId, job: 'publish' });
+    const dir = path.join(deps.archiveRoot, runId);
+    let manifest: RunManifest;
+    try {
+      manifest = RunManifest.parse(JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')));
+    } catch (error) {
+      throw new UnrecoverableError(
+        `cannot read the archive of run ${runId} at ${dir}: ${(error as Error).message}`,
+      );
+    }
+    const receipts = await readReceipts(deps.archiveRoot, runId);
+    const opts = signal ? { signal } : {};
+    const failures: string[] = [];
+
+    if (deps.artifactStore && !receipts.artifacts) {
+      try {
+        const receipt = await deps.artifactStore.publish(dir, opts);
+        receipts.artifacts = { store: deps.artifactStore.name, ...receipt, at: new Date().toISOString() };
+        delete receipts.errors[deps.artifactStore.name];
+        log.info({ cid: receipt.cid, store: deps.artifactStore.name }, 'archive published');
+      } catch (error) {
+        receipts.errors[deps.artifactStore.name] = (error as Error).message;
+        failures.push(`${deps.artifactStore.name}: ${(error as Error).message}`);
+      }
+      await writeReceipts(deps.archiveRoot, runId, receipts);
+    }
+
+    const cid = receipts.artifacts?.cid;
+    if (deps.metricsSink && (!receipts.metrics || (cid && receipts.metrics.cid !== cid))) {
+      try {
+        const points = runPoints(manifest, cid ? { cid } : {});
+        const written = await deps.metricsSink.write(points, opts);
+        receipts.metrics = {
+          sink: deps.metricsSink.name,
+          points: written.points,
+          ...(cid ? { cid } : {}),
+          at: new Date().toISOString(),
+        };
+        delete receipts.errors[deps.metricsSink.name];
+        log.info({ points: written.points, sink: deps.metricsSink.name, cid }, 'metrics published');
+      } catch (error) {
+        receipts.errors[deps.metricsSink.name] = (error as Error).message;
+        failures.push(`${deps.metricsSink.name}: ${(error as Error).message}`);
+      }
+      await writeReceipts(deps.archiveRoot, runId, receipts);
+    }
+
+    await job.updateProgress(receipts);
+    if (failures.length > 0) {
+      const next =
+        job.attemptsMade + 1 < (job.opts.attempts ?? 1)
+          ? 'will retry'
+          : 'no attempts left: POST /runs/:id/publish to try again';
+      log.warn({ failures, attempt: job.attemptsMade + 1 }, `publishing incomplete, ${next}`);
+      throw new Error(`publishing incomplete (${next}): ${failures.join('; ')}`);
+    }
+    return receipts;
+  };
+}

@@ -1,14 +1,27 @@
-import { BenchrunnerError, InputError, NotFoundError, type Problem, UnavailableError } from '@benchrunner/core';
+import {
+  BenchrunnerError,
+  InputError,
+  NotFoundError,
+  type Problem,
+  UnavailableError,
+} from '@benchrunner/core';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ConflictError } from './run-service.ts';
 
 /** An HTTP error with the API's error shape: `{"error": {"code", "message", "details"?}}`. */
 export class ApiError extends HTTPException {
   override name = 'ApiError';
   readonly code: string;
   readonly details: Problem[] | undefined;
-  constructor(status: ContentfulStatusCode, code: string, message: string, details?: Problem[], options?: { cause?: unknown }) {
+  constructor(
+    status: ContentfulStatusCode,
+    code: string,
+    message: string,
+    details?: Problem[],
+    options?: { cause?: unknown },
+  ) {
     super(status, { message, ...(options?.cause ? { cause: options.cause } : {}) });
     this.code = code;
     this.details = details;
@@ -33,6 +46,7 @@ export function toResponse(error: Error, c: Context) {
   }
   if (error instanceof InputError) return c.json(errorBody(error.code, error.message, error.problems), 400);
   if (error instanceof NotFoundError) return c.json(errorBody(error.code, error.message), 404);
+  if (error instanceof ConflictError) return c.json(errorBody('conflict', error.message), 409);
   if (error instanceof UnavailableError || isRedisDown(error)) {
     c.header('Retry-After', '5');
     return c.json(errorBody('unavailable', `the queue is unavailable: ${error.message}`), 503);

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { LOCAL_MINION, type Minion, createLogger, loadSuite } from '@benchrunner/core';
+import { loadInventory } from '@benchrunner/ansible';
+import { createLogger, LOCAL_MINION, loadSuite, type Minion } from '@benchrunner/core';
 import {
-  QUEUE_PREFIX,
   connectRedis,
   createRedis,
   ensureNightlySchedule,
   laneName,
+  PUBLISH_QUEUE,
+  QUEUE_PREFIX,
   redactUrl,
   removeNightlySchedule,
 } from '@benchrunner/queue';
@@ -33,16 +35,20 @@ async function main(): Promise<void> {
     host = '127.0.0.1';
     if (apiKeys.length === 0) {
       apiKeys = [randomBytes(24).toString('base64url')];
-      process.stdout.write(`\nbenchrunner local mode: API key for this session (set API_KEYS to choose your own):\n\n  ${apiKeys[0]}\n\n`);
+      process.stdout.write(
+        `\nbenchrunner local mode: API key for this session (set API_KEYS to choose your own):\n\n  ${apiKeys[0]}\n\n`,
+      );
     }
   } else if (apiKeys.length === 0) {
-    process.stderr.write('benchrunner api: API_KEYS is required (comma-separated bearer tokens, e.g. `openssl rand -hex 32`); or set BENCHRUNNER_LOCAL=true to run on 127.0.0.1 with a generated key\n');
+    process.stderr.write(
+      'benchrunner api: API_KEYS is required (comma-separated bearer tokens, e.g. `openssl rand -hex 32`); or set BENCHRUNNER_LOCAL=true to run on 127.0.0.1 with a generated key\n',
+    );
     process.exit(2);
   }
 
   const suiteFile = path.resolve(env.SUITE_FILE);
   const suite = await loadSuite(suiteFile);
-  const minions: Minion[] = env.INVENTORY_FILE ? await loadMinions(env.INVENTORY_FILE) : [LOCAL_MINION];
+  const minions: Minion[] = env.INVENTORY_FILE ? await loadInventory(env.INVENTORY_FILE) : [LOCAL_MINION];
 
   // failFast: while Redis is down, requests fail at once with 503 instead of hanging.
   const redis = createRedis(env.REDIS_URL, { failFast: true, name: 'benchrunner-api' });
@@ -64,7 +70,10 @@ async function main(): Promise<void> {
           profile: env.NIGHTLY_PROFILE,
           minion,
           priority: 'nightly',
-          trigger: { kind: 'schedule', detail: { scheduler: 'nightly', cron: env.NIGHTLY_CRON, tz: env.NIGHTLY_TZ } },
+          trigger: {
+            kind: 'schedule',
+            detail: { scheduler: 'nightly', cron: env.NIGHTLY_CRON, tz: env.NIGHTLY_TZ },
+          },
         },
       });
     } else {
@@ -72,7 +81,8 @@ async function main(): Promise<void> {
     }
   }
 
-  const runs = new RunService(minions, lanes, redis);
+  const publishQueue = new Queue(PUBLISH_QUEUE, { connection: redis, prefix: QUEUE_PREFIX });
+  const runs = new RunService(minions, lanes, redis, publishQueue);
   const app = createApp({
     logger,
     runs,
@@ -82,12 +92,17 @@ async function main(): Promise<void> {
     publicReads: env.PUBLIC_READS,
     ...(env.GITHUB_WEBHOOK_SECRET ? { webhookSecret: env.GITHUB_WEBHOOK_SECRET } : {}),
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
-    boardQueues: [...lanes.values()],
+    boardQueues: [...lanes.values(), publishQueue],
   });
 
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: host }, (info) => {
     logger.info(
-      { url: `http://${host}:${info.port}`, redis: redactUrl(env.REDIS_URL), minions: minions.map((m) => m.name), nightly: env.NIGHTLY_ENABLED ? `${env.NIGHTLY_CRON} ${env.NIGHTLY_TZ}` : 'off' },
+      {
+        url: `http://${host}:${info.port}`,
+        redis: redactUrl(env.REDIS_URL),
+        minions: minions.map((m) => m.name),
+        nightly: env.NIGHTLY_ENABLED ? `${env.NIGHTLY_CRON} ${env.NIGHTLY_TZ}` : 'off',
+      },
       'api listening',
     );
   });
@@ -95,7 +110,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'api shutting down');
     server.close(async () => {
-      await Promise.all([...lanes.values()].map((q) => q.close()));
+      await Promise.all([...lanes.values(), publishQueue].map((q) => q.close()));
       await redis.quit().catch(() => undefined);
       process.exit(0);
     });
@@ -103,11 +118,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-}
-
-async function loadMinions(file: string): Promise<Minion[]> {
-  const { loadInventory } = await import('@benchrunner/ansible');
-  return loadInventory(file);
 }
 
 main().catch((error: Error) => {

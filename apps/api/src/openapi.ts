@@ -1,4 +1,12 @@
-import { PriorityClass, Profile, RunProgress, RunRequest, RunState, RunSummary, Trigger } from '@benchrunner/core';
+import {
+  PriorityClass,
+  Profile,
+  RunProgress,
+  RunRequest,
+  RunState,
+  RunSummary,
+  Trigger,
+} from '@benchrunner/core';
 import { z } from 'zod';
 
 /** The run as `GET /runs/:id` shows it (kept in step with RunView in run-service.ts by a test). */
@@ -23,6 +31,18 @@ export const RunViewSchema = z.object({
   failedReason: z.string().optional(),
   summary: RunSummary.optional(),
   archive: z.string().optional(),
+  artifacts: z
+    .object({ cid: z.string(), url: z.string().optional(), store: z.string() })
+    .optional()
+    .describe('root CID of the archive'),
+  publish: z
+    .object({
+      state: z.enum(['waiting', 'active', 'completed', 'retrying', 'failed']),
+      attempts: z.number().int(),
+      receipts: z.record(z.string(), z.unknown()).optional(),
+      failedReason: z.string().optional(),
+    })
+    .optional(),
 });
 
 const RunAccepted = z.object({
@@ -52,9 +72,18 @@ const errors = {
   '401': { description: 'Missing or wrong API key', content: content(ref('Error')) },
   '503': { description: 'Redis is not reachable; retry later', content: content(ref('Error')) },
 };
-const minionParam = { name: 'minion', in: 'query', required: false, schema: { type: 'string' }, description: 'one lane; default: every lane' };
+const minionParam = {
+  name: 'minion',
+  in: 'query',
+  required: false,
+  schema: { type: 'string' },
+  description: 'one lane; default: every lane',
+};
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
-const ok = (description: string, schema: object = { type: 'object' }) => ({ description, content: content(schema) });
+const ok = (description: string, schema: object = { type: 'object' }) => ({
+  description,
+  content: content(schema),
+});
 
 /** OpenAPI 3.1, generated from the same zod schemas the API validates with. */
 export function openApiDocument(version: string) {
@@ -63,12 +92,17 @@ export function openApiDocument(version: string) {
     info: {
       title: 'benchrunner',
       version,
-      description: 'Enqueue and inspect benchmark runs. Every route needs `Authorization: Bearer <key>` unless marked public.',
+      description:
+        'Enqueue and inspect benchmark runs. Every route needs `Authorization: Bearer <key>` unless marked public.',
     },
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer' },
-        basic: { type: 'http', scheme: 'basic', description: 'Bull Board: any user name, an API key as the password' },
+        basic: {
+          type: 'http',
+          scheme: 'basic',
+          description: 'Bull Board: any user name, an API key as the password',
+        },
         githubSignature: { type: 'apiKey', in: 'header', name: 'X-Hub-Signature-256' },
       },
       schemas: {
@@ -83,60 +117,160 @@ export function openApiDocument(version: string) {
       '/runs': {
         post: {
           summary: 'Enqueue a run',
-          description: 'An identical run that is still waiting is not queued twice: its id is returned with `duplicate: true`.',
+          description:
+            'An identical run that is still waiting is not queued twice: its id is returned with `duplicate: true`.',
           requestBody: { required: true, content: content(ref('RunRequest')) },
-          responses: { '202': ok('Accepted', ref('RunAccepted')), ...errors, '413': ok('Body too large', ref('Error')) },
+          responses: {
+            '202': ok('Accepted', ref('RunAccepted')),
+            ...errors,
+            '413': ok('Body too large', ref('Error')),
+          },
         },
         get: {
           summary: 'List runs, newest first',
           parameters: [
             { name: 'state', in: 'query', schema: json(RunState) },
             minionParam,
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+            {
+              name: 'limit',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+            },
             { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
           ],
           responses: {
             '200': ok('Runs', {
               type: 'object',
-              properties: { runs: { type: 'array', items: ref('Run') }, total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' } },
+              properties: {
+                runs: { type: 'array', items: ref('Run') },
+                total: { type: 'integer' },
+                limit: { type: 'integer' },
+                offset: { type: 'integer' },
+              },
             }),
             ...errors,
           },
         },
       },
       '/runs/{id}': {
-        get: { summary: 'One run: state, step, progress, timings, results summary, archive', parameters: [idParam], responses: { '200': ok('The run', ref('Run')), '404': ok('No such run', ref('Error')), ...errors } },
+        get: {
+          summary: 'One run: state, step, progress, timings, results summary, archive',
+          parameters: [idParam],
+          responses: { '200': ok('The run', ref('Run')), '404': ok('No such run', ref('Error')), ...errors },
+        },
         delete: {
           summary: 'Cancel a run',
-          description: 'A waiting run is removed (200, `cancelled`); an active run is aborted and its processes killed (202, `cancelling`).',
+          description:
+            'A waiting run is removed (200, `cancelled`); an active run is aborted and its processes killed (202, `cancelling`).',
           parameters: [idParam],
-          responses: { '200': ok('Removed'), '202': ok('Aborting'), '404': ok('No such run', ref('Error')), '409': ok('Already finished', ref('Error')), ...errors },
+          responses: {
+            '200': ok('Removed'),
+            '202': ok('Aborting'),
+            '404': ok('No such run', ref('Error')),
+            '409': ok('Already finished', ref('Error')),
+            ...errors,
+          },
         },
       },
       '/runs/{id}/logs': {
         get: {
           summary: "The run's log lines",
-          parameters: [idParam, { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0 } }, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000 } }],
-          responses: { '200': ok('Log lines', { type: 'object', properties: { logs: { type: 'array', items: { type: 'string' } }, count: { type: 'integer' } } }), ...errors },
+          parameters: [
+            idParam,
+            { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0 } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000 } },
+          ],
+          responses: {
+            '200': ok('Log lines', {
+              type: 'object',
+              properties: { logs: { type: 'array', items: { type: 'string' } }, count: { type: 'integer' } },
+            }),
+            ...errors,
+          },
         },
       },
-      '/queue/drain': { post: { summary: 'Remove waiting runs (the active one goes on)', parameters: [minionParam], responses: { '200': ok('Drained'), ...errors } } },
-      '/queue/pause': { post: { summary: 'Start no new runs (the active one finishes)', parameters: [minionParam], responses: { '200': ok('Paused'), ...errors } } },
-      '/queue/resume': { post: { summary: 'Start runs again', parameters: [minionParam], responses: { '200': ok('Resumed'), ...errors } } },
-      '/benchmarks': { get: { summary: 'The suite: benchmarks, file sets, profilers', responses: { '200': ok('The suite'), ...errors } } },
-      '/minions': { get: { summary: "Each minion's lane: state, active run, queue length", responses: { '200': ok('Minions'), ...errors } } },
+      '/runs/{id}/publish': {
+        post: {
+          summary: 'Publish a finished run again (the sinks that have not confirmed it are tried once more)',
+          parameters: [idParam],
+          responses: {
+            '202': ok('Queued'),
+            '404': ok('No such run', ref('Error')),
+            '409': ok('The run has not finished', ref('Error')),
+            ...errors,
+          },
+        },
+      },
+      '/queue/drain': {
+        post: {
+          summary: 'Remove waiting runs (the active one goes on)',
+          parameters: [minionParam],
+          responses: { '200': ok('Drained'), ...errors },
+        },
+      },
+      '/queue/pause': {
+        post: {
+          summary: 'Start no new runs (the active one finishes)',
+          parameters: [minionParam],
+          responses: { '200': ok('Paused'), ...errors },
+        },
+      },
+      '/queue/resume': {
+        post: {
+          summary: 'Start runs again',
+          parameters: [minionParam],
+          responses: { '200': ok('Resumed'), ...errors },
+        },
+      },
+      '/benchmarks': {
+        get: {
+          summary: 'The suite: benchmarks, file sets, profilers',
+          responses: { '200': ok('The suite'), ...errors },
+        },
+      },
+      '/minions': {
+        get: {
+          summary: "Each minion's lane: state, active run, queue length",
+          responses: { '200': ok('Minions'), ...errors },
+        },
+      },
       '/webhooks/github': {
         post: {
           summary: 'GitHub push and pull_request events enqueue a run of the head commit (priority ci)',
           security: [{ githubSignature: [] }],
-          responses: { '202': ok('Enqueued', ref('RunAccepted')), '200': ok('Acknowledged and ignored'), '401': ok('Bad signature', ref('Error')), '404': ok('Webhook off', ref('Error')) },
+          responses: {
+            '202': ok('Enqueued', ref('RunAccepted')),
+            '200': ok('Acknowledged and ignored'),
+            '401': ok('Bad signature', ref('Error')),
+            '404': ok('Webhook off', ref('Error')),
+          },
         },
       },
       '/health': { get: { summary: 'Liveness (public)', security: [], responses: { '200': ok('Alive') } } },
-      '/ready': { get: { summary: 'Readiness: Redis reachable (public)', security: [], responses: { '200': ok('Ready'), '503': ok('Not ready; the reason says why', ref('Error')) } } },
-      '/openapi.json': { get: { summary: 'This document (public)', security: [], responses: { '200': ok('OpenAPI 3.1') } } },
-      '/docs': { get: { summary: 'API documentation UI, served offline (public)', security: [], responses: { '200': { description: 'HTML' } } } },
-      '/ui': { get: { summary: 'Bull Board: lanes, runs, logs', security: [{ basic: [] }], responses: { '200': { description: 'HTML' }, '401': { description: 'Missing or wrong key' } } } },
+      '/ready': {
+        get: {
+          summary: 'Readiness: Redis reachable (public)',
+          security: [],
+          responses: { '200': ok('Ready'), '503': ok('Not ready; the reason says why', ref('Error')) },
+        },
+      },
+      '/openapi.json': {
+        get: { summary: 'This document (public)', security: [], responses: { '200': ok('OpenAPI 3.1') } },
+      },
+      '/docs': {
+        get: {
+          summary: 'API documentation UI, served offline (public)',
+          security: [],
+          responses: { '200': { description: 'HTML' } },
+        },
+      },
+      '/ui': {
+        get: {
+          summary: 'Bull Board: lanes, runs, logs',
+          security: [{ basic: [] }],
+          responses: { '200': { description: 'HTML' }, '401': { description: 'Missing or wrong key' } },
+        },
+      },
     },
   };
 }

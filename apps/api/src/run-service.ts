@@ -7,7 +7,14 @@ import {
   type RunSummary,
   UnavailableError,
 } from '@benchrunner/core';
-import { type Enqueued, enqueueRun, lanePosition, requestCancel } from '@benchrunner/queue';
+import {
+  type Enqueued,
+  enqueuePublish,
+  enqueueRun,
+  lanePosition,
+  publishJobId,
+  requestCancel,
+} from '@benchrunner/queue';
 import type { Job, JobState, JobType, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
@@ -34,6 +41,24 @@ export interface RunView {
   failedReason?: string;
   summary?: RunSummary;
   archive?: string;
+  /** Root CID of the run's archive once an artifact store confirmed it, with a gateway link when configured. */
+  artifacts?: { cid: string; url?: string; store: string };
+  publish?: PublishView;
+}
+
+/** Where publishing of a finished run stands. */
+export interface PublishView {
+  state: 'waiting' | 'active' | 'completed' | 'retrying' | 'failed';
+  attempts: number;
+  /** What each sink confirmed, and each sink's last error. */
+  receipts?: PublishReceiptsView;
+  failedReason?: string;
+}
+
+interface PublishReceiptsView {
+  artifacts?: { store: string; cid: string; url?: string; file?: string; at: string };
+  metrics?: { sink: string; points: number; cid?: string; at: string };
+  errors?: Record<string, string>;
 }
 
 export interface RunFilter {
@@ -70,7 +95,10 @@ const TYPES_OF: Record<RunState, JobType[]> = {
 async function timed<T>(promise: Promise<T>, what: string, ms = 5000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new UnavailableError(`Redis did not answer ${what} within ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new UnavailableError(`Redis did not answer ${what} within ${ms} ms`)),
+      ms,
+    );
   });
   try {
     return await Promise.race([promise, timeout]);
@@ -92,6 +120,11 @@ function stateOf(bullState: JobState | 'unknown', job: Job): RunState {
   }
 }
 
+/** The request conflicts with the run's state. */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
 /** The runs of every lane, behind one interface for the routes. */
 export class RunService {
   private readonly lanes: Map<string, Queue>;
@@ -100,6 +133,7 @@ export class RunService {
     private readonly minions: readonly Minion[],
     lanes: Map<string, Queue>,
     private readonly redis: Redis,
+    private readonly publishQueue?: Queue,
   ) {
     this.lanes = lanes;
   }
@@ -134,7 +168,8 @@ export class RunService {
     const state = stateOf(bullState ?? (await job.getState()), job);
     const data = RunJobData.safeParse(job.data);
     const d = data.success ? data.data : (job.data as RunJobData);
-    const progress = typeof job.progress === 'object' && job.progress !== null ? (job.progress as RunProgress) : undefined;
+    const progress =
+      typeof job.progress === 'object' && job.progress !== null ? (job.progress as RunProgress) : undefined;
     const summary = job.returnvalue as RunSummary | undefined;
     const view: RunView = {
       id: job.id!,
@@ -164,7 +199,57 @@ export class RunService {
       view.summary = summary;
       view.archive = summary.archive;
     }
+    const publish = await this.publishView(job.id!);
+    if (publish) {
+      view.publish = publish;
+      const artifacts = publish.receipts?.artifacts;
+      if (artifacts)
+        view.artifacts = {
+          cid: artifacts.cid,
+          store: artifacts.store,
+          ...(artifacts.url ? { url: artifacts.url } : {}),
+        };
+    }
     return view;
+  }
+
+  private async publishView(runId: string): Promise<PublishView | undefined> {
+    if (!this.publishQueue) return undefined;
+    const job = await timed(this.publishQueue.getJob(publishJobId(runId)), 'for the publish state');
+    if (!job) return undefined;
+    const bullState = await job.getState();
+    const receipts = (job.returnvalue ?? (typeof job.progress === 'object' ? job.progress : undefined)) as
+      | PublishReceiptsView
+      | undefined;
+    const state: PublishView['state'] =
+      bullState === 'completed'
+        ? 'completed'
+        : bullState === 'failed'
+          ? 'failed'
+          : bullState === 'active'
+            ? 'active'
+            : bullState === 'delayed'
+              ? 'retrying'
+              : 'waiting';
+    return {
+      state,
+      attempts: job.attemptsMade,
+      ...(receipts && typeof receipts === 'object' ? { receipts } : {}),
+      ...(job.failedReason ? { failedReason: job.failedReason } : {}),
+    };
+  }
+
+  /** Publishes a finished run again: the sinks that have not confirmed it are tried once more. */
+  async publish(id: string): Promise<{ id: string; publish: { id: string; state: string } }> {
+    if (!this.publishQueue) throw new NotFoundError('publishing is not configured');
+    const view = await this.get(id);
+    if (view.state === 'waiting' || view.state === 'active') {
+      throw new ConflictError(`run ${id} is ${view.state}: it is published when it finishes`);
+    }
+    return {
+      id,
+      publish: await timed(enqueuePublish(this.publishQueue, id, { again: true }), 'to queue publishing'),
+    };
   }
 
   async get(id: string): Promise<RunView> {
@@ -174,14 +259,22 @@ export class RunService {
   }
 
   async list(filter: RunFilter): Promise<{ runs: RunView[]; total: number }> {
-    const queues = filter.minion ? [[filter.minion, this.lane(filter.minion)] as const] : [...this.lanes.entries()];
+    const queues = filter.minion
+      ? [[filter.minion, this.lane(filter.minion)] as const]
+      : [...this.lanes.entries()];
     const types = filter.state ? TYPES_OF[filter.state] : undefined;
     // States that share a BullMQ state (failed vs cancelled) need filtering after the fetch.
-    const window = filter.state && TYPES_OF[filter.state].length === 1 && filter.state !== 'active' ? 1000 : filter.offset + filter.limit;
+    const window =
+      filter.state && TYPES_OF[filter.state].length === 1 && filter.state !== 'active'
+        ? 1000
+        : filter.offset + filter.limit;
     const found: { job: Job; queue: Queue }[] = [];
     let total = 0;
     for (const [, queue] of queues) {
-      const jobs = (await timed(queue.getJobs(types ?? ALL_TYPES, 0, window - 1, false), 'to list runs')) as Job[];
+      const jobs = (await timed(
+        queue.getJobs(types ?? ALL_TYPES, 0, window - 1, false),
+        'to list runs',
+      )) as Job[];
       for (const job of jobs) if (job) found.push({ job, queue });
       total += await timed(queue.getJobCountByTypes(...(types ?? ALL_TYPES)), 'to count runs');
     }
@@ -201,7 +294,10 @@ export class RunService {
   }
 
   /** Cancels a run: a waiting one is removed; an active one is aborted by its worker. */
-  async cancel(id: string, reason: string): Promise<{ id: string; state: 'cancelled' | 'cancelling' | RunState }> {
+  async cancel(
+    id: string,
+    reason: string,
+  ): Promise<{ id: string; state: 'cancelled' | 'cancelling' | RunState }> {
     const found = await this.find(id);
     if (!found) throw new NotFoundError(`no run ${id}`);
     const bullState = await found.job.getState();
@@ -249,7 +345,10 @@ export class RunService {
       this.minions.map(async (minion) => {
         const queue = this.lane(minion.name);
         const [counts, paused, active] = await Promise.all([
-          timed(queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'), 'to count runs'),
+          timed(
+            queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'),
+            'to count runs',
+          ),
           timed(queue.isPaused(), 'for the lane state'),
           timed(queue.getActive(0, 0), 'for the active run'),
         ]);
@@ -272,7 +371,10 @@ export class RunService {
     try {
       await timed(this.redis.ping(), 'PING', 2000);
     } catch (cause) {
-      throw new UnavailableError(`Redis is not reachable (${this.redis.status}): ${(cause as Error).message}`, { cause });
+      throw new UnavailableError(
+        `Redis is not reachable (${this.redis.status}): ${(cause as Error).message}`,
+        { cause },
+      );
     }
   }
 }

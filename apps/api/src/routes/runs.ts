@@ -37,7 +37,10 @@ export function runsRoutes(deps: ApiDeps) {
       trigger: { kind: 'api', detail: {} },
       requestedAt: new Date().toISOString(),
     });
-    deps.logger.info({ runId: enqueued.id, minion, commit: request.commit, duplicate: enqueued.duplicate }, 'run enqueued');
+    deps.logger.info(
+      { runId: enqueued.id, minion, commit: request.commit, duplicate: enqueued.duplicate },
+      'run enqueued',
+    );
     return c.json(
       {
         id: enqueued.id,
@@ -72,6 +75,13 @@ export function runsRoutes(deps: ApiDeps) {
     const query = validate(RunLogsQuery, c.req.query(), 'query');
     const { logs, count } = await deps.runs.logs(id, query.offset, query.offset + query.limit - 1);
     return c.json({ id, logs, count, offset: query.offset });
+  });
+
+  app.post('/:id/publish', async (c) => {
+    const id = validate(RunId, c.req.param('id'), 'query');
+    const result = await deps.runs.publish(id);
+    deps.logger.info({ runId: id }, 'publish requested');
+    return c.json(result, 202);
   });
 
   app.delete('/:id', async (c) => {

@@ -53,7 +53,7 @@ try {
     const measureCli = async (dir: string) => {
       const t = performance.now();
       const out = await ipfs.exec(
-        ['add', '-r', '--cid-version=1', '--raw-leaves', '--quieter', dir],
+        ['add', '-r', '--cid-version=1', '--raw-leaves', '--cid-base=base32', '--quieter', dir],
         600_000,
       );
       cli.push(performance.now() - t);

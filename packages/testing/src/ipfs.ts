@@ -50,7 +50,7 @@ function runToEnd(cmd: IpfsCommand, timeoutMs: number): Promise<string> {
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(out);
-      else reject(new Error(`jsipfs ${cmd.args.slice(1).join(' ')} exited with ${code ?? signal}:\n${out}`));
+      else reject(new Error(`jsipfs ${cmd.args.slice(3).join(' ')} exited with ${code ?? signal}:\n${out}`));
     });
   });
 }
@@ -83,11 +83,15 @@ export async function startIpfs(options: { timeoutMs?: number } = {}): Promise<I
     IPFS_PATH: repoPath,
     NODE_OPTIONS: `--require=${POLYFILL}`,
   };
-  const cli = (args: string[]): IpfsCommand => ({
+  const raw = (args: string[]): IpfsCommand => ({
     command: process.execPath,
     args: [JSIPFS_CLI, ...args],
     env,
   });
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  // The CLI turns the repo's multiaddr `api` file into a URL with a dependency version that
+  // throws "Invalid URL"; an explicit http URL avoids that conversion.
+  const cli = (args: string[]): IpfsCommand => raw(['--api', apiUrl, ...args]);
 
   let child: ChildProcess | undefined;
   const stop = async () => {
@@ -104,8 +108,8 @@ export async function startIpfs(options: { timeoutMs?: number } = {}): Promise<I
   };
 
   try {
-    await runToEnd(cli(['init', '--empty-repo', configFile]), timeoutMs);
-    const daemon = cli(['daemon', '--offline']);
+    await runToEnd(raw(['init', '--empty-repo', configFile]), timeoutMs);
+    const daemon = raw(['daemon', '--offline']);
     const proc = spawn(daemon.command, daemon.args, { env: daemon.env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     let output = '';
@@ -136,7 +140,6 @@ export async function startIpfs(options: { timeoutMs?: number } = {}): Promise<I
     throw error;
   }
 
-  const apiUrl = `http://127.0.0.1:${apiPort}`;
   return {
     apiUrl,
     gatewayUrl: `http://127.0.0.1:${gatewayPort}`,

@@ -141,6 +141,7 @@ describe('POST /runs body', () => {
       'a//b',
       'main.lock',
       'feature/.hidden',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, on purpose.
       '${IFS}',
       'HEAD@{1}',
       'main~1',
@@ -248,7 +249,7 @@ describe('query parameters', () => {
 describe('never a 5xx', () => {
   it('answers every hostile request with a 4xx', async () => {
     const bodies: unknown[] = [
-      '{"commit": "abc1234", "benchmarks": ' + '['.repeat(5000) + ']'.repeat(5000) + '}',
+      `{"commit": "abc1234", "benchmarks": ${'['.repeat(5000)}${']'.repeat(5000)}}`,
       '{"commit":"abc1234","__proto__":{"admin":true}}',
       '{"commit":"abc1234","constructor":{"prototype":{"polluted":true}}}',
       { commit: { toString: 'abc1234' } },

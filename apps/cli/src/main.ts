@@ -1,13 +1,23 @@
 import type { Command } from './cli.ts';
 import { runCli } from './cli.ts';
 import { compareCommand } from './commands/compare.ts';
+import { enqueueCommand, statusCommand } from './commands/enqueue.ts';
 import { formatsCommand } from './commands/formats.ts';
 import { parseCommand } from './commands/parse.ts';
+import { runCommand } from './commands/run.ts';
 import { startCommand } from './commands/start.ts';
 import { callerCwd } from './paths.ts';
 
 /** Every `benchrunner` command; `--help` lists them in this order. */
-const COMMANDS: readonly Command[] = [startCommand, parseCommand, compareCommand, formatsCommand];
+const COMMANDS: readonly Command[] = [
+  startCommand,
+  runCommand,
+  enqueueCommand,
+  statusCommand,
+  parseCommand,
+  compareCommand,
+  formatsCommand,
+];
 
 process.exitCode = await runCli(process.argv.slice(2), COMMANDS, {
   cwd: callerCwd(process.env),

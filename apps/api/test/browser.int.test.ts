@@ -128,7 +128,7 @@ describe('/docs in Chromium', () => {
       await operations.first().waitFor({ timeout: 15_000 });
       const summaries = await page.locator('.opblock-summary').allInnerTexts();
       const flat = summaries.map((s) => s.replace(/\s+/g, ' '));
-      for (const [method, path] of [
+      for (const [method, path] of <[string, string][]>[
         ['POST', '/runs'],
         ['GET', '/runs'],
         ['GET', '/runs/{id}'],

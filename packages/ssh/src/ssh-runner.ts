@@ -186,8 +186,14 @@ export class SshRunner implements CommandRunner {
     return new Promise((resolve, reject) => {
       try {
         this.client.exec(command, (error, channel) => {
-          if (error) reject(this.connectionError(doing, error));
-          else resolve(channel);
+          if (error) {
+            reject(this.connectionError(doing, error));
+            return;
+          }
+          // Listen for the exit status now: a fast command's status can arrive in the same read
+          // as the exec confirmation, before an awaiting caller could attach its listener.
+          channelExitFull(channel);
+          resolve(channel);
         });
       } catch (error) {
         reject(this.connectionError(doing, error));
@@ -500,9 +506,13 @@ async function channelExit(channel: ClientChannel): Promise<number | null> {
   return (await channelExitFull(channel)).code;
 }
 
+const exits = new WeakMap<ClientChannel, Promise<{ code: number | null; signal: string | null }>>();
+
 /** Exit code and signal of a channel; both null when it closed without an exit status (connection lost). */
 function channelExitFull(channel: ClientChannel): Promise<{ code: number | null; signal: string | null }> {
-  return new Promise((resolve) => {
+  const known = exits.get(channel);
+  if (known) return known;
+  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
     let code: number | null = null;
     let signal: string | null = null;
     channel.on('exit', (exitCode: number | null, exitSignal?: string) => {
@@ -511,6 +521,8 @@ function channelExitFull(channel: ClientChannel): Promise<{ code: number | null;
     });
     channel.on('close', () => resolve({ code, signal }));
   });
+  exits.set(channel, exit);
+  return exit;
 }
 
 function signalName(n: number): string {

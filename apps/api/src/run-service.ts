@@ -271,10 +271,18 @@ export class RunService {
     const found: { job: Job; queue: Queue }[] = [];
     let total = 0;
     for (const [, queue] of queues) {
-      const jobs = (await timed(
-        queue.getJobs(types ?? ALL_TYPES, 0, window - 1, false),
-        'to list runs',
-      )) as Job[];
+      const wanted = types ?? ALL_TYPES;
+      // The prioritised set is ordered by priority, not age: the newest runs of a higher class can
+      // lie beyond any window of it, so it is read whole (a lane's waiting runs are few).
+      const windowed = wanted.filter((t) => t !== 'prioritized');
+      const jobs = [
+        ...(windowed.length > 0
+          ? ((await timed(queue.getJobs(windowed, 0, window - 1, false), 'to list runs')) as Job[])
+          : []),
+        ...(wanted.includes('prioritized')
+          ? ((await timed(queue.getJobs(['prioritized'], 0, -1, false), 'to list runs')) as Job[])
+          : []),
+      ];
       for (const job of jobs) if (job) found.push({ job, queue });
       total += await timed(queue.getJobCountByTypes(...(types ?? ALL_TYPES)), 'to count runs');
     }

@@ -205,6 +205,51 @@ describe('GET /runs', () => {
   });
 });
 
+describe('GET /runs across priority classes', () => {
+  it('pages newest first even when older runs have a lower priority', async () => {
+    const nightly: string[] = [];
+    for (let i = 0; i < 6; i++)
+      nightly.push((await enqueue({ commit: `${i}`.repeat(7), priority: 'nightly' })).id);
+    const manual: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 2));
+      manual.push((await enqueue({ commit: `abc${i}`.padEnd(7, '0'), priority: 'manual' })).id);
+    }
+    const first = await json(await h.call('/runs?limit=3'));
+    expect(first.total).toBe(9);
+    expect(first.runs.map((r: { id: string }) => r.id).sort()).toEqual([...manual].sort());
+    const waiting = await json(await h.call('/runs?state=waiting&limit=3'));
+    expect(waiting.runs.map((r: { id: string }) => r.id).sort()).toEqual([...manual].sort());
+    const rest = await json(await h.call('/runs?limit=6&offset=3'));
+    expect(rest.runs.map((r: { id: string }) => r.id).sort()).toEqual([...nightly].sort());
+  });
+});
+
+describe('cancelled runs', () => {
+  it('shows a run its worker ended on a cancel as cancelled, not failed', async () => {
+    const run = await enqueue({ commit: 'abc1234' });
+    const { UnrecoverableError } = await import('bullmq');
+    const { worker, started } = startLaneWorker(h.plainConnection(), 'local', async (job) => {
+      // Like apps/worker: a cancel request ends the run with a "cancelled: <reason>" failure.
+      const reason = await until(() => cancelRequested(h.connection, job.id!), 'the cancel request');
+      throw new UnrecoverableError(`cancelled: ${reason}`);
+    });
+    cleanups.push(() => worker.close());
+    await started;
+    expect((await h.call(`/runs/${run.id}`, { method: 'DELETE' })).status).toBe(202);
+    const view = await until(async () => {
+      const v = await json(await h.call(`/runs/${run.id}`));
+      return v.state !== 'active' ? v : undefined;
+    }, 'the run to end');
+    expect(view.state).toBe('cancelled');
+    expect(view.failedReason).toMatch(/^cancelled: cancelled through the API/);
+    expect((await json(await h.call('/runs?state=cancelled'))).runs.map((r: { id: string }) => r.id)).toEqual(
+      [run.id],
+    );
+    expect((await json(await h.call('/runs?state=failed'))).total).toBe(0);
+  });
+});
+
 describe('GET /runs/:id and /logs', () => {
   it('shows a waiting run', async () => {
     const run = await enqueue({

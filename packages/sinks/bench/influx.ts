@@ -111,6 +111,13 @@ try {
           Math.round(POINTS / (median(ours) / 1000)),
         ],
         [
+          '(of which: building the lines with Point)',
+          median(build).toFixed(0),
+          Math.min(...build).toFixed(0),
+          Math.max(...build).toFixed(0),
+          Math.round(POINTS / (median(build) / 1000)),
+        ],
+        [
           'curl --data-binary per batch',
           median(curl).toFixed(0),
           Math.min(...curl).toFixed(0),

@@ -1,4 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, InputError } from '@benchrunner/core';
@@ -91,8 +93,36 @@ describe('IpfsArtifactStore against js-ipfs', () => {
     expect((checked as Error).message).toMatch(/answered 404/);
   });
 
-  it('refuses credentials in the URL and sends them as a header instead', () => {
+  it('refuses credentials in the URL and sends them as a header instead', async () => {
     expect(() => new IpfsArtifactStore({ url: 'http://user:secret@127.0.0.1:5001' })).toThrow(ConfigError);
+    // A forwarding proxy in front of the real daemon, as an authenticating gateway would be.
+    const seen: (string | undefined)[] = [];
+    const target = new URL(ipfs.apiUrl);
+    const proxy = http.createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      const upstream = http.request(
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const bearer = new IpfsArtifactStore({ url, auth: { bearer: 'tok3n' } });
+      await bearer.check();
+      const { cid } = await bearer.publish(runDir);
+      expect(cid).toBe(await carRootCid(runDir));
+      await new IpfsArtifactStore({ url, auth: { username: 'bench', password: 'pa:ss' } }).check();
+      expect(new Set(seen)).toEqual(
+        new Set(['Bearer tok3n', `Basic ${Buffer.from('bench:pa:ss').toString('base64')}`]),
+      );
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });
 

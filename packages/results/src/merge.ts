@@ -29,11 +29,6 @@ function key(name: string, params: Record<string, string>): string {
   return k;
 }
 
-/** A copy of a string that shares no memory with the string it was sliced from. */
-function detach(s: string): string {
-  return Buffer.from(s, 'utf8').toString('utf8');
-}
-
 function pushAll(into: number[], from: readonly number[]): void {
   for (let i = 0; i < from.length; i++) into.push(from[i] as number);
 }
@@ -92,48 +87,6 @@ export class RowMerger {
     }
   }
 
-  /**
-   * Fast path for big line formats: one value of one measure, without building objects. `k` must
-   * identify name+params on its own; do not mix with `add` in one merger.
-   */
-  addValue(
-    k: string,
-    name: string,
-    params: () => Record<string, string>,
-    mName: string,
-    unit: string,
-    value: number,
-  ): void {
-    let p = this.#byKey.get(k);
-    if (!p) {
-      // Strings sliced from a 1 MiB read chunk keep the whole chunk alive: keep copies instead.
-      const ps: Record<string, string> = {};
-      for (const [pk, pv] of Object.entries(params())) ps[pk] = detach(pv);
-      p = { name: detach(name), params: ps, measures: new Map() };
-      this.#byKey.set(detach(k), p);
-    }
-    const acc = p.measures.get(mName);
-    if (!acc) {
-      p.measures.set(mName, { first: { value, unit }, count: 1, sum: 0, lower: 0, upper: 0, samples: [] });
-      return;
-    }
-    if (acc.first.unit !== unit) {
-      this.#mismatch ??= `${name}: measure ${mName} in ${acc.first.unit} and in ${unit}`;
-      return;
-    }
-    if (acc.count === 1) {
-      acc.sum = acc.first.value;
-      acc.lower = acc.first.value;
-      acc.upper = acc.first.value;
-      acc.samples = [acc.first.value];
-    }
-    acc.count += 1;
-    acc.sum += value;
-    if (value < acc.lower) acc.lower = value;
-    if (value > acc.upper) acc.upper = value;
-    acc.samples.push(value);
-  }
-
   get size(): number {
     return this.#byKey.size;
   }
@@ -146,6 +99,115 @@ export class RowMerger {
       const measures: Record<string, Measure> = {};
       for (const [mName, acc] of p.measures) measures[mName] = finish(acc);
       out.push({ name: p.name, params: p.params, measures });
+    }
+    return out;
+  }
+}
+
+/** One measure of one series, merged as its values arrive. */
+interface ValueAcc {
+  readonly name: string;
+  readonly unit: string;
+  count: number;
+  /** The first value, returned alone when it stays the only one. */
+  first: number;
+  sum: number;
+  lower: number;
+  upper: number;
+  samples: number[] | undefined;
+}
+
+/** One benchmark (name + params) of a SeriesMerger; values are added through the merger. */
+export class Series {
+  /** Measures in order of first appearance. */
+  readonly measures: ValueAcc[] = [];
+  constructor(
+    readonly name: string,
+    readonly params: Record<string, string>,
+  ) {}
+}
+
+/**
+ * The merge of RowMerger for formats that give one value at a time (go test -bench): no object
+ * per row, only the samples themselves grow. The caller finds its series itself (it can do so
+ * without slicing strings) and adds values to them; series keep their order of creation.
+ */
+export class SeriesMerger {
+  readonly #series: Series[] = [];
+  #mismatch: string | undefined;
+
+  /** A new series; the caller keeps it and must not create two for one name and params. */
+  create(name: string, params: Record<string, string>): Series {
+    const s = new Series(name, params);
+    this.#series.push(s);
+    return s;
+  }
+
+  /**
+   * One value of measure `mName` in `unit`. `hint` is where the measure usually sits in the
+   * series (its position on the row), which saves the search.
+   */
+  add(series: Series, hint: number, mName: string, unit: string, value: number): void {
+    const list = series.measures;
+    let acc = list[hint];
+    if (acc === undefined || acc.name !== mName) {
+      acc = undefined;
+      for (let i = 0; i < list.length; i++) {
+        if ((list[i] as ValueAcc).name === mName) {
+          acc = list[i];
+          break;
+        }
+      }
+      if (acc === undefined) {
+        list.push({
+          name: mName,
+          unit,
+          count: 1,
+          first: value,
+          sum: value,
+          lower: value,
+          upper: value,
+          samples: undefined,
+        });
+        return;
+      }
+    }
+    if (acc.unit !== unit) {
+      this.#mismatch ??= `${series.name}: measure ${mName} in ${acc.unit} and in ${unit}`;
+      return;
+    }
+    acc.count += 1;
+    acc.sum += value;
+    if (value < acc.lower) acc.lower = value;
+    if (value > acc.upper) acc.upper = value;
+    if (acc.samples === undefined) acc.samples = [acc.first, value];
+    else acc.samples.push(value);
+  }
+
+  get size(): number {
+    return this.#series.length;
+  }
+
+  /** Throws UnitMismatch when values of one measure of one series came in two units. */
+  results(): BenchmarkResult[] {
+    if (this.#mismatch) throw new UnitMismatch(this.#mismatch);
+    const out: BenchmarkResult[] = new Array(this.#series.length);
+    for (let i = 0; i < this.#series.length; i++) {
+      const s = this.#series[i] as Series;
+      const measures: Record<string, Measure> = {};
+      for (const acc of s.measures) {
+        measures[acc.name] =
+          acc.samples === undefined
+            ? { value: acc.first, unit: acc.unit }
+            : {
+                value: acc.sum / acc.count,
+                lower: acc.lower,
+                upper: acc.upper,
+                unit: acc.unit,
+                samples: acc.samples,
+              };
+      }
+      out[i] = { name: s.name, params: s.params, measures };
     }
     return out;
   }

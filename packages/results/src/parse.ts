@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ResultDocument } from '@benchrunner/core';
 import { DETECT_BYTES, detectFormat, findFormat } from './detect.ts';
 import { ResultParseError } from './errors.ts';
-import type { Parser } from './formats/parser.ts';
+import type { LineParser, Parser } from './formats/parser.ts';
 import { PARSERS } from './formats/registry.ts';
 
 /** Options of parseResults. */
@@ -82,6 +82,76 @@ async function readHead(file: string): Promise<string> {
 }
 
 /**
+ * Feeds the chunks of a byte stream to `lp.block` without joining them: only the line that spans
+ * two chunks is copied. `read.lines` counts the lines parsed so far, for a read error's position.
+ */
+async function streamBlocks(
+  input: AsyncIterable<Buffer>,
+  lp: Required<LineParser>,
+  guarded: (run: () => number) => number,
+  read: { lines: number },
+): Promise<void> {
+  // The start of a line that has not ended yet, possibly over several chunks.
+  let carry: Buffer[] = [];
+  let first = true;
+  for await (let chunk of input) {
+    if (first) {
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+      first = false;
+    }
+    const nl = chunk.indexOf(10);
+    if (nl < 0) {
+      carry.push(chunk);
+      continue;
+    }
+    let start = 0;
+    if (carry.length > 0) {
+      carry.push(chunk.subarray(0, nl + 1));
+      const head = Buffer.concat(carry);
+      read.lines += guarded(() => lp.block(head, 0, head.length, read.lines + 1));
+      start = nl + 1;
+    }
+    const end = chunk.lastIndexOf(10) + 1;
+    read.lines += guarded(() => lp.block(chunk, start, end, read.lines + 1));
+    carry = end < chunk.length ? [chunk.subarray(end)] : [];
+  }
+  if (carry.length > 0) {
+    const text = Buffer.concat(carry).toString('utf8');
+    const last = text.endsWith('\r') ? text.slice(0, -1) : text;
+    read.lines += guarded(() => {
+      lp.line(last, read.lines + 1);
+      return 1;
+    });
+  }
+}
+
+/** parseResultFile for a parser with a `block` path: the file's bytes go to it undecoded. */
+async function parseBlocks(
+  file: string,
+  source: string,
+  format: string,
+  lp: Required<LineParser>,
+): Promise<ResultDocument> {
+  const input = createReadStream(file, { highWaterMark: 1 << 20 });
+  const read = { lines: 0 };
+  try {
+    await streamBlocks(input as AsyncIterable<Buffer>, lp, (run) => guard(source, format, run), read);
+  } catch (error) {
+    if (error instanceof ResultParseError) throw error;
+    throw new ResultParseError(
+      source,
+      format,
+      `line ${read.lines + 1}`,
+      `cannot read ${file}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  } finally {
+    input.destroy();
+  }
+  return guard(source, format, () => lp.end());
+}
+
+/**
  * Reads a file and parses it. Line-oriented formats (go test -bench, Benchmark.js, libtest,
  * Criterion, Catch2) are read line by line, so memory does not grow with the file; JSON formats
  * are read whole. An unreadable file is a ResultParseError too.
@@ -122,6 +192,7 @@ export async function parseResultFile(
     return guard(source, parser.name, () => parser.parse(stripBom(text), source));
   }
   const lp = makeLines.call(parser, source);
+  if (lp.block) return parseBlocks(file, source, parser.name, lp as Required<LineParser>);
   // Lines are split by hand: readline's async iteration costs more than the parsing itself.
   const input = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
   let n = 0;

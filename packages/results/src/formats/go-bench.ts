@@ -1,4 +1,4 @@
-import { RowMerger } from '../merge.ts';
+import { type Series, SeriesMerger } from '../merge.ts';
 import {
   type Fail,
   failer,
@@ -17,33 +17,128 @@ const SUFFIX = /^(.*?)-(\d+)$/;
 const WS = /\s+/;
 
 /** How go's units map to the model: measure name, unit, factor. */
-const UNITS: Record<string, [string, string, number]> = {
-  'ns/op': ['latency', 'ns', 1],
-  'MB/s': ['bytes_per_second', 'bytes/s', 1e6],
-  'B/op': ['alloc_bytes', 'bytes', 1],
-  'allocs/op': ['allocs', 'allocs/op', 1],
-};
+const UNITS = new Map<string, readonly [string, string, number]>([
+  ['ns/op', ['latency', 'ns', 1]],
+  ['MB/s', ['bytes_per_second', 'bytes/s', 1e6]],
+  ['B/op', ['alloc_bytes', 'bytes', 1]],
+  ['allocs/op', ['allocs', 'allocs/op', 1]],
+]);
+const UNIT_NAMES = [...UNITS.keys()];
+const UNIT_CONVS = [...UNITS.values()];
 
+const PREFIX = 'Benchmark';
+/** Powers of ten that a double holds exactly (the fast path of decimal conversion). */
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+/** Up to this many significant digits, the mantissa is an exact integer in a double. */
+const MAX_DIGITS = 15;
+
+const SPACE = 32;
+const TAB = 9;
+const DOT = 46;
+
+/** FNV-1a of a benchmark name's text (its char codes, which for an ASCII name are its bytes). */
+function hashName(name: string, pkgId: number): number {
+  let h = 0x811c9dc5 ^ pkgId;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/** A copy of a string that shares no memory with the (big) string it was sliced from. */
+function detach(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
+/** One benchmark of one package, in a hash chain. */
+interface Entry {
+  readonly full: string;
+  readonly pkgId: number;
+  readonly series: Series;
+  next: Entry | undefined;
+}
+
+/**
+ * Two paths over the same rules. `line` (the general path) takes any line with regular
+ * expressions. `block` scans the bytes of many lines in place, for the common rows of ASCII
+ * names, space/tab separators and plain decimal numbers, and hands every other line to `line`:
+ * whatever it is not sure of, including every error, goes through the general path, so both give
+ * the same document and the same message.
+ */
 class GoLines implements LineParser {
-  readonly #merger = new RowMerger();
+  readonly #merger = new SeriesMerger();
   readonly #fail: Fail;
   #pkg: string | undefined;
+  #pkgId = 0;
+  readonly #pkgIds = new Map<string, number>([['', 0]]);
+  readonly #byHash = new Map<number, Entry>();
   #last = 0;
+  // The row being scanned by `block`: it is committed only once the whole row is known good.
+  readonly #values: number[] = [];
+  readonly #units: number[] = [];
+  readonly #unitStart: number[] = [];
+  readonly #unitEnd: number[] = [];
+  /** Where the last fast number ended. */
+  #pos = 0;
 
   constructor(fail: Fail) {
     this.#fail = fail;
   }
 
+  #create(full: string, h: number, head: Entry | undefined): Series {
+    const sfx = SUFFIX.exec(full);
+    const params: Record<string, string> = {};
+    if (sfx) params.gomaxprocs = sfx[2] as string;
+    if (this.#pkg) params.pkg = this.#pkg;
+    const series = this.#merger.create(sfx ? (sfx[1] as string) : full, params);
+    this.#byHash.set(h, { full, pkgId: this.#pkgId, series, next: head });
+    return series;
+  }
+
+  /** The series of benchmark `full` in the current package, created on first sight. */
+  #series(full: string): Series {
+    const pkgId = this.#pkgId;
+    const h = hashName(full, pkgId);
+    const head = this.#byHash.get(h);
+    for (let e = head; e !== undefined; e = e.next) if (e.pkgId === pkgId && e.full === full) return e.series;
+    // A name sliced from a big string keeps all of it alive: keep a copy instead.
+    return this.#create(detach(full), h, head);
+  }
+
+  /** #series for an ASCII name at `bytes[from, to)`, whose hash `h` the caller computed. */
+  #seriesAt(bytes: Buffer, from: number, to: number, h: number): Series {
+    const pkgId = this.#pkgId;
+    const len = to - from;
+    const head = this.#byHash.get(h);
+    for (let e = head; e !== undefined; e = e.next) {
+      if (e.pkgId !== pkgId || e.full.length !== len) continue;
+      const full = e.full;
+      let j = 0;
+      while (j < len && full.charCodeAt(j) === bytes[from + j]) j++;
+      if (j === len) return e.series;
+    }
+    return this.#create(bytes.toString('latin1', from, to), h, head);
+  }
+
+  #setPkg(pkg: string): void {
+    let id = this.#pkgIds.get(pkg);
+    if (id === undefined) {
+      pkg = detach(pkg);
+      id = this.#pkgIds.size;
+      this.#pkgIds.set(pkg, id);
+    }
+    this.#pkg = pkg;
+    this.#pkgId = id;
+  }
+
   line(text: string, n: number): void {
     this.#last = n;
     if (text.startsWith('pkg: ')) {
-      this.#pkg = text.slice(5).trim();
+      this.#setPkg(text.slice(5).trim());
       return;
     }
     if (text.startsWith('--- FAIL') || /^FAIL(\s|$)/.test(text)) {
       this.#fail(linePosition(n, 1), `go test reported a failure: ${text.trim()}`);
     }
-    if (!text.startsWith('Benchmark')) return;
+    if (!text.startsWith(PREFIX)) return;
     const m = BENCH_LINE.exec(text);
     // A benchmark that prints while running leaves its name alone on a line: not a result.
     if (!m) {
@@ -54,16 +149,6 @@ class GoLines implements LineParser {
       );
     }
     const [, full = '', , rest = ''] = m as RegExpExecArray;
-    const sfx = SUFFIX.exec(full);
-    const name = sfx ? (sfx[1] as string) : full;
-    const pkg = this.#pkg;
-    const key = `${full}\u0000${pkg ?? ''}`;
-    const params = () => {
-      const out: Record<string, string> = {};
-      if (sfx) out.gomaxprocs = sfx[2] as string;
-      if (pkg) out.pkg = pkg;
-      return out;
-    };
     const parts = rest.trim().split(WS);
     if (parts.length < 2 || parts.length % 2 !== 0) {
       this.#fail(
@@ -71,6 +156,7 @@ class GoLines implements LineParser {
         `expected pairs of "value unit" after the iteration count, got ${JSON.stringify(rest.trim().slice(0, 60))}`,
       );
     }
+    const series = this.#series(full);
     let sawLatency = false;
     for (let i = 0; i < parts.length; i += 2) {
       const raw = parts[i] as string;
@@ -86,13 +172,153 @@ class GoLines implements LineParser {
           `${unit}: expected a non-negative number, got ${JSON.stringify(raw)}`,
         );
       }
-      const conv = UNITS[unit];
+      const conv = UNITS.get(unit);
       if (conv) {
         if (conv[0] === 'latency') sawLatency = true;
-        this.#merger.addValue(key, name, params, conv[0], conv[1], v * conv[2]);
-      } else this.#merger.addValue(key, name, params, unit, unit, v);
+        this.#merger.add(series, i >> 1, conv[0], conv[1], v * conv[2]);
+      } else this.#merger.add(series, i >> 1, unit, unit, v);
     }
     if (!sawLatency) this.#fail(linePosition(n, 1), `${full}: no ns/op figure`);
+  }
+
+  block(bytes: Buffer, start: number, end: number, firstLine: number): number {
+    let n = firstLine - 1;
+    let s = start;
+    while (s < end) {
+      const nl = bytes.indexOf(10, s);
+      n += 1;
+      let e = nl;
+      if (e > s && bytes[e - 1] === 13) e -= 1;
+      const c = bytes[s];
+      // Only lines starting with B(enchmark), p(kg:), -(-- FAIL) or F(AIL) mean anything.
+      if (c === 66) {
+        if (!this.#fastRow(bytes, s, e)) this.line(bytes.toString('utf8', s, e), n);
+      } else if (c === 112 || c === 45 || c === 70) this.line(bytes.toString('utf8', s, e), n);
+      s = nl + 1;
+    }
+    if (n >= firstLine) this.#last = n;
+    return n - firstLine + 1;
+  }
+
+  /**
+   * One `Benchmark...` row at `bytes[s, e)`. Returns false, having changed nothing, when the row
+   * is anything but plain (then `line` decides, and reports errors).
+   */
+  #fastRow(b: Buffer, s: number, e: number): boolean {
+    // "Benchmark", the B already seen.
+    if (
+      e - s < 10 ||
+      b[s + 1] !== 101 ||
+      b[s + 2] !== 110 ||
+      b[s + 3] !== 99 ||
+      b[s + 4] !== 104 ||
+      b[s + 5] !== 109 ||
+      b[s + 6] !== 97 ||
+      b[s + 7] !== 114 ||
+      b[s + 8] !== 107
+    )
+      return false;
+    const nameEnd = skipWord(b, s + 9, e);
+    if (!isBlank(b, nameEnd, e)) return false;
+    let i = skipBlanks(b, nameEnd, e);
+    const iterations = i;
+    i = skipDigits(b, i, e);
+    if (i === iterations || !isBlank(b, i, e)) return false;
+    i = skipBlanks(b, i, e);
+    const values = this.#values;
+    const units = this.#units;
+    const unitStart = this.#unitStart;
+    const unitEnd = this.#unitEnd;
+    let k = 0;
+    let sawLatency = false;
+    while (i < e) {
+      const v = this.#number(b, i, e);
+      i = this.#pos;
+      if (v < 0 || !isBlank(b, i, e)) return false;
+      const u = skipBlanks(b, i, e);
+      i = skipWord(b, u, e);
+      if (i === u || (i < e && !isBlank(b, i, e))) return false;
+      const unit = knownUnit(b, u, i);
+      if (unit === 0) sawLatency = true;
+      values[k] = v;
+      units[k] = unit;
+      unitStart[k] = u;
+      unitEnd[k] = i;
+      k += 1;
+      i = skipBlanks(b, i, e);
+    }
+    if (!sawLatency) return false;
+    let h = 0x811c9dc5 ^ this.#pkgId;
+    for (let j = s; j < nameEnd; j++) h = Math.imul(h ^ (b[j] as number), 0x01000193);
+    const series = this.#seriesAt(b, s, nameEnd, h);
+    for (let j = 0; j < k; j++) {
+      const unit = units[j] as number;
+      const v = values[j] as number;
+      if (unit >= 0) {
+        const conv = UNIT_CONVS[unit] as readonly [string, string, number];
+        this.#merger.add(series, j, conv[0], conv[1], v * conv[2]);
+      } else {
+        const name = b.toString('latin1', unitStart[j], unitEnd[j]);
+        this.#merger.add(series, j, name, name, v);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * A plain decimal (`123`, `1.5`, `.5`, `2e3`) at `b[i]`, ending at `this.#pos`; -1 for anything
+   * else or anything a double cannot take exactly on this path (then `line` decides). Up to 15
+   * digits and 10^22 the result is exactly Number()'s: one correctly rounded operation on two
+   * exact doubles.
+   */
+  #number(b: Buffer, i: number, e: number): number {
+    let mant = 0;
+    let digits = 0;
+    let frac = 0;
+    let any = false;
+    for (; i < e; i++) {
+      const c = b[i] as number;
+      if (c < 48 || c > 57) break;
+      any = true;
+      if (digits > 0 || c !== 48) {
+        mant = mant * 10 + (c - 48);
+        digits += 1;
+      }
+    }
+    if (i < e && b[i] === DOT) {
+      for (i++; i < e; i++) {
+        const c = b[i] as number;
+        if (c < 48 || c > 57) break;
+        any = true;
+        frac += 1;
+        if (digits > 0 || c !== 48) {
+          mant = mant * 10 + (c - 48);
+          digits += 1;
+        }
+      }
+    }
+    if (!any) return -1;
+    let exp = 0;
+    if (i < e && (b[i] === 101 || b[i] === 69)) {
+      i++;
+      const sign = i < e && b[i] === 45 ? -1 : 1;
+      if (i < e && (b[i] === 43 || b[i] === 45)) i++;
+      const from = i;
+      for (; i < e; i++) {
+        const c = b[i] as number;
+        if (c < 48 || c > 57) break;
+        // Past 10^22 the fast path gives up anyway; stop growing so a long exponent stays finite.
+        if (exp < 1000) exp = exp * 10 + (c - 48);
+      }
+      if (i === from) return -1;
+      exp *= sign;
+    }
+    this.#pos = i;
+    if (digits > MAX_DIGITS) return -1;
+    const p = exp - frac;
+    if (p === 0) return mant;
+    if (p < -22 || p > 22) return mant === 0 ? 0 : -1;
+    return p < 0 ? mant / (POW10[-p] as number) : mant * (POW10[p] as number);
   }
 
   end() {
@@ -100,6 +326,46 @@ class GoLines implements LineParser {
       this.#fail(linePosition(this.#last), 'no benchmark results found (no "Benchmark... ns/op" lines)');
     return mergedDocument(NAME, this.#merger, this.#fail);
   }
+}
+
+/** Whether `b[i]` (before `e`) is a space or a tab. */
+function isBlank(b: Buffer, i: number, e: number): boolean {
+  return i < e && (b[i] === SPACE || b[i] === TAB);
+}
+
+function skipBlanks(b: Buffer, i: number, e: number): number {
+  while (i < e && (b[i] === SPACE || b[i] === TAB)) i++;
+  return i;
+}
+
+/** Past printable ASCII other than space: what the fast path takes in names and units. */
+function skipWord(b: Buffer, i: number, e: number): number {
+  for (; i < e; i++) {
+    const c = b[i] as number;
+    if (c <= SPACE || c >= 127) break;
+  }
+  return i;
+}
+
+function skipDigits(b: Buffer, i: number, e: number): number {
+  for (; i < e; i++) {
+    const c = b[i] as number;
+    if (c < 48 || c > 57) break;
+  }
+  return i;
+}
+
+/** The index in UNIT_NAMES of the ASCII unit at `b[from, to)`, or -1 for another unit. */
+function knownUnit(b: Buffer, from: number, to: number): number {
+  const len = to - from;
+  for (let u = 0; u < UNIT_NAMES.length; u++) {
+    const name = UNIT_NAMES[u] as string;
+    if (name.length !== len) continue;
+    let j = 0;
+    while (j < len && name.charCodeAt(j) === b[from + j]) j++;
+    if (j === len) return u;
+  }
+  return -1;
 }
 
 /**

@@ -1,6 +1,6 @@
-import type { Measure, ResultDocument } from '@benchrunner/core';
+import type { BenchmarkResult, Measure, ResultDocument } from '@benchrunner/core';
 import { ResultParseError } from '../errors.ts';
-import { type RowMerger, UnitMismatch } from '../merge.ts';
+import { UnitMismatch } from '../merge.ts';
 
 /** One result format: a cheap content check and a parser into the shared model. */
 export interface Parser {
@@ -16,6 +16,13 @@ export interface Parser {
 /** Receives a text file one line at a time (without its newline) and builds the document at the end. */
 export interface LineParser {
   line(text: string, lineNumber: number): void;
+  /**
+   * Optional fast path over many lines at once: parses the UTF-8 lines of `bytes[start, end)`,
+   * where `end` is just after a newline, the first being line `firstLine`; returns how many lines
+   * it read. It must treat every line exactly as `line` would its decoded text (a trailing `\r`
+   * is not part of a line).
+   */
+  block?(bytes: Buffer, start: number, end: number, firstLine: number): number;
   end(): ResultDocument;
 }
 
@@ -35,6 +42,15 @@ export function linePosition(line: number, column?: number): string {
 
 /** Runs a LineParser over a whole text (used by `parse` of line formats). */
 export function parseByLines(text: string, parser: LineParser): ResultDocument {
+  // Text with a lone surrogate would not survive a trip through UTF-8: it takes the line path.
+  if (parser.block && (text as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+    const bytes = Buffer.from(text, 'utf8');
+    const end = bytes.lastIndexOf(10) + 1;
+    const n = end > 0 ? parser.block(bytes, 0, end, 1) : 0;
+    const raw = bytes.toString('utf8', end);
+    parser.line(raw.endsWith('\r') ? raw.slice(0, -1) : raw, n + 1);
+    return parser.end();
+  }
   let start = 0;
   let n = 0;
   while (start <= text.length) {
@@ -90,7 +106,12 @@ export function parseNumber(text: string): number {
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** The document of a format from merged rows; a unit clash between rows fails at `position`. */
-export function mergedDocument(format: string, merger: RowMerger, fail: Fail, position = ''): ResultDocument {
+export function mergedDocument(
+  format: string,
+  merger: { results(): BenchmarkResult[] },
+  fail: Fail,
+  position = '',
+): ResultDocument {
   try {
     return { format, benchmarks: merger.results() };
   } catch (error) {

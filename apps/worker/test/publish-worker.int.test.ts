@@ -1,0 +1,174 @@
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { RunService } from '@benchrunner/api/src/run-service.ts';
+import { LOCAL_MINION } from '@benchrunner/core';
+import {
+  createRedis,
+  enqueueRun,
+  laneName,
+  PUBLISH_QUEUE,
+  publishJobId,
+  QUEUE_PREFIX,
+} from '@benchrunner/queue';
+import {
+  freePort,
+  type Influxd,
+  type RedisFixture,
+  type Started,
+  startInfluxd,
+  startProcess,
+  startRedis,
+} from '@benchrunner/testing';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readReceipts } from '../src/publisher.ts';
+import { runRequest, tempRoot, WORKER_DIR, waitUntil, writeTinySuite } from './helpers-publish.ts';
+
+const ADMIN = { username: 'admin', password: 'pw-admin-publish' };
+const WRONG_PASSWORD = 'pw-wrong-never-logged';
+
+let influxd: Influxd;
+let redis: RedisFixture;
+let root: string;
+let suiteFile: string;
+const workers: Started[] = [];
+
+beforeAll(async () => {
+  [influxd, redis, root] = await Promise.all([
+    startInfluxd({ auth: ADMIN, databases: ['bench'] }),
+    startRedis(),
+    tempRoot('publish-worker'),
+  ]);
+  suiteFile = await writeTinySuite(path.join(root, 'suite'));
+});
+
+afterAll(async () => {
+  for (const worker of workers) await worker.stop();
+  await Promise.all([influxd?.stop(), redis?.close()]);
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+/** The real worker process (node with the tsx loader, as `pnpm start` runs it), waited for until ready. */
+async function startWorker(name: string, env: Record<string, string>): Promise<Started> {
+  const worker = startProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: WORKER_DIR,
+    env: {
+      ...process.env,
+      DATA_DIR: path.join(root, name),
+      SUITE_FILE: suiteFile,
+      LOG_LEVEL: 'info',
+      LOCK_DURATION_MS: '10000',
+      ...env,
+    },
+  });
+  workers.push(worker);
+  await waitUntil(
+    () => {
+      if (worker.child.exitCode !== null)
+        throw new Error(`worker exited ${worker.child.exitCode}: ${worker.output()}`);
+      return worker.output().includes('worker ready');
+    },
+    'the worker to be ready',
+    60_000,
+  );
+  return worker;
+}
+
+/** The worker's JSON log records with the given message. */
+function logged(worker: Started, msg: RegExp): Record<string, unknown>[] {
+  return worker
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((record) => msg.test(String(record.msg)));
+}
+
+describe('a misconfigured sink at worker start', () => {
+  it('is logged with the store message; the worker keeps running, archives the run and shows the error in its publish state', async () => {
+    const worker = await startWorker('wrong-db', {
+      REDIS_URL: redis.url,
+      ARTIFACT_STORE: 'car',
+      INFLUX_URL: influxd.url,
+      INFLUX_DB: 'nope',
+      INFLUX_USERNAME: ADMIN.username,
+      INFLUX_PASSWORD: ADMIN.password,
+    });
+    expect(logged(worker, /^sink not ready/)).toEqual([
+      expect.objectContaining({
+        level: 50,
+        sink: 'influxdb',
+        reason: `InfluxDB at ${influxd.url} (database nope) answered 404: database not found: "nope"`,
+      }),
+    ]);
+    expect(logged(worker, /^sink ready/)).toEqual([expect.objectContaining({ sink: 'car' })]);
+
+    const connection: Redis = createRedis(redis.url);
+    const lane = new Queue(laneName('local'), { connection, prefix: QUEUE_PREFIX });
+    const publish = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
+    try {
+      const { id } = await enqueueRun(lane, runRequest('ba5eba11'.repeat(5)));
+      const archiveRoot = path.join(root, 'wrong-db', 'runs');
+      await waitUntil(
+        async () => (await readReceipts(archiveRoot, id)).errors.influxdb !== undefined,
+        'the failed metrics write in the receipts',
+        60_000,
+      );
+      const receipts = await readReceipts(archiveRoot, id);
+      expect(receipts.errors.influxdb).toMatch(/answered 404: database not found: "nope"/);
+      // The artifact store did its part; the run is kept for a later attempt.
+      expect(receipts.artifacts).toMatchObject({ store: 'car', file: path.join(archiveRoot, `${id}.car`) });
+      expect(receipts.metrics).toBeUndefined();
+      expect(existsSync(path.join(archiveRoot, id, 'manifest.json'))).toBe(true);
+      expect(await (await lane.getJob(id))?.getState()).toBe('completed');
+      const job = await publish.getJob(publishJobId(id));
+      await waitUntil(
+        async () => (await job?.getState()) === 'delayed',
+        'the publish job to wait for its retry',
+      );
+      expect(job?.attemptsMade).toBe(1);
+      // GET /runs/:id shows it.
+      const view = await new RunService([LOCAL_MINION], new Map([['local', lane]]), connection, publish).get(
+        id,
+      );
+      expect(view.publish).toMatchObject({
+        state: 'retrying',
+        attempts: 1,
+        receipts: { errors: { influxdb: receipts.errors.influxdb } },
+        failedReason: expect.stringContaining('database not found'),
+      });
+      expect(view.artifacts).toMatchObject({ store: 'car', cid: receipts.artifacts?.cid });
+      expect(worker.child.exitCode).toBeNull();
+    } finally {
+      await lane.close();
+      await publish.close();
+      connection.disconnect();
+    }
+  });
+
+  it('a wrong password and an IPFS daemon that is not there are logged too, without the password', async () => {
+    const nobody = await freePort();
+    // Its own Redis database: this worker's lane is not the first test's.
+    const worker = await startWorker('wrong-password', {
+      REDIS_URL: `${redis.url}/1`,
+      ARTIFACT_STORE: 'ipfs',
+      IPFS_API_URL: `http://127.0.0.1:${nobody}`,
+      INFLUX_URL: influxd.url,
+      INFLUX_DB: 'bench',
+      INFLUX_USERNAME: ADMIN.username,
+      INFLUX_PASSWORD: WRONG_PASSWORD,
+    });
+    const reasons = Object.fromEntries(logged(worker, /^sink not ready/).map((r) => [r.sink, r.reason]));
+    expect(reasons).toEqual({
+      ipfs: expect.stringMatching(
+        new RegExp(`IPFS API at http://127.0.0.1:${nobody} failed while checking: .*ECONNREFUSED`),
+      ),
+      influxdb: `InfluxDB at ${influxd.url} (database bench) answered 401: authorization failed`,
+    });
+    expect(worker.output()).not.toContain(WRONG_PASSWORD);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(worker.child.exitCode).toBeNull();
+  });
+});

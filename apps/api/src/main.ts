@@ -82,6 +82,11 @@ async function main(): Promise<void> {
   }
 
   const publishQueue = new Queue(PUBLISH_QUEUE, { connection: redis, prefix: QUEUE_PREFIX });
+  // Each queue re-emits its connection's errors; one without a listener prints raw stack traces.
+  // The shared connection already logs them (above), so here they only reach debug.
+  for (const queue of [...lanes.values(), publishQueue]) {
+    queue.on('error', (error) => logger.debug({ err: error.message, queue: queue.name }, 'queue error'));
+  }
   const runs = new RunService(minions, lanes, redis, publishQueue);
   const app = createApp({
     logger,

@@ -58,6 +58,8 @@ describe('docker-compose.yaml', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('--appendonly yes');
     expect(stdout).toContain('image: influxdb:1.8');
+    expect(stdout).toContain('ARTIFACT_STORE: ipfs');
+    expect(stdout).toContain('INFLUX_DB: benchmarks');
     expect(stdout).toMatch(/infrastructure\/grafana\/provisioning:\/etc\/grafana\/provisioning:ro/);
     expect(stdout).toMatch(/infrastructure\/grafana\/dashboards:\/var\/lib\/grafana\/dashboards:ro/);
     expect(stdout).toContain('image: ipfs/kubo:');

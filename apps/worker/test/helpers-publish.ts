@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { type Logger, loadSuite, type RunJobData, type RunManifest } from '@benchrunner/core';
+import { type Logger, loadSuite, newRunId, type RunJobData, type RunManifest } from '@benchrunner/core';
 import { runPipeline } from '@benchrunner/pipeline';
 import { PUBLISH_QUEUE, QUEUE_PREFIX } from '@benchrunner/queue';
 import type { ArtifactStore, MetricsSink } from '@benchrunner/sinks';
@@ -120,6 +120,21 @@ export async function makeRun(options: {
   } finally {
     await runner.close();
   }
+}
+
+let made = 0;
+
+/** The next real run of the tiny suite, in its own folder under `root`, with a fresh id and commit. */
+export async function nextRun(root: string, archiveRoot: string, tag?: string): Promise<RunManifest> {
+  made++;
+  const { manifest } = await makeRun({
+    root: path.join(root, `run-${made}`),
+    archiveRoot,
+    id: newRunId(),
+    commit: `${made}`.padStart(40, 'c0ffee'),
+    ...(tag ? { tag } : {}),
+  });
+  return manifest;
 }
 
 export async function tempRoot(prefix: string): Promise<string> {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { newRunId, type RunManifest } from '@benchrunner/core';
+import type { RunManifest } from '@benchrunner/core';
 import { createRedis, enqueuePublish, publishJobId } from '@benchrunner/queue';
 import { CarArtifactStore, carRootCid, InfluxMetricsSink } from '@benchrunner/sinks';
 import { freePort, type Influxd, type RedisFixture, startInfluxd, startRedis } from '@benchrunner/testing';
@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readReceipts } from '../src/publisher.ts';
 import {
-  makeRun,
+  nextRun,
   type Publishing,
   runRows,
   startPublishing,
@@ -63,18 +63,7 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-let runs = 0;
-async function realRun(): Promise<RunManifest> {
-  runs++;
-  const { manifest } = await makeRun({
-    root: path.join(root, `run-${runs}`),
-    archiveRoot,
-    id: newRunId(),
-    commit: `c0ffee${runs}${'0'.repeat(33)}`,
-    tag: 'main',
-  });
-  return manifest;
-}
+const realRun = () => nextRun(root, archiveRoot, 'main');
 
 /** How many points of the run each measurement holds (COUNT over a field every point has). */
 async function pointCounts(runId: string): Promise<{ benchmark: number; run: number; series: number }> {

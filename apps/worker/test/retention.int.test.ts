@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { newRunId } from '@benchrunner/core';
 import { PUBLISH_ATTEMPTS } from '@benchrunner/queue';
 import { CarArtifactStore, InfluxMetricsSink, IpfsArtifactStore } from '@benchrunner/sinks';
 import { freePort, type Influxd, startInfluxd } from '@benchrunner/testing';
@@ -9,7 +8,7 @@ import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublishProcessor, type PublishDeps, readReceipts } from '../src/publisher.ts';
 import { sweepArchive } from '../src/retention.ts';
-import { makeRun, recordingLogger, silentLogger, tempRoot } from './helpers-publish.ts';
+import { nextRun, recordingLogger, silentLogger, tempRoot } from './helpers-publish.ts';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -31,17 +30,7 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-let runs = 0;
-async function realRun(): Promise<string> {
-  runs++;
-  const { manifest } = await makeRun({
-    root: path.join(root, `run-${runs}`),
-    archiveRoot,
-    id: newRunId(),
-    commit: `${runs}`.padStart(40, 'a'),
-  });
-  return manifest.id;
-}
+const realRun = async () => (await nextRun(root, archiveRoot)).id;
 
 /**
  * One attempt of the publish job, as the worker's processor makes it. The job is the processor's

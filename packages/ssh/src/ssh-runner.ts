@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import type { Readable, Writable } from 'node:stream';
 import type { Logger, Minion } from '@benchrunner/core';
 import { NodeSSH } from 'node-ssh';
 import type { Client, ClientChannel } from 'ssh2';
@@ -431,7 +431,8 @@ export class SshRunner implements CommandRunner {
     const tar = spawn('tar', ['-x', '-f', '-', '-C', localDir, '--no-same-owner'], {
       stdio: ['pipe', 'ignore', 'pipe'],
     });
-    return this.transfer(channel, tar, channel, tar.stdin, doing, options.signal, () => countFiles(localDir));
+    await this.transfer(channel, tar, 'down', doing, options.signal);
+    return countFiles(localDir);
   }
 
   async putDirectory(
@@ -445,37 +446,54 @@ export class SshRunner implements CommandRunner {
       `mkdir -p ${shellQuote(remoteDir)} && cd ${shellQuote(remoteDir)} && exec tar -x -f - --no-same-owner`,
       doing,
     );
-    // Drain the remote stdout: the pipeline only finishes when the channel has ended both ways.
+    // Nothing comes back on stdout, but the channel only closes once it is read to its end.
     channel.resume();
-    return this.transfer(channel, tar, tar.stdout, channel, doing, options.signal, () =>
-      countFiles(localDir),
-    );
+    await this.transfer(channel, tar, 'up', doing, options.signal);
+    return countFiles(localDir);
   }
 
-  /** Pipes one tar into the other with backpressure (never the whole tree in memory). */
+  /**
+   * Pipes one tar into the other with backpressure (never the whole tree in memory). The reading
+   * tar stops at the end-of-archive marker and may exit before the writer's padding is consumed:
+   * the rest is then drained, and each tar's exit status decides success.
+   */
   private async transfer(
     channel: ClientChannel,
-    tar: ReturnType<typeof spawn>,
-    from: NodeJS.ReadableStream,
-    to: NodeJS.WritableStream,
+    tar: ChildProcessByStdio<Writable | null, Readable | null, Readable>,
+    direction: 'up' | 'down',
     doing: string,
     signal: AbortSignal | undefined,
-    count: () => Promise<TransferStats>,
-  ): Promise<TransferStats> {
+  ): Promise<void> {
     const remoteErr = new LineSplitter();
     const localErr = new LineSplitter();
     channel.stderr.on('data', (chunk: Buffer) => remoteErr.push(chunk));
-    tar.stderr?.on('data', (chunk: Buffer) => localErr.push(chunk));
-    const localExit = once(tar, 'close') as Promise<[number | null, string | null]>;
+    tar.stderr.on('data', (chunk: Buffer) => localErr.push(chunk));
+    const localExit = new Promise<number | null>((resolve) => {
+      tar.once('error', () => resolve(null));
+      tar.once('close', (code) => resolve(code));
+    });
     const remoteExit = channelExitFull(channel);
+    const from: Readable = direction === 'down' ? channel : (tar.stdout as Readable);
+    const to: Writable = direction === 'down' ? (tar.stdin as Writable) : channel;
+    let pipeError: Error | undefined;
+    from.on('error', (error: Error) => {
+      pipeError ??= error;
+    });
+    // EPIPE and the like when the reader exits early: its exit status tells whether that was fine.
+    to.on('error', () => undefined);
+    from.pipe(to);
+    const readerDone = direction === 'down' ? localExit : remoteExit;
+    void readerDone.then(() => {
+      from.unpipe(to);
+      from.resume();
+    });
     const onAbort = () => {
       channel.close();
       tar.kill('SIGKILL');
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const piped = pipeline(from, to).catch((error: unknown) => error);
-      const [[localCode], remote, pipeError] = await Promise.all([localExit, remoteExit, piped]);
+      const [localCode, remote] = await Promise.all([localExit, remoteExit]);
       if (signal?.aborted) throw new Error(`${doing} on minion ${this.minion} was cancelled`);
       if (remote.code === null && remote.signal === null) throw this.connectionError(doing);
       if (remote.code !== 0) {
@@ -486,12 +504,10 @@ export class SshRunner implements CommandRunner {
       if (localCode !== 0) {
         throw new Error(`${doing} failed locally (tar exited ${localCode}): ${localErr.finalTail().trim()}`);
       }
-      if (pipeError)
-        throw new Error(`${doing} failed: ${(pipeError as Error).message}`, { cause: pipeError });
+      if (pipeError) throw new Error(`${doing} failed: ${pipeError.message}`, { cause: pipeError });
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
-    return count();
   }
 
   async close(): Promise<void> {

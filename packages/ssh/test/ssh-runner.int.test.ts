@@ -23,9 +23,9 @@ describe('SshRunner against a real sshd', () => {
   });
 
   it('refuses an unknown key and says how to trust it', async () => {
-    const error = await SshRunner.connect(sshd.minion('unpinned', { hostKeys: [], knownHostsFile: undefined })).catch(
-      (e: unknown) => e,
-    );
+    const error = await SshRunner.connect(
+      sshd.minion('unpinned', { hostKeys: [], knownHostsFile: undefined }),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HostKeyError);
     expect(error).toBeInstanceOf(ConnectionError);
     const message = (error as Error).message;
@@ -57,8 +57,11 @@ describe('SshRunner against a real sshd', () => {
   it('reports a cut connection as ConnectionError; the next runner cleans up the leftover group', async () => {
     const runner = await SshRunner.connect(sshd.minion('cut', { name: 'cut' }));
     const sleep = `4${Math.floor(Math.random() * 1e6)}.5`;
-    const running = runner.exec(['sh', '-c', `sleep ${sleep} & sleep ${sleep} & wait`]).catch((e: unknown) => e);
-    for (let i = 0; i < 200 && (await pids(`sleep ${sleep}`)).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    const running = runner
+      .exec(['sh', '-c', `sleep ${sleep} & sleep ${sleep} & wait`])
+      .catch((e: unknown) => e);
+    for (let i = 0; i < 200 && (await pids(`sleep ${sleep}`)).length < 2; i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await sshd.killSessions()).toBeGreaterThan(0);
     const error = await running;
     expect(error).toBeInstanceOf(ConnectionError);
@@ -70,7 +73,8 @@ describe('SshRunner against a real sshd', () => {
 
     const next = await SshRunner.connect(sshd.minion('cut'));
     expect(await next.killProcessGroups()).toBe(1);
-    for (let i = 0; i < 100 && (await pids(`sleep ${sleep}`)).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && (await pids(`sleep ${sleep}`)).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await pids(`sleep ${sleep}`)).toEqual([]);
     await next.close();
   });

@@ -22,7 +22,8 @@ export function publishJobId(runId: string): string {
 
 /**
  * Queues the publishing of a run's archive. With `again`, a finished publish job of the run is
- * replaced, so the sinks that have not confirmed are tried once more (re-publish on demand).
+ * replaced and one waiting for its next retry runs now, so the sinks that have not confirmed are
+ * tried once more (re-publish on demand).
  */
 export async function enqueuePublish(
   queue: Queue,
@@ -33,13 +34,15 @@ export async function enqueuePublish(
   const existing = await queue.getJob(id);
   if (existing) {
     const state = await existing.getState();
-    if (
-      !options.again ||
-      state === 'active' ||
-      state === 'waiting' ||
-      state === 'delayed' ||
-      state === 'prioritized'
-    ) {
+    if (options.again && state === 'delayed') {
+      // A retry may be half an hour away: whoever asks has likely just fixed the sink.
+      await existing.promote().catch(async (error: unknown) => {
+        // Its backoff ended meanwhile: it runs now anyway.
+        if ((await existing.getState()) === 'delayed') throw error;
+      });
+      return { id, state: 'waiting' };
+    }
+    if (!options.again || state === 'active' || state === 'waiting' || state === 'prioritized') {
       return { id, state };
     }
     await existing.remove();

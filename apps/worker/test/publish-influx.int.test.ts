@@ -212,6 +212,40 @@ describe('publishing a real run to InfluxDB 1.6.7 over /write', () => {
     expect(byTime(second.benchmark)).toEqual(byTime(first.benchmark));
   });
 
+  it('publishes a retrying run at once when asked again (POST /runs/:id/publish), not after its backoff', async () => {
+    // A worker whose next retry is far away, as the real one's is after a few failures (up to 30 min).
+    const slow = createRedis(`${redis.url}/2`);
+    const patient = await startPublishing({
+      connection: slow,
+      archiveRoot,
+      artifactStore: new CarArtifactStore({ outDir: archiveRoot }),
+      metricsSink: sink(),
+      backoffMs: 10 * 60_000,
+    });
+    try {
+      const manifest = await realRun();
+      const jobId = publishJobId(manifest.id);
+      await influxd.halt();
+      try {
+        await enqueuePublish(patient.queue, manifest.id);
+        await waitForJobState(patient.queue, jobId, ['delayed']);
+      } finally {
+        await influxd.restart();
+      }
+      const asked = Date.now();
+      expect(await enqueuePublish(patient.queue, manifest.id, { again: true })).toEqual({
+        id: jobId,
+        state: 'waiting',
+      });
+      await waitForJobState(patient.queue, jobId, ['completed'], 20_000);
+      expect(Date.now() - asked).toBeLessThan(20_000);
+      expect((await pointCounts(manifest.id)).benchmark).toBe(resultCount(manifest));
+    } finally {
+      await patient.close();
+      slow.disconnect();
+    }
+  });
+
   it("fails the readiness check of a wrong database, password or URL with the store's own message", async () => {
     await expect(sink().check()).resolves.toBeUndefined();
     await expect(sink({ database: 'nope' }).check()).rejects.toMatchObject({

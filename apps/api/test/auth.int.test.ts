@@ -162,6 +162,10 @@ describe('Bull Board', () => {
     });
     expect(queues.status).toBe(200);
     const payload = await json(queues);
-    expect(payload.queues.map((q: { name: string }) => q.name).sort()).toEqual(['runs-local', 'runs-other']);
+    expect(payload.queues.map((q: { name: string }) => q.name).sort()).toEqual([
+      'publish',
+      'runs-local',
+      'runs-other',
+    ]);
   });
 });

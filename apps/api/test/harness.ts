@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { createLogger, LOCAL_MINION, loadSuite, type Minion, type Suite } from '@benchrunner/core';
-import { connectRedis, createRedis, laneName, QUEUE_PREFIX } from '@benchrunner/queue';
+import { connectRedis, createRedis, laneName, PUBLISH_QUEUE, QUEUE_PREFIX } from '@benchrunner/queue';
 import { type RedisFixture, startRedis } from '@benchrunner/testing';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -62,8 +62,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   for (const minion of minions) {
     lanes.set(minion.name, new Queue(laneName(minion.name), { connection, prefix: QUEUE_PREFIX }));
   }
+  const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
+  // Queues re-emit connection errors (Redis stopped on purpose in some tests).
+  for (const queue of [...lanes.values(), publishQueue]) queue.on('error', () => undefined);
   const suite = await loadSuite(SUITE_FILE);
-  const runs = new RunService(minions, lanes, connection);
+  const runs = new RunService(minions, lanes, connection, publishQueue);
   const deps: ApiDeps = {
     logger: createLogger({ name: 'api-test', level: 'silent' }),
     runs,
@@ -73,7 +76,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     publicReads: options.publicReads ?? false,
     ...(options.webhookSecret ? { webhookSecret: options.webhookSecret } : {}),
     bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
-    boardQueues: [...lanes.values()],
+    boardQueues: [...lanes.values(), publishQueue],
   };
   const app = createApp(deps);
   const extra: Redis[] = [];
@@ -107,7 +110,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await connection.flushall();
     },
     async close() {
-      await Promise.all([...lanes.values()].map((q) => q.close()));
+      await Promise.all([...lanes.values(), publishQueue].map((q) => q.close()));
       for (const client of [connection, ...extra]) client.disconnect();
       if (!options.redis) await redis.close();
     },

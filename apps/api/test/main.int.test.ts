@@ -239,4 +239,34 @@ describe('running', () => {
       await lane.close();
     }
   });
+
+  it('reports a Redis outage as log lines, answers 503 and recovers', async () => {
+    const port = await freePort();
+    const api = startApi({
+      API_KEYS: KEYS[0],
+      PORT: String(port),
+      REDIS_URL: redis.url,
+      NIGHTLY_ENABLED: 'false',
+    });
+    await listening(port, api);
+    const base = `http://127.0.0.1:${port}`;
+    const before = api.output().length;
+    await redis.stop();
+    try {
+      const ready = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(4000) });
+      expect(ready.status).toBe(503);
+      await until(
+        () => api.output().slice(before).includes('redis connection error'),
+        'the outage in the log',
+      );
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      await redis.start();
+    }
+    await until(async () => (await fetch(`${base}/ready`)).ok, '/ready to recover', 15_000);
+    const during = api.output().slice(before);
+    // Every line is a structured log line: no raw stack traces from an unheard 'error' event.
+    const stray = during.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{'));
+    expect(stray, during).toEqual([]);
+  });
 });

@@ -403,6 +403,16 @@ describe('queue control', () => {
     expect((await json(await h.call(`/runs/${active.id}`))).state).toBe('active');
   });
 
+  it('forgets drained runs: an identical request afterwards is a new run', async () => {
+    const first = await enqueue({ commit: 'abc1234' });
+    expect((await json(await h.call('/queue/drain', { method: 'POST' }))).removed).toBe(1);
+    expect((await h.call(`/runs/${first.id}`)).status).toBe(404);
+    const again = await enqueue({ commit: 'abc1234' });
+    expect(again.duplicate).toBe(false);
+    expect(again.id).not.toBe(first.id);
+    expect((await json(await h.call(`/runs/${again.id}`))).state).toBe('waiting');
+  });
+
   it('pause and resume toggle the lanes, one or all', async () => {
     const paused = async () => Promise.all(['local', 'other'].map((m) => h.lanes.get(m)!.isPaused()));
     const pause = await h.call('/queue/pause?minion=other', { method: 'POST' });

@@ -126,8 +126,10 @@ data (AOF on) in DATA_DIR/redis. Ctrl-C stops everything that was started.`,
       BENCHRUNNER_LOCAL: 'true',
       PORT: port,
     };
-    const launch = (name: string, app: string) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    // Plain JavaScript bundles: no tsx loader in the long-running processes (about 40 MB less each).
+    const bundled = await Promise.all([buildBundle('worker', context), buildBundle('api', context)]);
+    const launch = (name: string, app: string, bundle: boolean) => {
+      const child = spawn(process.execPath, bundle ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'], {
         cwd: path.join(REPO_ROOT, 'apps', app),
         env: shared,
         stdio: ['ignore', 'inherit', 'inherit'],
@@ -141,8 +143,8 @@ data (AOF on) in DATA_DIR/redis. Ctrl-C stops everything that was started.`,
         void stopAll(1);
       });
     };
-    launch('worker', 'worker');
-    launch('api', 'api');
+    launch('worker', 'worker', bundled[0]);
+    launch('api', 'api', bundled[1]);
     printBanner(context, { port, apiKey, generated: !env.API_KEYS, redisNote, suiteFile, data });
 
     process.on('SIGINT', () => void stopAll(0));
@@ -151,6 +153,33 @@ data (AOF on) in DATA_DIR/redis. Ctrl-C stops everything that was started.`,
     return 0;
   },
 };
+
+/**
+ * Bundles apps/<app>/src/main.ts into dist/main.js (scripts/build-app.mjs, about a second).
+ * Resolves false, after saying why, when the build fails: the app then runs from source with tsx.
+ */
+async function buildBundle(app: string, context: CommandContext): Promise<boolean> {
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build-app.mjs')], {
+    cwd: path.join(REPO_ROOT, 'apps', app),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const outcome = await new Promise<number | string>((resolve) => {
+    child.once('error', (error) => resolve(error.message));
+    child.once('close', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+  });
+  if (outcome === 0) return true;
+  context.stderr(
+    `benchrunner start: building apps/${app}/dist/main.js failed (${typeof outcome === 'number' ? `exit ${outcome}` : outcome}); running the ${app} from source with tsx instead\n${output}`,
+  );
+  return false;
+}
 
 function printBanner(
   context: CommandContext,

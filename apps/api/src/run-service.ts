@@ -305,7 +305,9 @@ export class RunService {
   async cancel(
     id: string,
     reason: string,
-  ): Promise<{ id: string; state: 'cancelled' | 'cancelling' | RunState }> {
+  ): Promise<
+    { id: string; state: 'cancelled' | 'cancelling' } | { id: string; state: RunState; finished: true }
+  > {
     const found = await this.find(id);
     if (!found) throw new NotFoundError(`no run ${id}`);
     const bullState = await found.job.getState();
@@ -324,7 +326,8 @@ export class RunService {
       await requestCancel(this.redis, id, reason);
       return { id, state: 'cancelling' };
     }
-    return { id, state };
+    // Marked apart: a run that already ended cancelled must not read as "cancelled just now".
+    return { id, state, finished: true };
   }
 
   private selected(minion?: string): Queue[] {

@@ -87,7 +87,7 @@ export function runsRoutes(deps: ApiDeps) {
   app.delete('/:id', async (c) => {
     const id = validate(RunId, c.req.param('id'), 'query');
     const result = await deps.runs.cancel(id, 'cancelled through the API');
-    if (result.state !== 'cancelled' && result.state !== 'cancelling') {
+    if ('finished' in result) {
       throw new ApiError(409, 'already_finished', `run ${id} already finished (${result.state})`);
     }
     deps.logger.info({ runId: id, state: result.state }, 'run cancel requested');

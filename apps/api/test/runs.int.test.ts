@@ -247,6 +247,10 @@ describe('cancelled runs', () => {
       [run.id],
     );
     expect((await json(await h.call('/runs?state=failed'))).total).toBe(0);
+    // Cancelling it again is a conflict, not a second "cancelled".
+    const again = await h.call(`/runs/${run.id}`, { method: 'DELETE' });
+    expect(again.status).toBe(409);
+    expect((await json(again)).error.message).toMatch(/already finished \(cancelled\)/);
   });
 });
 

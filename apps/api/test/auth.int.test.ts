@@ -22,6 +22,7 @@ const protectedRoutes = (): [string, string][] => [
   ['GET', `/runs/${runId}`],
   ['DELETE', `/runs/${runId}`],
   ['GET', `/runs/${runId}/logs`],
+  ['POST', `/runs/${runId}/publish`],
   ['POST', '/queue/drain'],
   ['POST', '/queue/pause'],
   ['POST', '/queue/resume'],

@@ -6,6 +6,7 @@ import type { CommandRunner } from '@benchrunner/ssh';
  * probe tolerates a missing tool, so a minimal machine still reports what it can.
  */
 const PROBE = `
+[ -n "$1" ] && PATH="$1:$PATH"
 v() { "$@" 2>/dev/null | head -n 1; }
 echo "hostname=$(v hostname)"
 echo "kernel=$(v uname -sr)"
@@ -28,10 +29,16 @@ echo "git=$(v git --version)"
 /** Captures the minion's environment for the run's manifest. */
 export async function captureEnvironment(
   runner: CommandRunner,
-  options: { cwd: string; env: Record<string, string>; signal: AbortSignal },
+  options: {
+    cwd: string;
+    env: Record<string, string>;
+    signal: AbortSignal;
+    /** Folders (`a:b`) searched before PATH for the tools whose versions are reported. */
+    toolPath?: string;
+  },
 ): Promise<EnvironmentInfo> {
   const info: EnvironmentInfo = {};
-  const result = await runner.exec(['sh', '-c', PROBE], {
+  const result = await runner.exec(['sh', '-c', PROBE, 'sh', options.toolPath ?? ''], {
     cwd: options.cwd,
     env: options.env,
     signal: options.signal,

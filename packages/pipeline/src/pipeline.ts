@@ -19,7 +19,15 @@ import type { ExecResult } from '@benchrunner/ssh';
 import { RunArchive } from './archive.ts';
 import type { PipelineDeps, RunContext } from './context.ts';
 import { captureEnvironment } from './environment.ts';
-import { type ProfileRun, planProfiles, profileLabel, profilerCommand, selectBenchmarks } from './plan.ts';
+import {
+  type ProfileRun,
+  planProfiles,
+  profileLabel,
+  profilerCommand,
+  selectBenchmarks,
+  toolPath,
+  toolsDir,
+} from './plan.ts';
 
 /** Lines of a failed command's output kept in the manifest. */
 const TAIL_LINES = 40;
@@ -162,6 +170,8 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     await step('environment', 10, async () => {
       manifest.environment = await captureEnvironment(runner, {
         cwd: suiteDir,
+        // Tool versions (clinic) as the profiled runs will find them.
+        toolPath: toolPath({ suiteDir, toolsDir: toolsDir(runner.workDir) }),
         env: baseEnv,
         signal: ctx.signal,
       });
@@ -346,7 +356,7 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     const profileDir = path.posix.join(remoteDir, 'profile');
     let command: { argv: string[]; env: Record<string, string> };
     try {
-      command = profilerCommand(run, { suiteDir, profileDir });
+      command = profilerCommand(run, { suiteDir, profileDir, toolsDir: toolsDir(runner.workDir) });
     } catch (error) {
       return { ...outcome, status: 'failed', error: (error as Error).message };
     }

@@ -50,21 +50,31 @@ export function profileLabel(run: ProfileRun): string {
 }
 
 /**
+ * Where a minion's profilers live: the minion playbook installs clinic with
+ * `npm install --prefix <workDir>/tools` (infrastructure/ansible/playbooks/minion.yaml).
+ */
+export function toolsDir(workDir: string): string {
+  return path.posix.join(workDir, 'tools');
+}
+
+/** The folders searched for tools before PATH: the suite's own node_modules/.bin, then the tools'. */
+export function toolPath(options: { suiteDir: string; toolsDir?: string }): string {
+  return [options.suiteDir, ...(options.toolsDir ? [options.toolsDir] : [])]
+    .map((dir) => path.posix.join(dir, 'node_modules', '.bin'))
+    .join(':');
+}
+
+/**
  * argv and env of a profiled run. `clinic` is looked up in the suite's node_modules/.bin first, then
- * PATH; the shell script is fixed and every value reaches it as a positional argument.
+ * in the tools folder's (where provisioning installs it), then PATH; the shell script is fixed and
+ * every value reaches it as a positional argument.
  */
 export function profilerCommand(
   run: ProfileRun,
-  options: { suiteDir: string; profileDir: string },
+  options: { suiteDir: string; profileDir: string; toolsDir?: string },
 ): { argv: string[]; env: Record<string, string> } {
   const { benchmark, profiler } = run;
-  const withLocalBin = [
-    'sh',
-    '-c',
-    'PATH="$1/node_modules/.bin:$PATH"; shift; exec "$@"',
-    'sh',
-    options.suiteDir,
-  ];
+  const withLocalBin = ['sh', '-c', 'PATH="$1:$PATH"; shift; exec "$@"', 'sh', toolPath(options)];
   switch (profiler) {
     case 'doctor':
     case 'flame':

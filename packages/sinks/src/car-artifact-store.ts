@@ -10,6 +10,7 @@ import { CID } from 'multiformats/cid';
 import { sha256 } from 'multiformats/hashes/sha2';
 import type { ArtifactReceipt, ArtifactStore } from './artifact-store.ts';
 import { gatewayLink } from './artifact-store.ts';
+import { SinkUnavailableError } from './errors.ts';
 import type { FolderEntry } from './folder-entries.ts';
 import { listFolder } from './folder-entries.ts';
 import { unixfsImporterOptions } from './unixfs-options.ts';
@@ -82,6 +83,19 @@ export async function writeCar(
   const { writer, out } = CarWriter.create([placeholder]);
   const temporary = `${file}.${process.pid}.${Date.now()}.partial`;
   const written = pipeline(Readable.from(out), createWriteStream(temporary));
+  // If the file cannot be written (missing folder, full disk), the writer stops draining and a
+  // put would wait forever: every put races this promise, which only ever rejects.
+  const writeFailed = written.then(
+    () => new Promise<never>(() => undefined),
+    (error: unknown) => {
+      throw new SinkUnavailableError(
+        `cannot write the CAR file ${temporary}: ${(error as Error).message}`,
+        { sink: 'car' },
+        { cause: error },
+      );
+    },
+  );
+  writeFailed.catch(() => undefined);
   const seen = new Set<string>();
   const sink: BlockPut = {
     put: async (cid, bytes) => {
@@ -89,7 +103,7 @@ export async function writeCar(
       const key = cid.toString();
       if (!seen.has(key)) {
         seen.add(key);
-        await writer.put({ cid, bytes });
+        await Promise.race([writer.put({ cid, bytes }), writeFailed]);
       }
       return cid;
     },
@@ -99,8 +113,8 @@ export async function writeCar(
     try {
       root = await importFolder(entries, sink, options.signal, dir);
     } finally {
-      await writer.close();
-      await written;
+      await Promise.race([writer.close(), writeFailed]);
+      await Promise.race([written, writeFailed]);
     }
     const handle = await open(temporary, 'r+');
     try {

@@ -72,6 +72,14 @@ async function listening(port: number, api: Started): Promise<void> {
   });
 }
 
+/** Starts the API on a free port with these variables and waits until it answers. */
+async function serveApi(env: Record<string, string>): Promise<{ api: Started; port: number; base: string }> {
+  const port = await freePort();
+  const api = startApi({ ...env, PORT: String(port) });
+  await listening(port, api);
+  return { api, port, base: `http://127.0.0.1:${port}` };
+}
+
 function connects(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
@@ -139,15 +147,12 @@ describe('refusing to start', () => {
 
 describe('running', () => {
   it('local mode binds 127.0.0.1 and prints a working key', async () => {
-    const port = await freePort();
-    const api = startApi({
+    const { api, port } = await serveApi({
       BENCHRUNNER_LOCAL: 'true',
       HOST: '0.0.0.0',
-      PORT: String(port),
       REDIS_URL: redis.url,
       NIGHTLY_ENABLED: 'false',
     });
-    await listening(port, api);
     const key = /API key for this session[^\n]*\n\s*\n\s*(\S+)/.exec(api.output())?.[1];
     expect(key, api.output()).toMatch(/^[A-Za-z0-9_-]{20,}$/);
 
@@ -167,15 +172,12 @@ describe('running', () => {
   });
 
   it('local mode with API_KEYS uses them and prints no key', async () => {
-    const port = await freePort();
-    const api = startApi({
+    const { api, port } = await serveApi({
       BENCHRUNNER_LOCAL: 'true',
       API_KEYS: KEYS.join(','),
-      PORT: String(port),
       REDIS_URL: redis.url,
       NIGHTLY_ENABLED: 'false',
     });
-    await listening(port, api);
     expect(api.output()).not.toContain('API key for this session');
     for (const key of KEYS) {
       const response = await fetch(`http://127.0.0.1:${port}/minions`, {
@@ -186,17 +188,14 @@ describe('running', () => {
   });
 
   it('serves the API with its keys, registers the daily run, and stops on SIGTERM', async () => {
-    const port = await freePort();
-    const api = startApi({
+    const { api, port } = await serveApi({
       API_KEYS: ` ${KEYS[0]} , ${KEYS[1]} `,
       HOST: '127.0.0.1',
-      PORT: String(port),
       REDIS_URL: redis.url,
       NIGHTLY_CRON: '30 4 * * *',
       NIGHTLY_TZ: 'Europe/Berlin',
       NIGHTLY_COMMIT: 'develop',
     });
-    await listening(port, api);
     const base = `http://127.0.0.1:${port}`;
     for (const key of KEYS) {
       const response = await fetch(`${base}/runs`, {
@@ -226,14 +225,11 @@ describe('running', () => {
       expect(await connects('127.0.0.1', port)).toBe(false);
 
       // NIGHTLY_ENABLED=false removes the scheduler on the next start.
-      const port2 = await freePort();
-      const again = startApi({
+      await serveApi({
         API_KEYS: KEYS[0],
-        PORT: String(port2),
         REDIS_URL: redis.url,
         NIGHTLY_ENABLED: 'false',
       });
-      await listening(port2, again);
       expect(await lane.getJobSchedulers()).toEqual([]);
     } finally {
       await lane.close();
@@ -241,14 +237,11 @@ describe('running', () => {
   });
 
   it('reports a Redis outage as log lines, answers 503 and recovers', async () => {
-    const port = await freePort();
-    const api = startApi({
+    const { api, port } = await serveApi({
       API_KEYS: KEYS[0],
-      PORT: String(port),
       REDIS_URL: redis.url,
       NIGHTLY_ENABLED: 'false',
     });
-    await listening(port, api);
     const base = `http://127.0.0.1:${port}`;
     const before = api.output().length;
     await redis.stop();

@@ -246,6 +246,28 @@ describe('query parameters', () => {
   });
 });
 
+describe('static files', () => {
+  it('serves nothing outside the docs assets, whatever the encoding', async () => {
+    for (const path of [
+      '/docs/assets/..%2f..%2f..%2fpackage.json',
+      '/docs/assets/..%2f..%2f..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd',
+      '/docs/assets/%2e%2e%2f%2e%2e%2f%2e%2e%2fpackage.json',
+      '/docs/assets/....//....//package.json',
+      '/docs/assets/%2fetc%2fpasswd',
+      '/docs/assets//etc/passwd',
+      '/docs/assets/..\\..\\package.json',
+    ]) {
+      const response = await h.app.request(path);
+      const text = await response.text();
+      expect(response.status, path).not.toBe(200);
+      expect(text, path).not.toContain('root:');
+      expect(text, path).not.toContain('@benchrunner');
+    }
+    // The assets themselves are there.
+    expect((await h.app.request('/docs/assets/swagger-ui-bundle.js')).status).toBe(200);
+  });
+});
+
 describe('never a 5xx', () => {
   it('answers every hostile request with a 4xx', async () => {
     const bodies: unknown[] = [

@@ -248,7 +248,10 @@ export class RunService {
     }
     return {
       id,
-      publish: await timed(enqueuePublish(this.publishQueue, id, { again: true }), 'to queue publishing'),
+      publish: await timed(
+        enqueuePublish(this.publishQueue, id, { again: true, force: true }),
+        'to queue publishing',
+      ),
     };
   }
 

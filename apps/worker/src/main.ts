@@ -18,7 +18,7 @@ import { ActiveRuns } from './active-runs.ts';
 import { loadWorkerEnv } from './env.ts';
 import { type Lane, startLane } from './lane.ts';
 import { ansibleProvisioner } from './provisioner.ts';
-import { createPublishProcessor } from './publisher.ts';
+import { createPublishProcessor, queueUnpublished } from './publisher.ts';
 import { sweepArchive } from './retention.ts';
 import { sinksFromEnv } from './sinks.ts';
 
@@ -52,7 +52,9 @@ async function main(): Promise<void> {
   const sinks = sinksFromEnv(env, archiveRoot);
   for (const sink of [sinks.artifactStore, sinks.metricsSink]) {
     // A sink that is down or misconfigured at start is reported, never fatal: runs still archive.
-    await sink?.check().then(
+    // Checked in the background, with a time limit: a sink that silently drops packets must not
+    // hold up the lanes.
+    void sink?.check({ signal: AbortSignal.timeout(15_000) }).then(
       () => logger.info({ sink: sink.name }, 'sink ready'),
       (error: Error) =>
         logger.error(
@@ -76,6 +78,9 @@ async function main(): Promise<void> {
       return new LocalRunner({ minion: minion.name, workDir: path.join(dataDir, 'minions', minion.name) });
     return SshRunner.connect(minion, { logger, signal });
   };
+
+  // Runs archived while publishing could not be queued (Redis down, a crash) are queued now.
+  void queueUnpublished({ archiveRoot, publishQueue, sinks, logger });
 
   const lanes: Lane[] = [];
   for (const minion of minions) {

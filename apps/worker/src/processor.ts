@@ -100,7 +100,16 @@ export function createRunProcessor(deps: RunProcessorDeps) {
         },
       );
       const archiveDir = `${deps.archiveRoot}/${runId}`;
-      await deps.onArchived?.(manifest, archiveDir);
+      // The run is done and archived: failing to queue its publishing must not fail it. The
+      // worker queues archives without receipts again at its next start.
+      await deps
+        .onArchived?.(manifest, archiveDir)
+        .catch((error: Error) =>
+          log.error(
+            { err: error },
+            'run archived but publishing could not be queued; POST /runs/:id/publish queues it',
+          ),
+        );
       log.info({ state: manifest.state, durationMs: manifest.durationMs }, 'run finished');
       return summarize(manifest, archiveDir);
     } catch (error) {

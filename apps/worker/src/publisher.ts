@@ -1,9 +1,9 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Logger, RunManifest } from '@benchrunner/core';
-import { PublishJobData } from '@benchrunner/queue';
+import { enqueuePublish, PublishJobData, publishJobId } from '@benchrunner/queue';
 import { type ArtifactStore, type MetricsSink, runPoints } from '@benchrunner/sinks';
-import { type Job, UnrecoverableError } from 'bullmq';
+import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 
 /** What each sink confirmed for a run. Kept beside the archive: `runs/<id>.publish.json`. */
@@ -77,7 +77,7 @@ export function createPublishProcessor(deps: PublishDeps) {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<PublishReceipts> => {
     const parsed = PublishJobData.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid publish job data: ${parsed.error.message}`);
-    const { runId } = parsed.data;
+    const { runId, force } = parsed.data;
     const log = deps.logger.child({ runId, job: 'publish' });
     const dir = path.join(deps.archiveRoot, runId);
     let manifest: RunManifest;
@@ -89,10 +89,13 @@ export function createPublishProcessor(deps: PublishDeps) {
       );
     }
     const receipts = await readReceipts(deps.archiveRoot, runId);
+    // Forced (on demand, first attempt only): every sink again, since their writes are idempotent;
+    // a sink that fails keeps its earlier receipt.
+    const again = Boolean(force) && job.attemptsMade === 0;
     const opts = signal ? { signal } : {};
     const failures: string[] = [];
 
-    if (deps.artifactStore && !receipts.artifacts) {
+    if (deps.artifactStore && (again || !receipts.artifacts)) {
       try {
         const receipt = await deps.artifactStore.publish(dir, opts);
         receipts.artifacts = { store: deps.artifactStore.name, ...receipt, at: new Date().toISOString() };
@@ -106,7 +109,7 @@ export function createPublishProcessor(deps: PublishDeps) {
     }
 
     const cid = receipts.artifacts?.cid;
-    if (deps.metricsSink && (!receipts.metrics || (cid && receipts.metrics.cid !== cid))) {
+    if (deps.metricsSink && (again || !receipts.metrics || (cid && receipts.metrics.cid !== cid))) {
       try {
         const points = runPoints(manifest, cid ? { cid } : {});
         const written = await deps.metricsSink.write(points, opts);
@@ -136,4 +139,46 @@ export function createPublishProcessor(deps: PublishDeps) {
     }
     return receipts;
   };
+}
+
+/**
+ * Queues publishing for every finished run in the archive that the configured sinks have not all
+ * confirmed and that has no publish job: runs whose publishing could not be queued when they
+ * finished. Idempotent (one job id per run).
+ */
+export async function queueUnpublished(options: {
+  archiveRoot: string;
+  publishQueue: Queue;
+  sinks: { artifactStore?: ArtifactStore; metricsSink?: MetricsSink };
+  logger: Logger;
+}): Promise<number> {
+  const configured = {
+    artifacts: Boolean(options.sinks.artifactStore),
+    metrics: Boolean(options.sinks.metricsSink),
+  };
+  if (!configured.artifacts && !configured.metrics) return 0;
+  let queued = 0;
+  try {
+    for (const entry of await readdir(options.archiveRoot, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      let manifest: { finishedAt?: string };
+      try {
+        manifest = JSON.parse(
+          await readFile(path.join(options.archiveRoot, entry.name, 'manifest.json'), 'utf8'),
+        );
+      } catch {
+        continue;
+      }
+      if (!manifest.finishedAt) continue;
+      const receipts = await readReceipts(options.archiveRoot, entry.name).catch(() => undefined);
+      if (receipts && fullyPublished(receipts, configured)) continue;
+      if (await options.publishQueue.getJob(publishJobId(entry.name))) continue;
+      await enqueuePublish(options.publishQueue, entry.name);
+      queued++;
+    }
+  } catch (error) {
+    options.logger.warn({ err: error }, 'could not look for unpublished runs');
+  }
+  if (queued > 0) options.logger.info({ runs: queued }, 'queued publishing of archived runs that had none');
+  return queued;
 }

@@ -2,7 +2,13 @@ import type { Queue } from 'bullmq';
 import { z } from 'zod';
 
 /** The payload of a publish job: the run whose archive is published. */
-export const PublishJobData = z.object({ runId: z.string().min(1) }).strict();
+export const PublishJobData = z
+  .object({
+    runId: z.string().min(1),
+    /** Send to every sink again, even those that confirmed (their writes are idempotent). */
+    force: z.boolean().optional(),
+  })
+  .strict();
 export type PublishJobData = z.infer<typeof PublishJobData>;
 
 /** Attempts of a publish job: with the capped backoff below, about seven hours of retries. */
@@ -28,7 +34,7 @@ export function publishJobId(runId: string): string {
 export async function enqueuePublish(
   queue: Queue,
   runId: string,
-  options: { again?: boolean } = {},
+  options: { again?: boolean; force?: boolean } = {},
 ): Promise<{ id: string; state: string }> {
   const id = publishJobId(runId);
   const existing = await queue.getJob(id);
@@ -47,7 +53,7 @@ export async function enqueuePublish(
     }
     await existing.remove();
   }
-  await queue.add('publish', { runId } satisfies PublishJobData, {
+  await queue.add('publish', { runId, ...(options.force ? { force: true } : {}) } satisfies PublishJobData, {
     jobId: id,
     attempts: PUBLISH_ATTEMPTS,
     backoff: { type: 'capped-exponential' },

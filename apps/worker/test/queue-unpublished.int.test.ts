@@ -1,0 +1,64 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createLogger } from '@benchrunner/core';
+import { createRedis, PUBLISH_QUEUE, publishJobId, QUEUE_PREFIX } from '@benchrunner/queue';
+import { CarArtifactStore } from '@benchrunner/sinks';
+import { type RedisFixture, startRedis } from '@benchrunner/testing';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueUnpublished } from '../src/publisher.ts';
+
+let redis: RedisFixture;
+let connection: Redis;
+let queue: Queue;
+let root: string;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  connection = createRedis(redis.url);
+  queue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
+  root = await mkdtemp(path.join(tmpdir(), 'unpublished-'));
+});
+
+afterAll(async () => {
+  await queue.close();
+  connection.disconnect();
+  await redis.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+async function run(id: string, manifest: object, receipts?: object): Promise<void> {
+  await mkdir(path.join(root, id));
+  await writeFile(path.join(root, id, 'manifest.json'), JSON.stringify(manifest));
+  if (receipts) await writeFile(path.join(root, `${id}.publish.json`), JSON.stringify(receipts));
+}
+
+describe('queueUnpublished', () => {
+  it('queues finished runs that the sinks have not confirmed, once', async () => {
+    await run('rfinished', { finishedAt: '2026-11-01T00:00:00.000Z' });
+    await run(
+      'rconfirmed',
+      { finishedAt: '2026-11-01T00:00:00.000Z' },
+      { artifacts: { store: 'car', cid: 'bafy', at: 'x' }, errors: {} },
+    );
+    await run('ractive', { startedAt: '2026-11-01T00:00:00.000Z' });
+    await run('rbroken', {});
+    await writeFile(path.join(root, 'rbroken', 'manifest.json'), '{ not json');
+    const options = {
+      archiveRoot: root,
+      publishQueue: queue,
+      sinks: { artifactStore: new CarArtifactStore() },
+      logger: createLogger({ name: 't', level: 'silent' }),
+    };
+
+    expect(await queueUnpublished(options)).toBe(1);
+    expect(await queue.getJob(publishJobId('rfinished'))).toBeDefined();
+    expect(await queue.getJob(publishJobId('rconfirmed'))).toBeUndefined();
+    expect(await queue.getJob(publishJobId('ractive'))).toBeUndefined();
+    // A second start finds the job already there.
+    expect(await queueUnpublished(options)).toBe(0);
+    expect(await queue.count()).toBe(1);
+  });
+});

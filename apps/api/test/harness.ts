@@ -53,6 +53,16 @@ export interface HarnessOptions {
 /** Starts a redis-server and builds the app the way main.ts does (without the schedulers). */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const redis = options.redis ?? (await startRedis());
+  try {
+    return await buildHarness(redis, options);
+  } catch (error) {
+    // A failed start must not leave its redis-server behind: afterAll never gets a harness to close.
+    if (!options.redis) await redis.close();
+    throw error;
+  }
+}
+
+async function buildHarness(redis: RedisFixture, options: HarnessOptions): Promise<Harness> {
   const minions = options.minions ?? [LOCAL_MINION, OTHER_MINION];
   const connection = createRedis(redis.url, { failFast: true, name: 'benchrunner-api-test' });
   // A stopped Redis makes ioredis emit 'error' on every reconnect attempt; an unheard one crashes.

@@ -147,6 +147,9 @@ async function connect(): Promise<SshRunner> {
   return runner;
 }
 
+/** Unique per test process: other test files run benchmarks as the same minion user. */
+const runId = (n: number) => `ssh${process.pid}x${n}`;
+
 interface Outcome {
   id: string;
   manifest?: RunManifest;
@@ -176,7 +179,7 @@ async function runOnMinion(
   options: { signal?: AbortSignal; runner?: SshRunner; lines?: string[] } = {},
 ): Promise<Outcome> {
   counter++;
-  const id = `ssh${counter}`;
+  const id = runId(counter);
   const lines = options.lines ?? [];
   const runner = options.runner ?? (await connect());
   const archiveRoot = path.join(root, 'runs');
@@ -246,7 +249,7 @@ it('cancel during a long benchmark rejects with CancelledError and leaves no pro
   const lines: string[] = [];
   const running = runOnMinion(request({ benchmarks: ['sleep'] }), { signal: controller.signal, lines });
   await waitForLine(lines, /^\[sleep\] sleeping in child \d+/);
-  const id = `ssh${counter}`;
+  const id = runId(counter);
   // The benchmark and its `sleep` child run on the minion now.
   expect((await processesOfRun(id)).length).toBeGreaterThanOrEqual(2);
   const t0 = Date.now();
@@ -264,7 +267,7 @@ it('a cut connection fails the run as such; the next run kills the leftovers and
   const lines: string[] = [];
   const running = runOnMinion(request({ benchmarks: ['sleep'] }), { lines });
   await waitForLine(lines, /^\[sleep\] sleeping in child \d+/);
-  const id = `ssh${counter}`;
+  const id = runId(counter);
   expect(await sshd.killSessions()).toBeGreaterThan(0);
   const outcome = await running;
   expect(outcome.error).toBeInstanceOf(ConnectionError);

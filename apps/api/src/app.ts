@@ -23,7 +23,9 @@ export function createApp(deps: ApiDeps) {
 
   app.onError((error, c) => {
     const response = toResponse(error, c);
-    if (response.status >= 500) deps.logger.error({ err: error, path: c.req.path }, 'request failed');
+    // A 503 is Redis being away, not a bug: one warning with the reason, no stack per request.
+    if (response.status === 503) deps.logger.warn({ path: c.req.path, reason: error.message }, 'request refused: queue unavailable');
+    else if (response.status >= 500) deps.logger.error({ err: error, path: c.req.path }, 'request failed');
     return response;
   });
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));

@@ -1,5 +1,8 @@
+import { Writable } from 'node:stream';
+import { createLogger } from '@benchrunner/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, json, startHarness, until } from './harness.ts';
+import { createApp } from '../src/app.ts';
+import { AUTH, type Harness, json, startHarness, until } from './harness.ts';
 
 let h: Harness;
 
@@ -125,5 +128,39 @@ describe('Redis stopped while the API runs', () => {
     expect(retry.response.status).toBe(202);
     const list = await json((await timed('/runs?limit=100')).response);
     expect(list.runs.filter((r: { commit: string }) => r.commit === '5555555')).toHaveLength(1);
+  });
+
+  it('logs refused requests as warnings with the reason, not as errors with a stack', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const app = createApp({
+      ...h.deps,
+      logger: createLogger({ name: 'api-test', level: 'info', destination }),
+    });
+    await h.redis.stop();
+    try {
+      expect((await app.request('/ready')).status).toBe(503);
+      const post = await app.request('/runs', {
+        method: 'POST',
+        headers: { ...AUTH, 'content-type': 'application/json' },
+        body: JSON.stringify({ commit: 'abc1234' }),
+      });
+      expect(post.status).toBe(503);
+    } finally {
+      await h.redis.start();
+    }
+    const refused = lines.filter((l) => typeof l.path === 'string');
+    expect(refused.map((l) => l.path)).toEqual(['/ready', '/runs']);
+    for (const line of refused) {
+      expect(line.level, JSON.stringify(line)).toBe(40);
+      expect(line.reason).toMatch(/Redis|unavailable|writeable/);
+      expect(JSON.stringify(line)).not.toContain('    at ');
+    }
+    await until(async () => (await h.app.request('/ready')).status === 200, '/ready to recover', 15_000);
   });
 });

@@ -51,10 +51,18 @@ export function gitRevisionProblem(value: string): string | undefined {
 }
 
 /** A commit: a hex sha (7-64 digits) or a safe git ref such as `main` or `refs/pull/12/head`. */
-export const GitRevision = z.string().superRefine((value, ctx) => {
-  const problem = gitRevisionProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+export const GitRevision = z
+  .string()
+  .superRefine((value, ctx) => {
+    const problem = gitRevisionProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  // What JSON Schema can say of the rules (OpenAPI clients see it); the refinement checks the rest.
+  .meta({
+    pattern: '^[A-Za-z0-9._/-]{1,200}$',
+    description:
+      'a hex commit sha (7-64 digits) or a git ref: letters, digits, ".", "_", "/", "-"; no leading "-" or "/", no "..", "//", trailing "." or ".lock"',
+  });
 
 /** An environment variable name, as a POSIX shell accepts it. */
 export const EnvName = z

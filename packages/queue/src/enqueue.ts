@@ -63,6 +63,21 @@ export async function enqueueRun(queue: Queue, data: RunJobData): Promise<Enqueu
   const jobId = job.id ?? id;
   // A deduplicated add returns the existing id with our (unsaved) data: compare what Redis holds.
   const duplicate = jobId !== id;
+  if (duplicate) {
+    // The same run asked for more urgently (a person re-asking for a waiting nightly run) moves up.
+    const existing = await queue.getJob(jobId);
+    const wanted = PRIORITY[data.priority];
+    const state = existing ? await existing.getState() : undefined;
+    if (
+      existing &&
+      (existing.priority ?? existing.opts.priority ?? 0) > wanted &&
+      (state === 'prioritized' || state === 'waiting')
+    ) {
+      // Best effort: the run may start this very moment, and then its priority no longer matters.
+      await existing.changePriority({ priority: wanted }).catch(() => undefined);
+      await existing.updateData({ ...existing.data, priority: data.priority }).catch(() => undefined);
+    }
+  }
   return { id: jobId, duplicate, position: await lanePosition(queue, jobId) };
 }
 

@@ -61,6 +61,22 @@ describe('enqueueRun', () => {
     expect(job?.data.priority).toBe('manual');
   });
 
+  it('moves a waiting run up when its duplicate is asked for more urgently', async () => {
+    const q = freshQueue();
+    const nightly = await enqueueRun(q, run({ priority: 'nightly' }));
+    const ci = await enqueueRun(q, run({ commit: 'abcdef9', priority: 'ci' }));
+    expect(await lanePosition(q, nightly.id)).toBe(1);
+    const manual = await enqueueRun(q, run({ priority: 'manual' }));
+    expect(manual).toMatchObject({ id: nightly.id, duplicate: true, position: 0 });
+    expect(await lanePosition(q, ci.id)).toBe(1);
+    const job = await q.getJob(nightly.id);
+    expect(job?.priority).toBe(1);
+    expect(job?.data.priority).toBe('manual');
+    // A less urgent duplicate changes nothing.
+    await enqueueRun(q, run({ priority: 'nightly' }));
+    expect((await q.getJob(nightly.id))?.priority).toBe(1);
+  });
+
   it('merges concurrent identical requests into one run', async () => {
     const q = freshQueue();
     const answers = await Promise.all(

@@ -76,8 +76,8 @@ class GoLines implements LineParser {
   readonly #units: number[] = [];
   readonly #unitStart: number[] = [];
   readonly #unitEnd: number[] = [];
-  /** Where the last fast number ended. */
-  #pos = 0;
+  /** The value of the last fast number: a field, so that no number is boxed per value. */
+  #num = 0;
 
   constructor(fail: Fail) {
     this.#fail = fail;
@@ -232,9 +232,9 @@ class GoLines implements LineParser {
     let k = 0;
     let sawLatency = false;
     while (i < e) {
-      const v = this.#number(b, i, e);
-      i = this.#pos;
-      if (v < 0 || !isBlank(b, i, e)) return false;
+      i = this.#number(b, i, e);
+      const v = this.#num;
+      if (i < 0 || !isBlank(b, i, e)) return false;
       const u = skipBlanks(b, i, e);
       i = skipWord(b, u, e);
       if (i === u || (i < e && !isBlank(b, i, e))) return false;
@@ -266,8 +266,9 @@ class GoLines implements LineParser {
   }
 
   /**
-   * A plain decimal (`123`, `1.5`, `.5`, `2e3`) at `b[i]`, ending at `this.#pos`; -1 for anything
-   * else or anything a double cannot take exactly on this path (then `line` decides). Up to 15
+   * A plain decimal (`123`, `1.5`, `.5`, `2e3`) at `b[i]`: its value goes to `this.#num`, its end
+   * is returned; -1 for anything else or anything a double cannot take exactly on this path (then
+   * `line` decides). Up to 15
    * digits and 10^22 the result is exactly Number()'s: one correctly rounded operation on two
    * exact doubles.
    */
@@ -313,12 +314,14 @@ class GoLines implements LineParser {
       if (i === from) return -1;
       exp *= sign;
     }
-    this.#pos = i;
     if (digits > MAX_DIGITS) return -1;
     const p = exp - frac;
-    if (p === 0) return mant;
-    if (p < -22 || p > 22) return mant === 0 ? 0 : -1;
-    return p < 0 ? mant / (POW10[-p] as number) : mant * (POW10[p] as number);
+    if (p === 0) this.#num = mant;
+    else if (p >= -22 && p <= 22)
+      this.#num = p < 0 ? mant / (POW10[-p] as number) : mant * (POW10[p] as number);
+    else if (mant === 0) this.#num = 0;
+    else return -1;
+    return i;
   }
 
   end() {
@@ -357,15 +360,23 @@ function skipDigits(b: Buffer, i: number, e: number): number {
 
 /** The index in UNIT_NAMES of the ASCII unit at `b[from, to)`, or -1 for another unit. */
 function knownUnit(b: Buffer, from: number, to: number): number {
+  // Told apart by length and first byte (n, M, B, a), then checked whole.
   const len = to - from;
-  for (let u = 0; u < UNIT_NAMES.length; u++) {
-    const name = UNIT_NAMES[u] as string;
-    if (name.length !== len) continue;
-    let j = 0;
-    while (j < len && name.charCodeAt(j) === b[from + j]) j++;
-    if (j === len) return u;
-  }
-  return -1;
+  const c = b[from];
+  const u =
+    len === 5 && c === 110
+      ? 0
+      : len === 4 && c === 77
+        ? 1
+        : len === 4 && c === 66
+          ? 2
+          : len === 9 && c === 97
+            ? 3
+            : -1;
+  if (u < 0) return -1;
+  const name = UNIT_NAMES[u] as string;
+  for (let j = 1; j < len; j++) if (name.charCodeAt(j) !== b[from + j]) return -1;
+  return u;
 }
 
 /**

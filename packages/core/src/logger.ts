@@ -32,6 +32,8 @@ export function createLogger(options: {
       level: options.level ?? 'info',
       redact: { paths: REDACT, censor: '[redacted]' },
     },
-    (options.destination ?? process.stdout) as pino.DestinationStream,
+    // stdout through an asynchronous SonicBoom: a log line never blocks a request; pino flushes
+    // what is buffered when the process exits.
+    (options.destination as pino.DestinationStream | undefined) ?? pino.destination({ dest: 1, sync: false }),
   );
 }

@@ -76,6 +76,18 @@ async function startWorker(name: string, env: Record<string, string>): Promise<S
   return worker;
 }
 
+/** Waits until the worker has logged `count` records with the given message (sink checks run in the background). */
+async function loggedAtLeast(
+  worker: Started,
+  msg: RegExp,
+  count: number,
+): Promise<Record<string, unknown>[]> {
+  const deadline = Date.now() + 30_000;
+  while (logged(worker, msg).length < count && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
+  return logged(worker, msg);
+}
+
 /** The worker's JSON log records with the given message. */
 function logged(worker: Started, msg: RegExp): Record<string, unknown>[] {
   return worker
@@ -96,7 +108,7 @@ describe('a misconfigured sink at worker start', () => {
       INFLUX_USERNAME: ADMIN.username,
       INFLUX_PASSWORD: ADMIN.password,
     });
-    expect(logged(worker, /^sink not ready/)).toEqual([
+    expect(await loggedAtLeast(worker, /^sink not ready/, 1)).toEqual([
       expect.objectContaining({
         level: 50,
         sink: 'influxdb',
@@ -160,7 +172,9 @@ describe('a misconfigured sink at worker start', () => {
       INFLUX_USERNAME: ADMIN.username,
       INFLUX_PASSWORD: WRONG_PASSWORD,
     });
-    const reasons = Object.fromEntries(logged(worker, /^sink not ready/).map((r) => [r.sink, r.reason]));
+    const reasons = Object.fromEntries(
+      (await loggedAtLeast(worker, /^sink not ready/, 2)).map((r) => [r.sink, r.reason]),
+    );
     expect(reasons).toEqual({
       ipfs: expect.stringMatching(
         new RegExp(`IPFS API at http://127.0.0.1:${nobody} failed while checking: .*ECONNREFUSED`),

@@ -3,7 +3,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 rm -f apps/*/.turbo/vitest-report.json packages/*/.turbo/vitest-report.json
-pnpm exec turbo run test --concurrency="${TEST_CONCURRENCY:-2}" "$@"
+pnpm exec turbo run test --continue --concurrency="${TEST_CONCURRENCY:-2}" "$@"
 status=$?
 node scripts/test-summary.mjs || status=1
 exit $status

@@ -104,23 +104,24 @@ export class RowMerger {
   }
 }
 
-/** One measure of one series, merged as its values arrive. */
-interface ValueAcc {
-  readonly name: string;
-  readonly unit: string;
-  count: number;
-  /** The first value, returned alone when it stays the only one. */
-  first: number;
-  sum: number;
+/**
+ * One measure of one series while values arrive, already in the shape (and key order) of the
+ * document's Measure, so that the merge builds no second object per measure: `value` holds the
+ * running sum until `results()` makes it the mean, and `samples` holds every value so far.
+ */
+interface Running {
+  value: number;
   lower: number;
   upper: number;
-  samples: number[] | undefined;
+  readonly unit: string;
+  readonly samples: number[];
 }
 
 /** One benchmark (name + params) of a SeriesMerger; values are added through the merger. */
 export class Series {
-  /** Measures in order of first appearance. */
-  readonly measures: ValueAcc[] = [];
+  /** Measure names and their running merges, in order of first appearance. */
+  readonly names: string[] = [];
+  readonly measures: Running[] = [];
   constructor(
     readonly name: string,
     readonly params: Record<string, string>,
@@ -129,12 +130,14 @@ export class Series {
 
 /**
  * The merge of RowMerger for formats that give one value at a time (go test -bench): no object
- * per row, only the samples themselves grow. The caller finds its series itself (it can do so
- * without slicing strings) and adds values to them; series keep their order of creation.
+ * per row, and per measure only the object and the samples array the document keeps. The caller
+ * finds its series itself (it can do so without slicing strings) and adds values to them;
+ * series keep their order of creation.
  */
 export class SeriesMerger {
   readonly #series: Series[] = [];
   #mismatch: string | undefined;
+  #results: BenchmarkResult[] | undefined;
 
   /** A new series; the caller keeps it and must not create two for one name and params. */
   create(name: string, params: Record<string, string>): Series {
@@ -148,40 +151,25 @@ export class SeriesMerger {
    * series (its position on the row), which saves the search.
    */
   add(series: Series, hint: number, mName: string, unit: string, value: number): void {
-    const list = series.measures;
-    let acc = list[hint];
-    if (acc === undefined || acc.name !== mName) {
-      acc = undefined;
-      for (let i = 0; i < list.length; i++) {
-        if ((list[i] as ValueAcc).name === mName) {
-          acc = list[i];
-          break;
-        }
-      }
-      if (acc === undefined) {
-        list.push({
-          name: mName,
-          unit,
-          count: 1,
-          first: value,
-          sum: value,
-          lower: value,
-          upper: value,
-          samples: undefined,
-        });
+    const names = series.names;
+    let i = hint;
+    if (names[i] !== mName) {
+      i = names.indexOf(mName);
+      if (i < 0) {
+        names.push(mName);
+        series.measures.push({ value, lower: value, upper: value, unit, samples: [value] });
         return;
       }
     }
-    if (acc.unit !== unit) {
-      this.#mismatch ??= `${series.name}: measure ${mName} in ${acc.unit} and in ${unit}`;
+    const m = series.measures[i] as Running;
+    if (m.unit !== unit) {
+      this.#mismatch ??= `${series.name}: measure ${mName} in ${m.unit} and in ${unit}`;
       return;
     }
-    acc.count += 1;
-    acc.sum += value;
-    if (value < acc.lower) acc.lower = value;
-    if (value > acc.upper) acc.upper = value;
-    if (acc.samples === undefined) acc.samples = [acc.first, value];
-    else acc.samples.push(value);
+    m.value += value;
+    if (value < m.lower) m.lower = value;
+    if (value > m.upper) m.upper = value;
+    m.samples.push(value);
   }
 
   get size(): number {
@@ -191,24 +179,23 @@ export class SeriesMerger {
   /** Throws UnitMismatch when values of one measure of one series came in two units. */
   results(): BenchmarkResult[] {
     if (this.#mismatch) throw new UnitMismatch(this.#mismatch);
+    if (this.#results) return this.#results;
     const out: BenchmarkResult[] = new Array(this.#series.length);
-    for (let i = 0; i < this.#series.length; i++) {
-      const s = this.#series[i] as Series;
+    for (let s = 0; s < out.length; s++) {
+      const series = this.#series[s] as Series;
       const measures: Record<string, Measure> = {};
-      for (const acc of s.measures) {
-        measures[acc.name] =
-          acc.samples === undefined
-            ? { value: acc.first, unit: acc.unit }
-            : {
-                value: acc.sum / acc.count,
-                lower: acc.lower,
-                upper: acc.upper,
-                unit: acc.unit,
-                samples: acc.samples,
-              };
+      for (let i = 0; i < series.names.length; i++) {
+        const m = series.measures[i] as Running;
+        const n = m.samples.length;
+        if (n === 1) measures[series.names[i] as string] = { value: m.value, unit: m.unit };
+        else {
+          m.value /= n;
+          measures[series.names[i] as string] = m;
+        }
       }
-      out[i] = { name: s.name, params: s.params, measures };
+      out[s] = { name: series.name, params: series.params, measures };
     }
+    this.#results = out;
     return out;
   }
 }

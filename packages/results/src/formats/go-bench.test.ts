@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ResultDocument } from '@benchrunner/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mergeResults, type Series, SeriesMerger } from '../merge.ts';
 import { parseResultFile, parseResults } from '../parse.ts';
 import { readFixture } from './fixture.ts';
 import { goBenchParser } from './go-bench.ts';
@@ -141,6 +142,43 @@ describe('go-bench fast path', () => {
     if (!('doc' in fast)) throw new Error(fast.error);
     expect(fast.doc.benchmarks).toHaveLength(28);
     expect(fast.doc.benchmarks[0]?.measures.latency?.samples).toHaveLength(72);
+  });
+});
+
+describe('SeriesMerger', () => {
+  it('merges values as mergeResults merges the same rows', () => {
+    const row = fc.record({
+      bench: fc.nat({ max: 2 }),
+      measure: fc.constantFrom('latency', 'allocs', 'x'),
+      hint: fc.nat({ max: 3 }),
+      value: fc.oneof(fc.nat(), fc.double({ min: 0, max: 1e12, noNaN: true })),
+    });
+    fc.assert(
+      fc.property(fc.array(row, { minLength: 1, maxLength: 80, size: 'max' }), (rows) => {
+        const merger = new SeriesMerger();
+        const series = new Map<number, Series>();
+        for (const r of rows) {
+          let s = series.get(r.bench);
+          if (!s) {
+            s = merger.create(`B${r.bench}`, { pkg: 'p' });
+            series.set(r.bench, s);
+          }
+          merger.add(s, r.hint, r.measure, `${r.measure}-unit`, r.value);
+        }
+        const docs = rows.map((r) => ({
+          format: 'go-bench',
+          benchmarks: [
+            {
+              name: `B${r.bench}`,
+              params: { pkg: 'p' },
+              measures: { [r.measure]: { value: r.value, unit: `${r.measure}-unit` } },
+            },
+          ],
+        }));
+        expect(merger.results()).toEqual(mergeResults(docs).benchmarks);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

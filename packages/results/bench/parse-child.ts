@@ -4,6 +4,7 @@ import { parseResultFile } from '../src/index.ts';
 
 const [mode = '', file = ''] = process.argv.slice(2);
 const start = performance.now();
+const cpu0 = process.cpuUsage();
 let count = 0;
 if (mode === 'ours') {
   const doc = await parseResultFile(file);
@@ -13,4 +14,6 @@ if (mode === 'ours') {
   count = parsed.benchmarks.length;
 } else throw new Error(`unknown mode ${mode}`);
 const ms = performance.now() - start;
-console.log(JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS, count }));
+const cpu = process.cpuUsage(cpu0);
+const cpuMs = (cpu.user + cpu.system) / 1000;
+console.log(JSON.stringify({ ms, cpuMs, maxRssKiB: process.resourceUsage().maxRSS, count }));

@@ -24,7 +24,8 @@ export function createApp(deps: ApiDeps) {
   app.onError((error, c) => {
     const response = toResponse(error, c);
     // A 503 is Redis being away, not a bug: one warning with the reason, no stack per request.
-    if (response.status === 503) deps.logger.warn({ path: c.req.path, reason: error.message }, 'request refused: queue unavailable');
+    if (response.status === 503)
+      deps.logger.warn({ path: c.req.path, reason: error.message }, 'request refused: queue unavailable');
     else if (response.status >= 500) deps.logger.error({ err: error, path: c.req.path }, 'request failed');
     return response;
   });
@@ -33,30 +34,47 @@ export function createApp(deps: ApiDeps) {
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
-    deps.logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+    deps.logger.debug(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      'request',
+    );
   });
 
   // Bearer keys everywhere except the public routes, the webhook (signed) and Bull Board (basic auth).
   app.use('*', async (c, next) => {
     const p = c.req.path;
-    if (PUBLIC.some((re) => re.test(p)) || p.startsWith('/webhooks/') || p === '/ui' || p.startsWith('/ui/')) return next();
+    if (PUBLIC.some((re) => re.test(p)) || p.startsWith('/webhooks/') || p === '/ui' || p.startsWith('/ui/'))
+      return next();
     if (deps.publicReads && (c.req.method === 'GET' || c.req.method === 'HEAD')) return next();
     if (!matches(bearerToken(c.req.header('authorization')))) {
       c.header('WWW-Authenticate', 'Bearer realm="benchrunner"');
-      throw new ApiError(401, 'unauthorized', 'missing or wrong API key: send Authorization: Bearer <one of API_KEYS>');
+      throw new ApiError(
+        401,
+        'unauthorized',
+        'missing or wrong API key: send Authorization: Bearer <one of API_KEYS>',
+      );
     }
     return next();
   });
 
   const tooLarge = (limit: number) => () => {
-    throw new ApiError(413, 'body_too_large', `body: larger than ${limit} bytes`, [{ path: 'body', message: `at most ${limit} bytes` }]);
+    throw new ApiError(413, 'body_too_large', `body: larger than ${limit} bytes`, [
+      { path: 'body', message: `at most ${limit} bytes` },
+    ]);
   };
   app.use('/runs/*', bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge(deps.bodyLimitBytes) }));
   app.use('/runs', bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge(deps.bodyLimitBytes) }));
   app.use('/queue/*', bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge(deps.bodyLimitBytes) }));
   app.use('/webhooks/*', bodyLimit({ maxSize: WEBHOOK_BODY_LIMIT, onError: tooLarge(WEBHOOK_BODY_LIMIT) }));
 
-  app.get('/health', (c) => c.json({ status: 'ok', version: VERSION, uptimeSeconds: Math.round(process.uptime()) }));
+  app.get('/health', (c) =>
+    c.json({ status: 'ok', version: VERSION, uptimeSeconds: Math.round(process.uptime()) }),
+  );
   app.get('/ready', async (c) => {
     await deps.runs.ping();
     return c.json({ status: 'ready' });

@@ -8,7 +8,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 export function keyMatcher(keys: readonly string[]): (presented: string | undefined) => boolean {
   const digests = keys.map((k) => createHash('sha256').update(k).digest());
   return (presented) => {
-    const candidate = createHash('sha256').update(presented ?? '').digest();
+    const candidate = createHash('sha256')
+      .update(presented ?? '')
+      .digest();
     let ok = false;
     for (const digest of digests) ok = timingSafeEqual(digest, candidate) || ok;
     return ok && presented !== undefined;

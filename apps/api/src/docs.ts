@@ -32,9 +32,6 @@ export function docsRoutes() {
   const root = path.relative(process.cwd(), assetsDir());
   app.get('/', (c) => c.html(PAGE));
   app.get('/init.js', (c) => c.body(INIT, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
-  app.use(
-    '/assets/*',
-    serveStatic({ root, rewriteRequestPath: (p) => p.replace(/^\/docs\/assets/, '') }),
-  );
+  app.use('/assets/*', serveStatic({ root, rewriteRequestPath: (p) => p.replace(/^\/docs\/assets/, '') }));
   return app;
 }

@@ -1,10 +1,13 @@
-import { LogLevel, envBoolean, parseEnv } from '@benchrunner/core';
+import { envBoolean, LogLevel, parseEnv } from '@benchrunner/core';
 import { z } from 'zod';
 
 /** Bearer tokens: hono's bearerAuth accepts only these characters, and short keys are guessable. */
 const ApiKey = z
   .string()
-  .regex(/^[A-Za-z0-9._~+/-]{16,512}$/, 'each key must be 16-512 characters of A-Z a-z 0-9 . _ ~ + / - (hex or base64url)');
+  .regex(
+    /^[A-Za-z0-9._~+/-]{16,512}$/,
+    'each key must be 16-512 characters of A-Z a-z 0-9 . _ ~ + / - (hex or base64url)',
+  );
 
 /** The API's configuration. Parsed once in main.ts; every bad variable is reported by name. */
 export const ApiEnv = z.object({
@@ -16,7 +19,12 @@ export const ApiEnv = z.object({
   /** Comma-separated bearer tokens. Required unless BENCHRUNNER_LOCAL is on. No default. */
   API_KEYS: z
     .string()
-    .transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(ApiKey).min(1, 'at least one key'))
     .optional(),
   /** Embedded local mode: bind 127.0.0.1 and, without API_KEYS, generate and print a key. */
@@ -52,7 +60,12 @@ export const ApiEnv = z.object({
   /** Profile the daily run too. */
   NIGHTLY_PROFILE: envBoolean.default(false),
   /** Largest JSON body accepted (bytes). */
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(64 * 1024),
   LOG_LEVEL: LogLevel.default('info'),
 });
 export type ApiEnv = z.infer<typeof ApiEnv>;

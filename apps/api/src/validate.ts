@@ -4,7 +4,11 @@ import type { z } from 'zod';
 import { ApiError } from './errors.ts';
 
 /** Parses a value with a schema, or throws a 400 naming every bad field. */
-export function validate<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query'): z.infer<S> {
+export function validate<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: 'body' | 'query',
+): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const problems = zodProblems(result.error, where);
@@ -12,7 +16,9 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, where: 
   throw new ApiError(
     400,
     'invalid_request',
-    first ? `${first.path}: ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}` : 'invalid request',
+    first
+      ? `${first.path}: ${first.message}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`
+      : 'invalid request',
     problems,
   );
 }
@@ -20,7 +26,10 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, where: 
 /** Reads a JSON body; malformed JSON is a 400 naming the body and the position. */
 export async function jsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
-  if (text.trim() === '') throw new ApiError(400, 'invalid_json', 'body: expected a JSON object, got an empty body', [{ path: 'body', message: 'empty' }]);
+  if (text.trim() === '')
+    throw new ApiError(400, 'invalid_json', 'body: expected a JSON object, got an empty body', [
+      { path: 'body', message: 'empty' },
+    ]);
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -50,6 +50,6 @@ export {
 } from './run-request.ts';
 export type { Suite } from './suite.ts';
 export { Argv, BenchmarkSpec, loadSuite, parseSuite, resultsPath, SuiteSpec } from './suite.ts';
-export { formatPath, zodProblems } from './zod-problems.ts';
-export { locatedProblems, parseYamlFile } from './yaml-problems.ts';
 export type { LocatedYaml } from './yaml-problems.ts';
+export { locatedProblems, parseYamlFile } from './yaml-problems.ts';
+export { formatPath, zodProblems } from './zod-problems.ts';

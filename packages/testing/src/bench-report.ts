@@ -1,4 +1,4 @@
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,8 @@ export async function recordBenchmark(id: string, title: string, body: string): 
   try {
     text = await readFile(BENCHMARKS_FILE, 'utf8');
   } catch {
-    text = '# Benchmarks\n\nWritten by `pnpm bench`; each section is replaced when its benchmark runs again.\n';
+    text =
+      '# Benchmarks\n\nWritten by `pnpm bench`; each section is replaced when its benchmark runs again.\n';
   }
   const start = `<!-- bench:${id} -->`;
   const end = `<!-- /bench:${id} -->`;

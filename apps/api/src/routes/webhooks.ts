@@ -36,11 +36,15 @@ function targetOf(event: string, payload: Record<string, unknown>): Target | str
   }
   if (event === 'pull_request') {
     const action = str(payload.action) ?? '';
-    if (!['opened', 'synchronize', 'reopened'].includes(action)) return `pull_request ${action}: nothing to run`;
+    if (!['opened', 'synchronize', 'reopened'].includes(action))
+      return `pull_request ${action}: nothing to run`;
     const pr = payload.pull_request as Record<string, unknown> | undefined;
     const head = pr?.head as Record<string, unknown> | undefined;
     const sha = str(head?.sha);
-    if (!sha) throw new ApiError(400, 'invalid_request', 'body.pull_request.head.sha: missing', [{ path: 'body.pull_request.head.sha', message: 'missing' }]);
+    if (!sha)
+      throw new ApiError(400, 'invalid_request', 'body.pull_request.head.sha: missing', [
+        { path: 'body.pull_request.head.sha', message: 'missing' },
+      ]);
     const ref = str(head?.ref);
     return {
       commit: sha,
@@ -55,10 +59,19 @@ export function webhookRoutes(deps: ApiDeps) {
   const app = new Hono();
   app.post('/github', async (c) => {
     const secret = deps.webhookSecret;
-    if (!secret) throw new ApiError(404, 'webhook_disabled', 'the GitHub webhook is off: set GITHUB_WEBHOOK_SECRET to turn it on');
+    if (!secret)
+      throw new ApiError(
+        404,
+        'webhook_disabled',
+        'the GitHub webhook is off: set GITHUB_WEBHOOK_SECRET to turn it on',
+      );
     const body = new Uint8Array(await c.req.arrayBuffer());
     if (!verifySignature(secret, body, c.req.header('x-hub-signature-256'))) {
-      throw new ApiError(401, 'bad_signature', 'X-Hub-Signature-256 does not match the body under the configured secret');
+      throw new ApiError(
+        401,
+        'bad_signature',
+        'X-Hub-Signature-256 does not match the body under the configured secret',
+      );
     }
     const event = c.req.header('x-github-event') ?? '';
     const delivery = c.req.header('x-github-delivery') ?? '';
@@ -67,18 +80,25 @@ export function webhookRoutes(deps: ApiDeps) {
     try {
       payload = JSON.parse(Buffer.from(body).toString('utf8'));
     } catch (error) {
-      throw new ApiError(400, 'invalid_json', `body: malformed JSON (${(error as Error).message}); send the webhook as application/json`, [
-        { path: 'body', message: 'malformed JSON' },
-      ]);
+      throw new ApiError(
+        400,
+        'invalid_json',
+        `body: malformed JSON (${(error as Error).message}); send the webhook as application/json`,
+        [{ path: 'body', message: 'malformed JSON' }],
+      );
     }
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-      throw new ApiError(400, 'invalid_request', 'body: expected a JSON object', [{ path: 'body', message: 'expected an object' }]);
+      throw new ApiError(400, 'invalid_request', 'body: expected a JSON object', [
+        { path: 'body', message: 'expected an object' },
+      ]);
     }
     const target = targetOf(event, payload as Record<string, unknown>);
     if (typeof target === 'string') return c.json({ ok: true, ignored: target });
     const commit = GitRevision.safeParse(target.commit);
     if (!commit.success) {
-      throw new ApiError(400, 'invalid_request', `commit "${target.commit.slice(0, 80)}" is not a hex sha`, [{ path: 'body.after', message: 'not a commit sha' }]);
+      throw new ApiError(400, 'invalid_request', `commit "${target.commit.slice(0, 80)}" is not a hex sha`, [
+        { path: 'body.after', message: 'not a commit sha' },
+      ]);
     }
     // The branch becomes the run's tag when it is a safe one.
     const branch = target.ref?.replace(/^refs\/heads\//, '');
@@ -95,7 +115,16 @@ export function webhookRoutes(deps: ApiDeps) {
       requestedAt: new Date().toISOString(),
     });
     deps.logger.info({ runId: enqueued.id, event, delivery, commit: commit.data }, 'webhook enqueued a run');
-    return c.json({ id: enqueued.id, state: 'waiting', minion, position: enqueued.position, duplicate: enqueued.duplicate }, 202);
+    return c.json(
+      {
+        id: enqueued.id,
+        state: 'waiting',
+        minion,
+        position: enqueued.position,
+        duplicate: enqueued.duplicate,
+      },
+      202,
+    );
   });
   return app;
 }

@@ -23,7 +23,7 @@ const UNITS = new Map<string, readonly [string, string, number]>([
   ['B/op', ['alloc_bytes', 'bytes', 1]],
   ['allocs/op', ['allocs', 'allocs/op', 1]],
 ]);
-const UNIT_BYTES = [...UNITS.keys()].map((u) => Buffer.from(u, 'latin1'));
+const UNIT_NAMES = [...UNITS.keys()];
 const UNIT_CONVS = [...UNITS.values()];
 
 const PREFIX = 'Benchmark';
@@ -51,8 +51,6 @@ function detach(s: string): string {
 /** One benchmark of one package, in a hash chain. */
 interface Entry {
   readonly full: string;
-  /** `full` in UTF-8, compared with the bytes of a row (an ASCII name's bytes are its chars). */
-  readonly bytes: Uint8Array;
   readonly pkgId: number;
   readonly series: Series;
   next: Entry | undefined;
@@ -91,7 +89,7 @@ class GoLines implements LineParser {
     if (sfx) params.gomaxprocs = sfx[2] as string;
     if (this.#pkg) params.pkg = this.#pkg;
     const series = this.#merger.create(sfx ? (sfx[1] as string) : full, params);
-    this.#byHash.set(h, { full, bytes: Buffer.from(full, 'utf8'), pkgId: this.#pkgId, series, next: head });
+    this.#byHash.set(h, { full, pkgId: this.#pkgId, series, next: head });
     return series;
   }
 
@@ -111,10 +109,10 @@ class GoLines implements LineParser {
     const len = to - from;
     const head = this.#byHash.get(h);
     for (let e = head; e !== undefined; e = e.next) {
-      const name = e.bytes;
-      if (e.pkgId !== pkgId || name.length !== len) continue;
+      if (e.pkgId !== pkgId || e.full.length !== len) continue;
+      const full = e.full;
       let j = 0;
-      while (j < len && name[j] === bytes[from + j]) j++;
+      while (j < len && full.charCodeAt(j) === bytes[from + j]) j++;
       if (j === len) return e.series;
     }
     return this.#create(bytes.toString('latin1', from, to), h, head);
@@ -339,10 +337,7 @@ function isBlank(b: Buffer, i: number, e: number): boolean {
 }
 
 function skipBlanks(b: Buffer, i: number, e: number): number {
-  for (; i < e; i++) {
-    const c = b[i];
-    if (c !== SPACE && c !== TAB) break;
-  }
+  while (i < e && (b[i] === SPACE || b[i] === TAB)) i++;
   return i;
 }
 
@@ -363,7 +358,7 @@ function skipDigits(b: Buffer, i: number, e: number): number {
   return i;
 }
 
-/** The index in UNITS of the ASCII unit at `b[from, to)`, or -1 for another unit. */
+/** The index in UNIT_NAMES of the ASCII unit at `b[from, to)`, or -1 for another unit. */
 function knownUnit(b: Buffer, from: number, to: number): number {
   // Told apart by length and first byte (n, M, B, a), then checked whole.
   const len = to - from;
@@ -379,8 +374,8 @@ function knownUnit(b: Buffer, from: number, to: number): number {
             ? 3
             : -1;
   if (u < 0) return -1;
-  const name = UNIT_BYTES[u] as Uint8Array;
-  for (let j = 1; j < len; j++) if (name[j] !== b[from + j]) return -1;
+  const name = UNIT_NAMES[u] as string;
+  for (let j = 1; j < len; j++) if (name.charCodeAt(j) !== b[from + j]) return -1;
   return u;
 }
 

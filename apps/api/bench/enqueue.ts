@@ -9,14 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newRunId, type RunJobData } from '@benchrunner/core';
 import { createRedis, dedupId, laneName, QUEUE_PREFIX, runJobOptions } from '@benchrunner/queue';
-import {
-  freePort,
-  markdownTable,
-  recordBenchmark,
-  startProcess,
-  startRedis,
-  waitForPort,
-} from '@benchrunner/testing';
+import { freePort, markdownTable, recordBenchmark, startRedis, waitForPort } from '@benchrunner/testing';
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
 // @ts-expect-error: a plain .mjs build script without type declarations
@@ -34,7 +27,7 @@ const commit = () => (0x10000000 + counter++).toString(16);
 
 /** Redis's usual AOF policy (appendfsync everysec) by default; BENCH_FSYNC=always fsyncs every write, like the test fixture. */
 const FSYNC = process.env.BENCH_FSYNC ?? 'everysec';
-const redis = FSYNC === 'always' ? await startRedis() : await startRedisEverysec();
+const redis = await startRedis({ appendfsync: FSYNC === 'always' ? 'always' : 'everysec' });
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'benchrunner-bench-api-'));
 const connection = createRedis(redis.url);
 const queue = new Queue(laneName('local'), { connection, prefix: QUEUE_PREFIX });
@@ -168,31 +161,4 @@ try {
   connection.disconnect();
   await redis.close();
   await rm(tmp, { recursive: true, force: true });
-}
-
-async function startRedisEverysec() {
-  const port = await freePort();
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'benchrunner-bench-redis-'));
-  const server = startProcess('redis-server', [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--dir',
-    dir,
-    '--appendonly',
-    'yes',
-    '--appendfsync',
-    'everysec',
-    '--save',
-    '',
-  ]);
-  await waitForPort(port, '127.0.0.1', 10_000);
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    close: async () => {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
 }

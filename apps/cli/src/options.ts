@@ -1,4 +1,4 @@
-import type { CommandInput } from './cli.ts';
+import type { CommandInput, OptionSpec } from './cli.ts';
 import { UsageError } from './cli.ts';
 
 /** A string option's value, or undefined when not given. */
@@ -22,4 +22,43 @@ export function numberOption(
     );
   }
   return value;
+}
+
+/** A comma-separated option as a list (empty when not given). */
+export function listOption(options: CommandInput['options'], name: string): string[] {
+  const value = stringOption(options, name);
+  return value
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
+}
+
+/** The options that select what a run does, shared by `run` and `enqueue`. */
+export const RUN_SELECTION_OPTIONS = {
+  benchmarks: {
+    type: 'string',
+    valueName: 'A,B',
+    description: 'comma-separated benchmark names (default: all)',
+  },
+  profilers: {
+    type: 'string',
+    valueName: 'P,Q',
+    description: 'profile with these profilers (doctor, flame, bubbleprof, cpu-prof, heap-prof)',
+  },
+  profile: { type: 'boolean', description: "profile with every benchmark's declared profilers" },
+  tag: { type: 'string', valueName: 'TAG', description: 'a label for the run (BENCHRUNNER_TAG)' },
+} as const satisfies Record<string, OptionSpec>;
+
+/** The `benchmarks` and `profile` of a run request from the selection options. */
+export function runSelection(options: CommandInput['options']): {
+  benchmarks: string[];
+  profile: boolean | { profilers: string[] };
+} {
+  const profilers = listOption(options, 'profilers');
+  return {
+    benchmarks: listOption(options, 'benchmarks'),
+    profile: profilers.length > 0 ? { profilers } : options.profile === true,
+  };
 }

@@ -1,6 +1,6 @@
 import type { Command, CommandContext } from '../cli.ts';
 import { UsageError } from '../cli.ts';
-import { stringOption } from '../options.ts';
+import { RUN_SELECTION_OPTIONS, runSelection, stringOption } from '../options.ts';
 
 /** The API's address and key: from the environment, so the key never shows in a process list. */
 function api(context: CommandContext): { url: string; headers: Record<string, string> } {
@@ -44,15 +44,6 @@ async function call(context: CommandContext, method: string, route: string, body
   return 0;
 }
 
-function list(value: string | undefined): string[] {
-  return value
-    ? value
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : [];
-}
-
 /** `benchrunner enqueue`: POST /runs on a running API. */
 export const enqueueCommand: Command = {
   name: 'enqueue',
@@ -60,26 +51,14 @@ export const enqueueCommand: Command = {
   positionals: [],
   options: {
     commit: { type: 'string', valueName: 'REF', description: 'commit sha or ref (required)' },
-    benchmarks: {
-      type: 'string',
-      valueName: 'A,B',
-      description: 'comma-separated benchmark names (default: all)',
-    },
-    profilers: { type: 'string', valueName: 'P,Q', description: 'profile with these profilers' },
-    profile: { type: 'boolean', description: "profile with every benchmark's declared profilers" },
+    ...RUN_SELECTION_OPTIONS,
     minion: { type: 'string', valueName: 'NAME', description: 'the minion (default: the first)' },
-    tag: { type: 'string', valueName: 'TAG', description: 'a label for the run' },
     priority: { type: 'string', valueName: 'CLASS', description: 'manual (default), ci, bisect or nightly' },
   },
   run({ options }, context) {
     const commit = stringOption(options, 'commit');
     if (!commit) throw new UsageError("option '--commit' is required");
-    const profilers = list(stringOption(options, 'profilers'));
-    const body: Record<string, unknown> = {
-      commit,
-      benchmarks: list(stringOption(options, 'benchmarks')),
-      profile: profilers.length > 0 ? { profilers } : options.profile === true,
-    };
+    const body: Record<string, unknown> = { commit, ...runSelection(options) };
     for (const key of ['minion', 'tag', 'priority']) {
       const value = stringOption(options, key);
       if (value !== undefined) body[key] = value;

@@ -12,17 +12,8 @@ import {
 import { runPipeline, summarize } from '@benchrunner/pipeline';
 import { LocalRunner } from '@benchrunner/ssh';
 import type { Command } from '../cli.ts';
-import { stringOption } from '../options.ts';
+import { RUN_SELECTION_OPTIONS, runSelection, stringOption } from '../options.ts';
 import { dataDir, REPO_ROOT } from '../paths.ts';
-
-function list(value: string | undefined): string[] {
-  return value
-    ? value
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : [];
-}
 
 /** `benchrunner run`: one run on this machine, now, without Redis or the API. */
 export const runCommand: Command = {
@@ -36,32 +27,19 @@ export const runCommand: Command = {
       valueName: 'REF',
       description: 'commit or ref passed to the suite as BENCHRUNNER_COMMIT (default: HEAD)',
     },
-    benchmarks: {
-      type: 'string',
-      valueName: 'A,B',
-      description: 'comma-separated benchmark names (default: all)',
-    },
-    profilers: {
-      type: 'string',
-      valueName: 'P,Q',
-      description: 'profile with these profilers (doctor, flame, bubbleprof, cpu-prof, heap-prof)',
-    },
-    profile: { type: 'boolean', description: "profile with every benchmark's declared profilers" },
+    ...RUN_SELECTION_OPTIONS,
     suite: {
       type: 'string',
       valueName: 'FILE',
       description: 'suite file (default: SUITE_FILE or examples/suite.yaml)',
     },
-    tag: { type: 'string', valueName: 'TAG', description: 'a label for the run (BENCHRUNNER_TAG)' },
   },
   details:
     'Exits 0 when every benchmark passed, 1 otherwise. Progress goes to stderr, the summary to stdout.',
   async run({ options }, context) {
-    const profilers = list(stringOption(options, 'profilers'));
     const parsed = RunRequest.safeParse({
       commit: stringOption(options, 'commit') ?? 'HEAD',
-      benchmarks: list(stringOption(options, 'benchmarks')),
-      profile: profilers.length > 0 ? { profilers } : options.profile === true,
+      ...runSelection(options),
       ...(stringOption(options, 'tag') ? { tag: stringOption(options, 'tag') } : {}),
     });
     if (!parsed.success) {

@@ -119,6 +119,14 @@ interface Running {
 
 /** One benchmark (name + params) of a SeriesMerger; values are added through the merger. */
 export class Series {
+  /**
+   * While every row of the series had the same measures in the same units and order (the usual
+   * case), their names and units; the rows' values then sit in `rows`, one after the other, and
+   * the merge is done once, at the end. The first row that differs turns the series into a
+   * running merge per measure (`names`, `measures`).
+   */
+  layout: Layout | undefined;
+  rows: number[] = [];
   /** Measure names and their running merges, in order of first appearance. */
   readonly names: string[] = [];
   readonly measures: Running[] = [];
@@ -128,16 +136,31 @@ export class Series {
   ) {}
 }
 
+interface Layout {
+  readonly names: readonly string[];
+  readonly units: readonly string[];
+}
+
+/** Whether the first `k` names and units of a row are exactly `layout`. */
+function sameLayout(layout: Layout, names: readonly string[], units: readonly string[], k: number): boolean {
+  if (layout.names.length !== k) return false;
+  for (let j = 0; j < k; j++) if (layout.names[j] !== names[j] || layout.units[j] !== units[j]) return false;
+  return true;
+}
+
 /**
- * The merge of RowMerger for formats that give one value at a time (go test -bench): no object
- * per row, and per measure only the object and the samples array the document keeps. The caller
- * finds its series itself (it can do so without slicing strings) and adds values to them;
- * series keep their order of creation.
+ * The merge of RowMerger for formats that give rows of values (go test -bench), with no object
+ * per row: a series keeps its rows' values in one array while they share one layout, and builds
+ * the document's measures from them at the end; otherwise it keeps, per measure, only the object
+ * and the samples array the document keeps. The caller finds its series itself (it can do so
+ * without slicing strings); series keep their order of creation.
  */
 export class SeriesMerger {
   readonly #series: Series[] = [];
   #mismatch: string | undefined;
   #results: BenchmarkResult[] | undefined;
+  /** The last layout made, shared by the next series with the same one. */
+  #lastLayout: Layout | undefined;
 
   /** A new series; the caller keeps it and must not create two for one name and params. */
   create(name: string, params: Record<string, string>): Series {
@@ -146,11 +169,51 @@ export class SeriesMerger {
     return s;
   }
 
-  /**
-   * One value of measure `mName` in `unit`. `hint` is where the measure usually sits in the
-   * series (its position on the row), which saves the search.
-   */
-  add(series: Series, hint: number, mName: string, unit: string, value: number): void {
+  /** One row: the first `k` values, each of the measure and unit at the same index. */
+  addRow(
+    series: Series,
+    values: readonly number[],
+    names: readonly string[],
+    units: readonly string[],
+    k: number,
+  ): void {
+    if (series.layout === undefined && series.names.length === 0)
+      series.layout = this.#layout(names, units, k);
+    const layout = series.layout;
+    if (layout !== undefined) {
+      if (sameLayout(layout, names, units, k)) {
+        const rows = series.rows;
+        for (let j = 0; j < k; j++) rows.push(values[j] as number);
+        return;
+      }
+      this.#spill(series, layout);
+    }
+    for (let j = 0; j < k; j++)
+      this.#add(series, j, names[j] as string, units[j] as string, values[j] as number);
+  }
+
+  /** The layout of a first row, or undefined when a measure repeats on it (then no layout). */
+  #layout(names: readonly string[], units: readonly string[], k: number): Layout | undefined {
+    const last = this.#lastLayout;
+    if (last !== undefined && sameLayout(last, names, units, k)) return last;
+    for (let j = 1; j < k; j++) if (names.indexOf(names[j] as string) < j) return undefined;
+    this.#lastLayout = { names: names.slice(0, k), units: units.slice(0, k) };
+    return this.#lastLayout;
+  }
+
+  /** Turns a series' rows into running merges, in the order the values came. */
+  #spill(series: Series, layout: Layout): void {
+    const k = layout.names.length;
+    const rows = series.rows;
+    series.layout = undefined;
+    series.rows = [];
+    for (let o = 0; o < rows.length; o += k)
+      for (let j = 0; j < k; j++)
+        this.#add(series, j, layout.names[j] as string, layout.units[j] as string, rows[o + j] as number);
+  }
+
+  /** One value of measure `mName` in `unit`; `hint` is where the measure usually sits in the series. */
+  #add(series: Series, hint: number, mName: string, unit: string, value: number): void {
     const names = series.names;
     let i = hint;
     if (names[i] !== mName) {
@@ -184,6 +247,14 @@ export class SeriesMerger {
     for (let s = 0; s < out.length; s++) {
       const series = this.#series[s] as Series;
       const measures: Record<string, Measure> = {};
+      const layout = series.layout;
+      if (layout !== undefined) {
+        const k = layout.names.length;
+        const rows = series.rows;
+        for (let j = 0; j < k; j++)
+          measures[layout.names[j] as string] = fromRows(rows, k, j, layout.units[j] as string);
+        series.rows = [];
+      }
       for (let i = 0; i < series.names.length; i++) {
         const m = series.measures[i] as Running;
         const n = m.samples.length;
@@ -198,6 +269,24 @@ export class SeriesMerger {
     this.#results = out;
     return out;
   }
+}
+
+/** The measure of column `j` of rows of `k` values: the same figures as a running merge. */
+function fromRows(rows: readonly number[], k: number, j: number, unit: string): Measure {
+  const first = rows[j] as number;
+  if (rows.length === k) return { value: first, unit };
+  let sum = first;
+  let lower = first;
+  let upper = first;
+  const samples = [first];
+  for (let o = j + k; o < rows.length; o += k) {
+    const v = rows[o] as number;
+    sum += v;
+    if (v < lower) lower = v;
+    if (v > upper) upper = v;
+    samples.push(v);
+  }
+  return { value: sum / samples.length, lower, upper, unit, samples };
 }
 
 /**

@@ -146,38 +146,68 @@ describe('go-bench fast path', () => {
 });
 
 describe('SeriesMerger', () => {
-  it('merges values as mergeResults merges the same rows', () => {
-    const row = fc.record({
-      bench: fc.nat({ max: 2 }),
+  it('merges rows as mergeResults merges the same values one by one', () => {
+    type Pair = { measure: string; unit: string; value: number };
+    const pair: fc.Arbitrary<Pair> = fc.record({
       measure: fc.constantFrom('latency', 'allocs', 'x'),
-      hint: fc.nat({ max: 3 }),
+      unit: fc.constantFrom('u', 'u', 'u', 'u', 'v'),
       value: fc.oneof(fc.nat(), fc.double({ min: 0, max: 1e12, noNaN: true })),
     });
+    const template = ['latency', 'allocs', 'x'];
+    const row = fc.record({
+      bench: fc.nat({ max: 2 }),
+      pairs: fc.oneof<fc.Arbitrary<Pair[]>[]>(
+        // Mostly rows of one layout (the fast case), sometimes anything (repeats, other order).
+        fc
+          .array(fc.oneof(fc.nat(), fc.double({ min: 0, max: 1e12, noNaN: true })), {
+            minLength: 3,
+            maxLength: 3,
+          })
+          .map((vs) => vs.map((value, i) => ({ measure: template[i] as string, unit: 'u', value }))),
+        fc.array(pair, { minLength: 1, maxLength: 4 }),
+      ),
+    });
     fc.assert(
-      fc.property(fc.array(row, { minLength: 1, maxLength: 80, size: 'max' }), (rows) => {
+      fc.property(fc.array(row, { minLength: 1, maxLength: 60, size: 'max' }), (rows) => {
         const merger = new SeriesMerger();
         const series = new Map<number, Series>();
+        const docs: ResultDocument[] = [];
         for (const r of rows) {
           let s = series.get(r.bench);
           if (!s) {
             s = merger.create(`B${r.bench}`, { pkg: 'p' });
             series.set(r.bench, s);
           }
-          merger.add(s, r.hint, r.measure, `${r.measure}-unit`, r.value);
+          const units = r.pairs.map((p) => `${p.measure}-${p.unit}`);
+          merger.addRow(
+            s,
+            r.pairs.map((p) => p.value),
+            r.pairs.map((p) => p.measure),
+            units,
+            r.pairs.length,
+          );
+          for (const [i, p] of r.pairs.entries()) {
+            docs.push({
+              format: 'go-bench',
+              benchmarks: [
+                {
+                  name: `B${r.bench}`,
+                  params: { pkg: 'p' },
+                  measures: { [p.measure]: { value: p.value, unit: units[i] as string } },
+                },
+              ],
+            });
+          }
         }
-        const docs = rows.map((r) => ({
-          format: 'go-bench',
-          benchmarks: [
-            {
-              name: `B${r.bench}`,
-              params: { pkg: 'p' },
-              measures: { [r.measure]: { value: r.value, unit: `${r.measure}-unit` } },
-            },
-          ],
-        }));
-        expect(merger.results()).toEqual(mergeResults(docs).benchmarks);
+        const expected = outcome(() => mergeResults(docs));
+        const got = outcome(() => ({ format: 'go-bench', benchmarks: merger.results() }));
+        if ('error' in expected) {
+          expect(
+            'error' in got && got.error.replace('UnitMismatch: ', 'InputError: cannot merge results: '),
+          ).toBe(expected.error);
+        } else expect(got).toEqual(expected);
       }),
-      { numRuns: 300 },
+      { numRuns: 400 },
     );
   });
 });

@@ -73,9 +73,8 @@ class GoLines implements LineParser {
   #last = 0;
   // The row being scanned by `block`: it is committed only once the whole row is known good.
   readonly #values: number[] = [];
-  readonly #units: number[] = [];
-  readonly #unitStart: number[] = [];
-  readonly #unitEnd: number[] = [];
+  readonly #names: string[] = [];
+  readonly #units: string[] = [];
   /** The value of the last fast number: a field, so that no number is boxed per value. */
   #num = 0;
 
@@ -156,7 +155,9 @@ class GoLines implements LineParser {
         `expected pairs of "value unit" after the iteration count, got ${JSON.stringify(rest.trim().slice(0, 60))}`,
       );
     }
-    const series = this.#series(full);
+    const values: number[] = [];
+    const names: string[] = [];
+    const units: string[] = [];
     let sawLatency = false;
     for (let i = 0; i < parts.length; i += 2) {
       const raw = parts[i] as string;
@@ -175,10 +176,17 @@ class GoLines implements LineParser {
       const conv = UNITS.get(unit);
       if (conv) {
         if (conv[0] === 'latency') sawLatency = true;
-        this.#merger.add(series, i >> 1, conv[0], conv[1], v * conv[2]);
-      } else this.#merger.add(series, i >> 1, unit, unit, v);
+        names.push(conv[0]);
+        units.push(conv[1]);
+        values.push(v * conv[2]);
+      } else {
+        names.push(unit);
+        units.push(unit);
+        values.push(v);
+      }
     }
     if (!sawLatency) this.#fail(linePosition(n, 1), `${full}: no ns/op figure`);
+    this.#merger.addRow(this.#series(full), values, names, units, values.length);
   }
 
   block(bytes: Buffer, start: number, end: number, firstLine: number): number {
@@ -226,9 +234,8 @@ class GoLines implements LineParser {
     if (i === iterations || !isBlank(b, i, e)) return false;
     i = skipBlanks(b, i, e);
     const values = this.#values;
+    const names = this.#names;
     const units = this.#units;
-    const unitStart = this.#unitStart;
-    const unitEnd = this.#unitEnd;
     let k = 0;
     let sawLatency = false;
     while (i < e) {
@@ -239,29 +246,25 @@ class GoLines implements LineParser {
       i = skipWord(b, u, e);
       if (i === u || (i < e && !isBlank(b, i, e))) return false;
       const unit = knownUnit(b, u, i);
-      if (unit === 0) sawLatency = true;
-      values[k] = v;
-      units[k] = unit;
-      unitStart[k] = u;
-      unitEnd[k] = i;
+      if (unit < 0) {
+        const name = b.toString('latin1', u, i);
+        names[k] = name;
+        units[k] = name;
+        values[k] = v;
+      } else {
+        if (unit === 0) sawLatency = true;
+        const conv = UNIT_CONVS[unit] as readonly [string, string, number];
+        names[k] = conv[0];
+        units[k] = conv[1];
+        values[k] = v * conv[2];
+      }
       k += 1;
       i = skipBlanks(b, i, e);
     }
     if (!sawLatency) return false;
     let h = 0x811c9dc5 ^ this.#pkgId;
     for (let j = s; j < nameEnd; j++) h = Math.imul(h ^ (b[j] as number), 0x01000193);
-    const series = this.#seriesAt(b, s, nameEnd, h);
-    for (let j = 0; j < k; j++) {
-      const unit = units[j] as number;
-      const v = values[j] as number;
-      if (unit >= 0) {
-        const conv = UNIT_CONVS[unit] as readonly [string, string, number];
-        this.#merger.add(series, j, conv[0], conv[1], v * conv[2]);
-      } else {
-        const name = b.toString('latin1', unitStart[j], unitEnd[j]);
-        this.#merger.add(series, j, name, name, v);
-      }
-    }
+    this.#merger.addRow(this.#seriesAt(b, s, nameEnd, h), values, names, units, k);
     return true;
   }
 

@@ -23,7 +23,7 @@ const UNITS = new Map<string, readonly [string, string, number]>([
   ['B/op', ['alloc_bytes', 'bytes', 1]],
   ['allocs/op', ['allocs', 'allocs/op', 1]],
 ]);
-const UNIT_NAMES = [...UNITS.keys()];
+const UNIT_BYTES = [...UNITS.keys()].map((u) => Buffer.from(u, 'latin1'));
 const UNIT_CONVS = [...UNITS.values()];
 
 const PREFIX = 'Benchmark';
@@ -51,6 +51,9 @@ function detach(s: string): string {
 /** One benchmark of one package, in a hash chain. */
 interface Entry {
   readonly full: string;
+  /** Where `full`'s UTF-8 bytes sit in the names arena, and how many. */
+  readonly at: number;
+  readonly len: number;
   readonly pkgId: number;
   readonly series: Series;
   next: Entry | undefined;
@@ -70,6 +73,9 @@ class GoLines implements LineParser {
   #pkgId = 0;
   readonly #pkgIds = new Map<string, number>([['', 0]]);
   readonly #byHash = new Map<number, Entry>();
+  /** The UTF-8 bytes of every benchmark name, one after the other (see Entry). */
+  #nameBytes = Buffer.allocUnsafe(1 << 16);
+  #nameFill = 0;
   #last = 0;
   // The row being scanned by `block`: it is committed only once the whole row is known good.
   readonly #values: number[] = [];
@@ -88,7 +94,15 @@ class GoLines implements LineParser {
     if (sfx) params.gomaxprocs = sfx[2] as string;
     if (this.#pkg) params.pkg = this.#pkg;
     const series = this.#merger.create(sfx ? (sfx[1] as string) : full, params);
-    this.#byHash.set(h, { full, pkgId: this.#pkgId, series, next: head });
+    const len = Buffer.byteLength(full, 'utf8');
+    if (this.#nameFill + len > this.#nameBytes.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(2 * this.#nameBytes.length, this.#nameFill + len));
+      this.#nameBytes.copy(bigger, 0, 0, this.#nameFill);
+      this.#nameBytes = bigger;
+    }
+    const at = this.#nameFill;
+    this.#nameFill += this.#nameBytes.write(full, at, 'utf8');
+    this.#byHash.set(h, { full, at, len, pkgId: this.#pkgId, series, next: head });
     return series;
   }
 
@@ -107,12 +121,15 @@ class GoLines implements LineParser {
     const pkgId = this.#pkgId;
     const len = to - from;
     const head = this.#byHash.get(h);
+    // Compared with the names' bytes: an ASCII name's bytes are its chars, and a name with other
+    // chars has bytes >= 0x80, which a fast row never has.
+    const names = this.#nameBytes;
     for (let e = head; e !== undefined; e = e.next) {
-      if (e.pkgId !== pkgId || e.full.length !== len) continue;
-      const full = e.full;
-      let j = 0;
-      while (j < len && full.charCodeAt(j) === bytes[from + j]) j++;
-      if (j === len) return e.series;
+      if (e.pkgId !== pkgId || e.len !== len) continue;
+      const shift = e.at - from;
+      let j = from;
+      while (j < to && names[shift + j] === bytes[j]) j++;
+      if (j === to) return e.series;
     }
     return this.#create(bytes.toString('latin1', from, to), h, head);
   }
@@ -226,7 +243,15 @@ class GoLines implements LineParser {
       b[s + 8] !== 107
     )
       return false;
-    const nameEnd = skipWord(b, s + 9, e);
+    // The name, hashed on the way (as hashName does its chars).
+    let h = 0x811c9dc5 ^ this.#pkgId;
+    for (let j = s; j < s + 9; j++) h = Math.imul(h ^ (b[j] as number), 0x01000193);
+    let nameEnd = s + 9;
+    for (; nameEnd < e; nameEnd++) {
+      const c = b[nameEnd] as number;
+      if (c <= SPACE || c >= 127) break;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
     if (!isBlank(b, nameEnd, e)) return false;
     let i = skipBlanks(b, nameEnd, e);
     const iterations = i;
@@ -262,8 +287,6 @@ class GoLines implements LineParser {
       i = skipBlanks(b, i, e);
     }
     if (!sawLatency) return false;
-    let h = 0x811c9dc5 ^ this.#pkgId;
-    for (let j = s; j < nameEnd; j++) h = Math.imul(h ^ (b[j] as number), 0x01000193);
     this.#merger.addRow(this.#seriesAt(b, s, nameEnd, h), values, names, units, k);
     return true;
   }
@@ -340,7 +363,10 @@ function isBlank(b: Buffer, i: number, e: number): boolean {
 }
 
 function skipBlanks(b: Buffer, i: number, e: number): number {
-  while (i < e && (b[i] === SPACE || b[i] === TAB)) i++;
+  for (; i < e; i++) {
+    const c = b[i];
+    if (c !== SPACE && c !== TAB) break;
+  }
   return i;
 }
 
@@ -361,7 +387,7 @@ function skipDigits(b: Buffer, i: number, e: number): number {
   return i;
 }
 
-/** The index in UNIT_NAMES of the ASCII unit at `b[from, to)`, or -1 for another unit. */
+/** The index in UNITS of the ASCII unit at `b[from, to)`, or -1 for another unit. */
 function knownUnit(b: Buffer, from: number, to: number): number {
   // Told apart by length and first byte (n, M, B, a), then checked whole.
   const len = to - from;
@@ -377,8 +403,8 @@ function knownUnit(b: Buffer, from: number, to: number): number {
             ? 3
             : -1;
   if (u < 0) return -1;
-  const name = UNIT_NAMES[u] as string;
-  for (let j = 1; j < len; j++) if (name.charCodeAt(j) !== b[from + j]) return -1;
+  const name = UNIT_BYTES[u] as Uint8Array;
+  for (let j = 1; j < len; j++) if (name[j] !== b[from + j]) return -1;
   return u;
 }
 

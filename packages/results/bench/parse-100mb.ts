@@ -212,12 +212,13 @@ wall time (peak RSS: the largest of them). Each parse runs in a fresh child proc
 (\`node --import tsx\`, whose own baseline RSS of ~100 MB is included); RSS is the child's
 \`process.resourceUsage().maxRSS\`, or \`/usr/bin/time -f %M\` for wc and grep. "MB/s (CPU)" is the
 file size over the user + system CPU time of the parse (\`process.cpuUsage()\` around it, or
-\`/usr/bin/time\` for wc and grep, including their start), which a loaded machine disturbs less
-than wall time. The pytest file has ${'5000'}-value \`data\` arrays per benchmark; the go file has a
+\`/usr/bin/time\` for wc and grep, including their start); it counts the garbage collector's helper
+threads too, so it can exceed the wall time. On this shared machine both vary by up to ~1.5x
+from run to run. The pytest file has ${'5000'}-value \`data\` arrays per benchmark; the go file has a
 \`pkg:\` line every 50,000 rows and 3500 names per package visited round-robin (${counts.join('; ')}),
 so rows of one benchmark are far apart: the worst case for locality. The go text path reads the
-file's bytes into one reused buffer and scans plain rows in place; other lines take the general
-line parser.`;
+file's bytes into one reused buffer, scans plain rows in place (other lines take the general line
+parser) and appends each row's values to its benchmark's one array.`;
   console.log(body);
   await recordBenchmark(
     'results-parse',

@@ -39,8 +39,7 @@ export const pytestBenchmarkParser: Parser = {
       const sPath = at(path, 'stats');
       const st = r.object(o.stats, sPath);
       const ns = (field: string) => r.number(st[field], at(sPath, field)) * 1e9;
-      const data = st.data === undefined ? undefined : r.numbers(st.data, at(sPath, 'data'));
-      if (data) for (let j = 0; j < data.length; j++) data[j] = (data[j] as number) * 1e9;
+      const data = st.data === undefined ? undefined : r.scaledNumbers(st.data, at(sPath, 'data'), 1e9);
       const measures: Record<string, Measure> = {
         latency: measure(ns('mean'), 'ns', { lower: ns('min'), upper: ns('max'), samples: data }),
         latency_median: measure(ns('median'), 'ns'),

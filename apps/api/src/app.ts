@@ -67,9 +67,10 @@ export function createApp(deps: ApiDeps) {
       { path: 'body', message: `at most ${limit} bytes` },
     ]);
   };
-  app.use('/runs/*', bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge(deps.bodyLimitBytes) }));
-  app.use('/runs', bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge(deps.bodyLimitBytes) }));
+  // POST /runs reads its body through jsonBody, which enforces BODY_LIMIT_BYTES itself without
+  // building a fetch Request; the other routes take no body, and a large one is refused all the same.
   app.use('/queue/*', bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge(deps.bodyLimitBytes) }));
+
   app.use('/webhooks/*', bodyLimit({ maxSize: WEBHOOK_BODY_LIMIT, onError: tooLarge(WEBHOOK_BODY_LIMIT) }));
 
   app.get('/health', (c) =>

@@ -231,7 +231,7 @@ describe('cancelled runs', () => {
     const { UnrecoverableError } = await import('bullmq');
     const { worker, started } = startLaneWorker(h.plainConnection(), 'local', async (job) => {
       // Like apps/worker: a cancel request ends the run with a "cancelled: <reason>" failure.
-      const reason = await until(() => cancelRequested(h.connection, job.id!), 'the cancel request');
+      const reason = await until(() => cancelRequested(h.connection, job.id!), 'the cancel request', 30_000);
       throw new UnrecoverableError(`cancelled: ${reason}`);
     });
     cleanups.push(() => worker.close());

@@ -28,7 +28,7 @@ export function runsRoutes(deps: ApiDeps) {
   const app = new Hono();
 
   app.post('/', async (c) => {
-    const request = validate(RunRequest, await jsonBody(c), 'body');
+    const request = validate(RunRequest, await jsonBody(c, deps.bodyLimitBytes), 'body');
     checkRequest(request, await deps.suite(), (name) => deps.runs.hasMinion(name));
     const minion = request.minion ?? deps.runs.defaultMinion;
     const enqueued = await deps.runs.enqueue({

@@ -156,10 +156,16 @@ export class RunService {
     return timed(enqueueRun(this.lane(data.minion), data), 'to enqueue the run');
   }
 
-  private async find(id: string): Promise<{ job: Job; queue: Queue } | undefined> {
+  /**
+   * The run's job and its state. The state is read first and the job after it, so a run that ends
+   * in between is never shown as failed without the reason its fresher job record carries.
+   */
+  private async find(id: string): Promise<{ job: Job; queue: Queue; state: JobState } | undefined> {
     for (const queue of this.lanes.values()) {
+      const state = await timed(queue.getJobState(id), 'to look up the run');
+      if (state === 'unknown') continue;
       const job = await timed(queue.getJob(id), 'to look up the run');
-      if (job) return { job: job as Job, queue };
+      if (job) return { job: job as Job, queue, state };
     }
     return undefined;
   }
@@ -258,7 +264,7 @@ export class RunService {
   async get(id: string): Promise<RunView> {
     const found = await this.find(id);
     if (!found) throw new NotFoundError(`no run ${id}`);
-    return this.view(found.job, found.queue);
+    return this.view(found.job, found.queue, found.state);
   }
 
   async list(filter: RunFilter): Promise<{ runs: RunView[]; total: number }> {
@@ -313,8 +319,7 @@ export class RunService {
   > {
     const found = await this.find(id);
     if (!found) throw new NotFoundError(`no run ${id}`);
-    const bullState = await found.job.getState();
-    const state = stateOf(bullState, found.job);
+    const state = stateOf(found.state, found.job);
     if (state === 'waiting') {
       // Remembered first, so a worker that takes the run at this very moment aborts it.
       await requestCancel(this.redis, id, reason);

@@ -9,12 +9,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { RunManifest } from '@benchrunner/core';
 import { createRedis, enqueueRun, laneName, PUBLISH_QUEUE, QUEUE_PREFIX } from '@benchrunner/queue';
-import { freePort, type RedisFixture, type Started, startProcess, startRedis } from '@benchrunner/testing';
+import { freePort, type RedisFixture, type Started, startRedis } from '@benchrunner/testing';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readReceipts } from '../src/publisher.ts';
-import { runRequest, tempRoot, WORKER_DIR, waitForJobState, waitUntil } from './helpers-publish.ts';
+import { runRequest, startReadyWorker, tempRoot, WORKER_DIR, waitForJobState } from './helpers-publish.ts';
 
 const run = promisify(execFile);
 const REPO = path.resolve(WORKER_DIR, '../..');
@@ -59,28 +59,13 @@ afterAll(async () => {
 
 /** `node dist/main.js` in apps/worker (as the Dockerfile and `pnpm start` run it), waited for until ready. */
 async function startBundle(name: string, env: Record<string, string> = {}): Promise<Started> {
-  const worker = startProcess(process.execPath, ['dist/main.js'], {
-    cwd: WORKER_DIR,
-    env: {
-      ...process.env,
-      REDIS_URL: redis.url,
-      DATA_DIR: path.join(root, name),
-      SUITE_FILE: suiteFile,
-      LOG_LEVEL: 'info',
-      LOCK_DURATION_MS: '10000',
-      ...env,
-    },
+  const worker = await startReadyWorker(['dist/main.js'], {
+    REDIS_URL: redis.url,
+    DATA_DIR: path.join(root, name),
+    SUITE_FILE: suiteFile,
+    ...env,
   });
   workers.push(worker);
-  await waitUntil(
-    () => {
-      if (worker.child.exitCode !== null)
-        throw new Error(`worker bundle exited ${worker.child.exitCode}: ${worker.output()}`);
-      return worker.output().includes('"worker ready"');
-    },
-    'the worker bundle to be ready',
-    60_000,
-  );
   return worker;
 }
 

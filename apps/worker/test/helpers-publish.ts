@@ -3,20 +3,21 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { type Logger, loadSuite, newRunId, type RunJobData, type RunManifest } from '@benchrunner/core';
 import { runPipeline } from '@benchrunner/pipeline';
 import { PUBLISH_QUEUE, QUEUE_PREFIX } from '@benchrunner/queue';
 import type { ArtifactStore, MetricsSink } from '@benchrunner/sinks';
 import { LocalRunner } from '@benchrunner/ssh';
-import type { Influxd } from '@benchrunner/testing';
+import { type Influxd, type Started, startProcess } from '@benchrunner/testing';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { vi } from 'vitest';
 import { createPublishProcessor } from '../src/publisher.ts';
 
-export const WORKER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { WORKER_DIR } from './fixtures.ts';
+
+export { WORKER_DIR };
 
 /**
  * The tiny suite's one script: a seed-format result file (the shape of examples/lib/output.mjs)
@@ -197,6 +198,32 @@ export async function waitUntil(
   } catch (error) {
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: error });
   }
+}
+
+/**
+ * Starts a worker process in apps/worker (`args` after node: the bundle or the tsx source) and
+ * waits until it logs that it is ready; fails with its output if it exits first.
+ */
+export async function startReadyWorker(args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
+  const worker = startProcess(process.execPath, args, {
+    cwd: WORKER_DIR,
+    env: { ...process.env, LOG_LEVEL: 'info', LOCK_DURATION_MS: '10000', ...env },
+  });
+  try {
+    await waitUntil(
+      () => {
+        if (worker.child.exitCode !== null)
+          throw new Error(`worker exited ${worker.child.exitCode}: ${worker.output()}`);
+        return worker.output().includes('"worker ready"');
+      },
+      `the worker (${args.join(' ')}) to be ready`,
+      60_000,
+    );
+  } catch (error) {
+    await worker.stop();
+    throw error;
+  }
+  return worker;
 }
 
 /** Waits for the job to reach one of `states`; returns the state. */

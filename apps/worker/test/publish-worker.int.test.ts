@@ -17,14 +17,13 @@ import {
   type RedisFixture,
   type Started,
   startInfluxd,
-  startProcess,
   startRedis,
 } from '@benchrunner/testing';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readReceipts } from '../src/publisher.ts';
-import { runRequest, tempRoot, WORKER_DIR, waitUntil, writeTinySuite } from './helpers-publish.ts';
+import { runRequest, startReadyWorker, tempRoot, waitUntil, writeTinySuite } from './helpers-publish.ts';
 
 const ADMIN = { username: 'admin', password: 'pw-admin-publish' };
 const WRONG_PASSWORD = 'pw-wrong-never-logged';
@@ -50,29 +49,14 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-/** The real worker process (node with the tsx loader, as `pnpm start` runs it), waited for until ready. */
+/** The real worker process from source (node with the tsx loader), waited for until ready. */
 async function startWorker(name: string, env: Record<string, string>): Promise<Started> {
-  const worker = startProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: WORKER_DIR,
-    env: {
-      ...process.env,
-      DATA_DIR: path.join(root, name),
-      SUITE_FILE: suiteFile,
-      LOG_LEVEL: 'info',
-      LOCK_DURATION_MS: '10000',
-      ...env,
-    },
+  const worker = await startReadyWorker(['--import', 'tsx', 'src/main.ts'], {
+    DATA_DIR: path.join(root, name),
+    SUITE_FILE: suiteFile,
+    ...env,
   });
   workers.push(worker);
-  await waitUntil(
-    () => {
-      if (worker.child.exitCode !== null)
-        throw new Error(`worker exited ${worker.child.exitCode}: ${worker.output()}`);
-      return worker.output().includes('worker ready');
-    },
-    'the worker to be ready',
-    60_000,
-  );
   return worker;
 }
 

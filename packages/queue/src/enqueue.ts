@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { newRunId, PRIORITY, type RunJobData } from '@benchrunner/core';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -35,7 +35,7 @@ export function dedupId(data: RunJobData): string {
     minion: data.minion,
     tag: data.tag ?? null,
   });
-  return `run-${createHash('sha256').update(canonical).digest('hex').slice(0, 32)}`;
+  return `run-${hash('sha256', canonical, 'hex').slice(0, 32)}`;
 }
 
 export interface Enqueued {
@@ -81,15 +81,31 @@ export async function enqueueRun(queue: Queue, data: RunJobData): Promise<Enqueu
   return { id: jobId, duplicate, position: await lanePosition(queue, jobId) };
 }
 
+/**
+ * Runs ahead of ARGV[1]: its rank among the prioritised runs plus every waiting run without
+ * priority (BullMQ starts those first) and every active run; 0 when it is not a prioritised run.
+ * One command (one reply to wait for) instead of three.
+ */
+const LANE_POSITION_LUA = `
+local rank = redis.call('ZRANK', KEYS[1], ARGV[1])
+if not rank then return 0 end
+return rank + redis.call('LLEN', KEYS[2]) + redis.call('LLEN', KEYS[3])
+`;
+
+interface LanePositionCommand {
+  benchrunnerLanePosition(prioritized: string, wait: string, active: string, jobId: string): Promise<number>;
+}
+
 /** How many runs are ahead of jobId in its lane (prioritised order, active runs included). */
 export async function lanePosition(queue: Queue, jobId: string): Promise<number> {
   // BullMQ's client type lists only the commands BullMQ itself uses; it is an ioredis client.
-  const client = (await queue.getBackend().client) as unknown as Redis;
-  const [rank, waiting, active] = await Promise.all([
-    client.zrank(queue.keys.prioritized!, jobId),
-    client.llen(queue.keys.wait!),
-    client.llen(queue.keys.active!),
-  ]);
-  // Jobs without priority (none of ours, but an operator may add some) run before prioritised ones.
-  return rank === null ? 0 : rank + waiting + active;
+  const client = (await queue.getBackend().client) as unknown as Redis & Partial<LanePositionCommand>;
+  if (!client.benchrunnerLanePosition)
+    client.defineCommand('benchrunnerLanePosition', { numberOfKeys: 3, lua: LANE_POSITION_LUA });
+  return (client as unknown as LanePositionCommand).benchrunnerLanePosition(
+    queue.keys.prioritized!,
+    queue.keys.wait!,
+    queue.keys.active!,
+    jobId,
+  );
 }

@@ -141,9 +141,104 @@ describe('lanePosition', () => {
     expect(ci2.position).toBe(2);
   });
 
+  it('answers enqueueRun with the position lanePosition reads right after, counting unprioritised and active runs', async () => {
+    const q = freshQueue();
+    // An operator's job without priority waits in BullMQ's plain wait list and starts first.
+    await q.add('run', run({ commit: 'plain01' }), { jobId: 'rplain000000000001' });
+    const answers = [];
+    for (const [commit, priority] of [
+      ['bbbbbb1', 'nightly'],
+      ['bbbbbb2', 'ci'],
+      ['bbbbbb3', 'manual'],
+      ['bbbbbb4', 'ci'],
+      ['bbbbbb5', 'bisect'],
+    ] as const) {
+      const answer = await enqueueRun(q, run({ commit, priority }));
+      expect(answer.position).toBe(await lanePosition(q, answer.id));
+      answers.push(answer);
+    }
+    expect(answers.map((a) => a.position)).toEqual([1, 1, 1, 3, 4]);
+    // A run in progress is ahead of every waiting one.
+    const connection = createRedis(server.url);
+    const worker = new Worker(q.name, null, { connection, prefix: QUEUE_PREFIX, autorun: false });
+    try {
+      const active = await worker.getNextJob('token-1');
+      expect(active?.id).toBe('rplain000000000001');
+      const next = await enqueueRun(q, run({ commit: 'bbbbbb6', priority: 'manual' }));
+      expect(next.position).toBe(await lanePosition(q, next.id));
+      expect(next.position).toBe(2); // behind the active run and manual bbbbbb3
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
+  });
+
+  it('gives concurrent enqueues distinct positions that match the lane', async () => {
+    const q = freshQueue();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        enqueueRun(q, run({ commit: `cccc${String(i).padStart(3, '0')}` })),
+      ),
+    );
+    expect(answers.map((a) => a.position).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+    for (const answer of answers) expect(answer.position).toBe(await lanePosition(q, answer.id));
+  });
+
   it('is 0 for a run that is not waiting', async () => {
     const q = freshQueue();
     expect(await lanePosition(q, 'rnotthere0000000000')).toBe(0);
+  });
+});
+
+describe('coalesceWrites', () => {
+  it('holds the commands of one turn of the event loop and sends them together, in order', async () => {
+    const client = createRedis(server.url, { coalesceWrites: true });
+    try {
+      await connectRedis(client, server.url);
+      const socket = client.stream;
+      expect(socket.writableCorked).toBe(0);
+      const replies = Promise.all(
+        Array.from({ length: 50 }, (_, i) => client.echo(`m${i}`)).concat([client.incr('coalesce-counter')]),
+      );
+      // Nothing has left yet: the writes of this turn wait for its check phase.
+      expect(socket.writableCorked).toBeGreaterThan(0);
+      expect(socket.writableLength).toBeGreaterThan(0);
+      const answers = await replies;
+      expect(answers.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`));
+      expect(answers[50]).toBe(1);
+      expect(socket.writableCorked).toBe(0);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('holds for the connection that replaces a lost one', async () => {
+    const client = createRedis(server.url, { coalesceWrites: true });
+    try {
+      await connectRedis(client, server.url);
+      const first = client.stream;
+      const name = `coalesce-${process.pid}`;
+      await client.client('SETNAME', name);
+      const ready = new Promise((resolve) => client.once('ready', resolve));
+      await redis.client(
+        'KILL',
+        'SKIPME',
+        'yes',
+        'TYPE',
+        'normal',
+        'ADDR',
+        `${first.localAddress}:${first.localPort}`,
+      );
+      await ready;
+      expect(client.stream).not.toBe(first);
+      const reply = client.echo('again');
+      expect(client.stream.writableCorked).toBeGreaterThan(0);
+      expect(await reply).toBe('again');
+    } finally {
+      client.disconnect();
+    }
   });
 });
 

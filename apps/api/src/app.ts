@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
 import { bodyLimit } from 'hono/body-limit';
 import { bearerToken, keyMatcher } from './auth.ts';
@@ -32,6 +32,7 @@ export function createApp(deps: ApiDeps) {
   app.notFound((c) => c.json(errorBody('not_found', `no route ${c.req.method} ${c.req.path}`), 404));
 
   app.use('*', async (c, next) => {
+    if (!deps.logger.isLevelEnabled('debug')) return next();
     const started = performance.now();
     await next();
     deps.logger.debug(
@@ -111,7 +112,10 @@ export function createApp(deps: ApiDeps) {
   const board = basicAuth({ verifyUser: (_user, password) => matches(password), realm: 'benchrunner' });
   app.use('/ui', board);
   app.use('/ui/*', board);
-  app.route('/ui', boardApp(deps.boardQueues, '/ui'));
+  const boardUi = boardApp(deps.boardQueues, '/ui');
+  const toBoard = (c: Context) => boardUi.fetch(c.req.raw, c.env);
+  app.all('/ui', toBoard);
+  app.all('/ui/*', toBoard);
 
   return app;
 }

@@ -51,7 +51,11 @@ async function main(): Promise<void> {
   const minions: Minion[] = env.INVENTORY_FILE ? await loadInventory(env.INVENTORY_FILE) : [LOCAL_MINION];
 
   // failFast: while Redis is down, requests fail at once with 503 instead of hanging.
-  const redis = createRedis(env.REDIS_URL, { failFast: true, name: 'benchrunner-api' });
+  const redis = createRedis(env.REDIS_URL, {
+    failFast: true,
+    name: 'benchrunner-api',
+    coalesceWrites: true,
+  });
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
   await connectRedis(redis, env.REDIS_URL, 10_000);
 

@@ -45,15 +45,42 @@ async function bodyText(c: Context, limit: number): Promise<string> {
     if (Buffer.byteLength(text) > limit) throw bodyTooLarge(limit);
     return text;
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    // Stop reading at once: a streamed body without content-length is not buffered past the limit.
-    if (size > limit) throw bodyTooLarge(limit);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
+  return readLimited(incoming, limit).catch((error: unknown) => {
+    // The rest of an oversize body is never read: close the connection once the 413 is sent.
+    if (error instanceof ApiError && error.status === 413) c.header('Connection', 'close');
+    throw error;
+  });
+}
+
+/** Reads a Node stream to text, refusing (and no longer buffering) anything past `limit` bytes. */
+function readLimited(incoming: IncomingMessage, limit: number): Promise<string> {
+  // Events rather than `for await`: the async iterator costs a promise and a stream wrapper per chunk.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (error?: Error) => {
+      incoming.off('data', onData).off('end', onEnd).off('error', onGone).off('close', onGone);
+      if (error) reject(error);
+      else resolve(Buffer.concat(chunks, size).toString('utf8'));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      // Stop reading at once: a streamed body without content-length is not buffered past the limit.
+      if (size > limit) {
+        incoming.pause();
+        done(bodyTooLarge(limit));
+      } else chunks.push(chunk);
+    };
+    const onEnd = () => done();
+    // A client that goes away mid-body gets no answer; a 400 keeps it out of the error log.
+    const onGone = () =>
+      done(
+        new ApiError(400, 'incomplete_body', 'body: the connection closed before the whole body arrived', [
+          { path: 'body', message: 'incomplete' },
+        ]),
+      );
+    incoming.on('data', onData).on('end', onEnd).on('error', onGone).on('close', onGone);
+  });
 }
 
 /** Reads a JSON body of at most `limit` bytes; malformed JSON is a 400 naming the body and the position. */

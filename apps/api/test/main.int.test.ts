@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -234,6 +235,56 @@ describe('running', () => {
     } finally {
       await lane.close();
     }
+  });
+
+  it('reads POST /runs bodies from the socket: 413 and a closed connection past the limit, nothing logged for a client that leaves', async () => {
+    const { api, port } = await serveApi({
+      API_KEYS: KEYS[0],
+      REDIS_URL: redis.url,
+      BODY_LIMIT_BYTES: '2048',
+    });
+    const headers = { authorization: `Bearer ${KEYS[0]}`, 'content-type': 'application/json' };
+    // Streamed without content-length (chunked): refused once 2048 bytes have arrived.
+    const streamed = await new Promise<{ status?: number; body: string; closed: boolean }>(
+      (resolve, reject) => {
+        const request = http.request({ port, host: '127.0.0.1', path: '/runs', method: 'POST', headers });
+        request.on('error', reject);
+        request.on('response', (response) => {
+          let body = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => {
+            body += chunk;
+          });
+          response.on('end', () =>
+            resolve({ status: response.statusCode, body, closed: response.headers.connection === 'close' }),
+          );
+        });
+        request.write(`{"commit":"abc1234","tag":"${'x'.repeat(1000)}`);
+        request.write('x'.repeat(1500));
+        // The rest is never sent: the answer must not wait for it.
+      },
+    );
+    expect(streamed.status).toBe(413);
+    expect(streamed.closed).toBe(true);
+    expect(JSON.parse(streamed.body).error.details[0].path).toBe('body');
+
+    // A client that sends half a body and goes away: no error in the log, and the API keeps serving.
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.write(
+          `POST /runs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEYS[0]}\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{"commit":`,
+        );
+        setTimeout(() => socket.destroy(), 200);
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    const after = await fetch(`http://127.0.0.1:${port}/runs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ commit: 'abc1234' }),
+    });
+    expect(after.status).toBe(202);
+    expect(api.output()).not.toMatch(/"level":50/);
   });
 
   it('reports a Redis outage as log lines, answers 503 and recovers', async () => {

@@ -50,7 +50,7 @@ export interface Enqueued {
 export async function enqueueRun(queue: Queue, data: RunJobData): Promise<Enqueued> {
   const id = newRunId();
   const nonce = data.nonce ?? id;
-  const job = await queue.add(
+  const added = queue.add(
     'run',
     { ...data, nonce },
     {
@@ -60,35 +60,46 @@ export async function enqueueRun(queue: Queue, data: RunJobData): Promise<Enqueu
       deduplication: { id: dedupId(data) },
     },
   );
+  // BullMQ writes the add within this task's microtasks; a command sent from this turn's check phase
+  // follows it on the same connection, so Redis answers both in one round trip. Should it ever run
+  // first, it finds no job (-1) and the position is read again after the add.
+  const early = new Promise<number | null>((resolve) => {
+    setImmediate(() => {
+      rankedPosition(queue, id).then(resolve, () => resolve(null));
+    });
+  });
+  const job = await added;
   const jobId = job.id ?? id;
   // A deduplicated add returns the existing id with our (unsaved) data: compare what Redis holds.
-  const duplicate = jobId !== id;
-  if (duplicate) {
-    // The same run asked for more urgently (a person re-asking for a waiting nightly run) moves up.
-    const existing = await queue.getJob(jobId);
-    const wanted = PRIORITY[data.priority];
-    const state = existing ? await existing.getState() : undefined;
-    if (
-      existing &&
-      (existing.priority ?? existing.opts.priority ?? 0) > wanted &&
-      (state === 'prioritized' || state === 'waiting')
-    ) {
-      // Best effort: the run may start this very moment, and then its priority no longer matters.
-      await existing.changePriority({ priority: wanted }).catch(() => undefined);
-      await existing.updateData({ ...existing.data, priority: data.priority }).catch(() => undefined);
-    }
+  if (jobId === id) {
+    const position = await early;
+    if (position !== null && position >= 0) return { id, duplicate: false, position };
+    return { id, duplicate: false, position: await lanePosition(queue, id) };
   }
-  return { id: jobId, duplicate, position: await lanePosition(queue, jobId) };
+  // The same run asked for more urgently (a person re-asking for a waiting nightly run) moves up.
+  const existing = await queue.getJob(jobId);
+  const wanted = PRIORITY[data.priority];
+  const state = existing ? await existing.getState() : undefined;
+  if (
+    existing &&
+    (existing.priority ?? existing.opts.priority ?? 0) > wanted &&
+    (state === 'prioritized' || state === 'waiting')
+  ) {
+    // Best effort: the run may start this very moment, and then its priority no longer matters.
+    await existing.changePriority({ priority: wanted }).catch(() => undefined);
+    await existing.updateData({ ...existing.data, priority: data.priority }).catch(() => undefined);
+  }
+  return { id: jobId, duplicate: true, position: await lanePosition(queue, jobId) };
 }
 
 /**
  * Runs ahead of ARGV[1]: its rank among the prioritised runs plus every waiting run without
- * priority (BullMQ starts those first) and every active run; 0 when it is not a prioritised run.
+ * priority (BullMQ starts those first) and every active run; -1 when it is not a prioritised run.
  * One command (one reply to wait for) instead of three.
  */
 const LANE_POSITION_LUA = `
 local rank = redis.call('ZRANK', KEYS[1], ARGV[1])
-if not rank then return 0 end
+if not rank then return -1 end
 return rank + redis.call('LLEN', KEYS[2]) + redis.call('LLEN', KEYS[3])
 `;
 
@@ -96,8 +107,8 @@ interface LanePositionCommand {
   benchrunnerLanePosition(prioritized: string, wait: string, active: string, jobId: string): Promise<number>;
 }
 
-/** How many runs are ahead of jobId in its lane (prioritised order, active runs included). */
-export async function lanePosition(queue: Queue, jobId: string): Promise<number> {
+/** The position of a prioritised run, or -1 when jobId is not one (not waiting, or not added yet). */
+async function rankedPosition(queue: Queue, jobId: string): Promise<number> {
   // BullMQ's client type lists only the commands BullMQ itself uses; it is an ioredis client.
   const client = (await queue.getBackend().client) as unknown as Redis & Partial<LanePositionCommand>;
   if (!client.benchrunnerLanePosition)
@@ -108,4 +119,9 @@ export async function lanePosition(queue: Queue, jobId: string): Promise<number>
     queue.keys.active!,
     jobId,
   );
+}
+
+/** How many runs are ahead of jobId in its lane (prioritised order, active runs included); 0 when it is not waiting. */
+export async function lanePosition(queue: Queue, jobId: string): Promise<number> {
+  return Math.max(0, await rankedPosition(queue, jobId));
 }

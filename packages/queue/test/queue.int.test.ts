@@ -173,6 +173,22 @@ describe('lanePosition', () => {
     }
   });
 
+  it('sends the position script beside the add: two scripts per new run, no second read', async () => {
+    const q = freshQueue();
+    await enqueueRun(q, run({ commit: 'dddddd0' })); // scripts loaded, connection warm
+    // Commands a script runs count too: count the scripts themselves (EVAL, EVALSHA).
+    const scripts = async () => {
+      const stats = (await redis.info('commandstats')).split('\r\n');
+      return stats
+        .filter((line) => line.startsWith('cmdstat_eval'))
+        .reduce((sum, line) => sum + Number(/calls=(\d+)/.exec(line)?.[1] ?? 0), 0);
+    };
+    const before = await scripts();
+    const answer = await enqueueRun(q, run({ commit: 'dddddd1', priority: 'ci' }));
+    expect((await scripts()) - before).toBe(2); // the add and the position
+    expect(answer.position).toBe(1);
+  });
+
   it('gives concurrent enqueues distinct positions that match the lane', async () => {
     const q = freshQueue();
     const answers = await Promise.all(

@@ -19,7 +19,7 @@ function problemsOf(text: string): string {
 }
 
 describe('parseInventory', () => {
-  it('reads minions with group defaults, relative paths and labels', () => {
+  it('reads minions with group defaults, relative paths, labels and the variables for the playbook', () => {
     const minions = parseInventory(
       `all:
   vars:
@@ -29,9 +29,11 @@ describe('parseInventory', () => {
     minions:
       vars:
         benchrunner_work_dir: /srv/bench
+        benchrunner_tune: true
       hosts:
         m1:
           ansible_host: 10.0.0.1
+          ansible_become: true
           ansible_port: "2222"
           benchrunner_host_keys: [${FP}]
           benchrunner_labels: { cpu: xeon, cores: 8 }
@@ -58,6 +60,7 @@ describe('parseInventory', () => {
         knownHostsFile: undefined,
         workDir: '/srv/bench',
         labels: { cpu: 'xeon', cores: '8' },
+        playbookVars: { benchrunner_tune: true, ansible_become: true },
       },
       {
         kind: 'ssh',
@@ -70,6 +73,7 @@ describe('parseInventory', () => {
         knownHostsFile: '/etc/benchrunner/known_hosts',
         workDir: '/opt/w',
         labels: {},
+        playbookVars: { benchrunner_tune: true, ansible_python_interpreter: '/usr/bin/python3' },
       },
     ]);
   });
@@ -145,6 +149,7 @@ describe('loadInventory', () => {
     );
     const minions = await loadInventory(example);
     expect(minions.map((m) => m.name)).toEqual(['minion-1', 'minion-2']);
+    expect(minions.map((m) => m.playbookVars)).toEqual([undefined, { benchrunner_tune: true }]);
   });
 
   it('says when the file cannot be read', async () => {

@@ -30,6 +30,18 @@ const KNOWN_VARS = [
   'benchrunner_tune',
 ];
 
+/** Variables that become fields of the Minion (the playbook gets them back from those fields). */
+const MAPPED_VARS = new Set([
+  'ansible_host',
+  'ansible_port',
+  'ansible_user',
+  'ansible_ssh_private_key_file',
+  'benchrunner_host_keys',
+  'benchrunner_known_hosts',
+  'benchrunner_work_dir',
+  'benchrunner_labels',
+]);
+
 /** The variables benchrunner reads for one minion (after group defaults are merged). */
 const MinionVars = z
   .object({
@@ -82,8 +94,9 @@ function expandPath(value: string, baseDir: string): string {
  * `all.children.minions.hosts.<name>: { ansible_host, ansible_port, ansible_user,
  * ansible_ssh_private_key_file, benchrunner_host_keys, benchrunner_known_hosts,
  * benchrunner_work_dir, benchrunner_labels }`, with defaults from `all.vars` and
- * `all.children.minions.vars`. Relative file paths are relative to the inventory's folder.
- * Errors name the file, the path in it and the line.
+ * `all.children.minions.vars`. Relative file paths are relative to the inventory's folder. Every
+ * other variable (ansible_become, benchrunner_tune, ...) is kept in `playbookVars` and reaches the
+ * minion playbook as a host variable. Errors name the file, the path in it and the line.
  */
 export function parseInventory(text: string, file: string): SshMinion[] {
   const yaml = parseYamlFile(text, file, 'inventory');
@@ -142,6 +155,8 @@ export function parseInventory(text: string, file: string): SshMinion[] {
       continue;
     }
     const v = vars.data;
+    // Everything the fields below do not carry goes to the playbook as the host's variables.
+    const playbookVars = Object.fromEntries(Object.entries(merged).filter(([key]) => !MAPPED_VARS.has(key)));
     const minion = Minion.safeParse({
       kind: 'ssh',
       name,
@@ -153,6 +168,7 @@ export function parseInventory(text: string, file: string): SshMinion[] {
       knownHostsFile: v.benchrunner_known_hosts && expandPath(v.benchrunner_known_hosts, baseDir),
       workDir: v.benchrunner_work_dir,
       labels: v.benchrunner_labels,
+      ...(Object.keys(playbookVars).length > 0 ? { playbookVars } : {}),
     });
     if (!minion.success) {
       // The only field not checked above is the name: the host's key.

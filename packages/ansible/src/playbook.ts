@@ -162,6 +162,8 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<Playbook
             minions: {
               hosts: {
                 [minion.name]: {
+                  // The inventory's other variables first, so the fields benchrunner resolved win.
+                  ...minion.playbookVars,
                   ansible_host: minion.host,
                   ansible_port: minion.port,
                   ansible_user: minion.user,
@@ -173,6 +175,8 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<Playbook
           },
         },
       }),
+      // The inventory's variables may include secrets (ansible_become_password).
+      { mode: 0o600 },
     );
     const groupVars =
       options.groupVarsDir ?? path.join(path.dirname(path.resolve(options.playbook)), '..', 'group_vars');

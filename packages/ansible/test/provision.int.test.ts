@@ -104,6 +104,37 @@ describe('provisioning a minion with ansible-playbook over a real sshd', () => {
     expect(failure.message).not.toContain('hunter2');
   });
 
+  it("hands the inventory's other variables to the playbook, below extra vars and benchrunner's own fields", async () => {
+    const playbook = path.join(scratch, 'vars.yaml');
+    await writeFile(
+      playbook,
+      `- hosts: minions
+  gather_facts: false
+  tasks:
+    - name: Check the host's variables
+      ansible.builtin.assert:
+        that:
+          - probe_from_inventory == 'inventory'
+          - probe_overridden == 'extra vars'
+          - ansible_port | int == ${sshd.port}
+          - benchrunner_work_dir == '${sshd.workDir}'
+`,
+    );
+    const minion = sshd.minion('m1', {
+      playbookVars: {
+        probe_from_inventory: 'inventory',
+        probe_overridden: 'inventory',
+        ansible_port: 1, // benchrunner's resolved field wins
+        benchrunner_work_dir: '/elsewhere',
+      },
+    });
+    const result = await runPlaybook({ playbook, minion, extraVars: { probe_overridden: 'extra vars' } });
+    expect(result.tasks.map((t) => t.task)).toContain("Check the host's variables");
+    // Without the variable the same play fails: the assertion is real.
+    const without = await runPlaybook({ playbook, minion: sshd.minion('m1') }).catch((e: unknown) => e);
+    expect(without).toBeInstanceOf(ProvisionError);
+  });
+
   it('reports an unreachable host as unreachable', async () => {
     const minion = sshd.minion('m1', { port: 1 });
     const error = await runPlaybook({

@@ -24,6 +24,12 @@ export const Minion = z.discriminatedUnion('kind', [
       /** Folder on the minion for the suite, the run's output and its lock. */
       workDir: z.string().min(1).default('/tmp/benchrunner'),
       labels: z.record(z.string(), z.string()).default({}),
+      /**
+       * The inventory's other variables for this host (Ansible's own, such as ansible_become, and the
+       * minion playbook's benchrunner_* settings), handed to ansible-playbook as the host's variables.
+       * Never shown by the API: they may hold secrets.
+       */
+      playbookVars: z.record(z.string(), z.unknown()).optional(),
     })
     .strict(),
 ]);

@@ -20,7 +20,11 @@ export const RunViewSchema = z.object({
   tag: z.string().optional(),
   priority: PriorityClass,
   trigger: Trigger,
-  position: z.number().int().optional().describe('runs ahead of this one while it waits'),
+  position: z.number().int().optional().describe('runs ahead of this one while it waits in the lane'),
+  dueAt: z
+    .string()
+    .optional()
+    .describe('when a scheduled run (the next nightly run, a run requeued at shutdown) joins the lane'),
   step: RunProgress.shape.step.optional(),
   progress: RunProgress.optional(),
   createdAt: z.string(),

@@ -29,8 +29,10 @@ export interface RunView {
   tag?: string;
   priority: RunJobData['priority'];
   trigger: RunJobData['trigger'];
-  /** Runs ahead of this one, while it waits. */
+  /** Runs ahead of this one, while it waits in the lane. */
   position?: number;
+  /** When a scheduled run (the next nightly run, a run put back at a worker's shutdown) joins the lane. */
+  dueAt?: string;
   step?: RunProgress['step'];
   progress?: RunProgress;
   createdAt: string;
@@ -170,8 +172,9 @@ export class RunService {
     return undefined;
   }
 
-  private async view(job: Job, queue: Queue, bullState?: JobState | 'unknown'): Promise<RunView> {
-    const state = stateOf(bullState ?? (await job.getState()), job);
+  private async view(job: Job, queue: Queue, knownState?: JobState | 'unknown'): Promise<RunView> {
+    const bullState = knownState ?? (await job.getState());
+    const state = stateOf(bullState, job);
     const data = RunJobData.safeParse(job.data);
     const d = data.success ? data.data : (job.data as RunJobData);
     const progress =
@@ -190,7 +193,12 @@ export class RunService {
       createdAt: new Date(job.timestamp).toISOString(),
       attempts: job.attemptsStarted ?? 0,
     };
-    if (state === 'waiting') view.position = await lanePosition(queue, job.id!);
+    if (state === 'waiting') {
+      // A delayed job is not in the lane yet: it has a time, not a place.
+      if (bullState === 'delayed')
+        view.dueAt = new Date(Math.max(Date.now(), job.timestamp + (job.delay ?? 0))).toISOString();
+      else view.position = await lanePosition(queue, job.id!);
+    }
     if (progress) {
       view.progress = progress;
       view.step = progress.step;

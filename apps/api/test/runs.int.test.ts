@@ -1,5 +1,5 @@
 import { PRIORITY, type RunSummary } from '@benchrunner/core';
-import { cancelKey, cancelRequested, onCancelRequests } from '@benchrunner/queue';
+import { cancelKey, cancelRequested, ensureNightlySchedule, onCancelRequests } from '@benchrunner/queue';
 import type { Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RunViewSchema } from '../src/openapi.ts';
@@ -116,6 +116,33 @@ describe('POST /runs', () => {
     expect(third.duplicate).toBe(false);
     const fourth = await enqueue(request);
     expect(fourth).toMatchObject({ id: third.id, duplicate: true });
+  });
+
+  it('shows the pending nightly run with the time it joins the lane, not a place in it', async () => {
+    const lane = h.lanes.get('local')!;
+    await ensureNightlySchedule(lane, {
+      cron: '0 3 * * *',
+      tz: 'UTC',
+      template: {
+        commit: 'main',
+        benchmarks: [],
+        profile: false,
+        minion: 'local',
+        priority: 'nightly',
+        trigger: { kind: 'schedule', detail: {} },
+      },
+    });
+    const [pending] = await lane.getDelayed();
+    const view = await json(await h.call(`/runs/${pending!.id}`));
+    expect(RunViewSchema.parse(view)).toBeTruthy();
+    expect(view).toMatchObject({ state: 'waiting', commit: 'main', priority: 'nightly' });
+    expect(view.position).toBeUndefined();
+    const due = new Date(view.dueAt);
+    expect(due.getTime()).toBeGreaterThan(Date.now());
+    expect(due.getTime() - Date.now()).toBeLessThanOrEqual(24 * 3600 * 1000);
+    expect([due.getUTCHours(), due.getUTCMinutes(), due.getUTCSeconds()]).toEqual([3, 0, 0]);
+    // A run asked for now still gets its place: the scheduled one is not in the lane yet.
+    expect((await enqueue({ commit: 'abc1234', priority: 'nightly' })).position).toBe(0);
   });
 
   it('reports each waiting run its place: manual before ci before nightly', async () => {

@@ -30,18 +30,6 @@ const KNOWN_VARS = [
   'benchrunner_tune',
 ];
 
-/** Variables that become fields of the Minion (the playbook gets them back from those fields). */
-const MAPPED_VARS = new Set([
-  'ansible_host',
-  'ansible_port',
-  'ansible_user',
-  'ansible_ssh_private_key_file',
-  'benchrunner_host_keys',
-  'benchrunner_known_hosts',
-  'benchrunner_work_dir',
-  'benchrunner_labels',
-]);
-
 /** The variables benchrunner reads for one minion (after group defaults are merged). */
 const MinionVars = z
   .object({
@@ -81,6 +69,9 @@ const MinionVars = z
       });
     }
   });
+
+/** The variables that become fields of the Minion (the playbook gets them back from those fields). */
+const MAPPED_VARS = new Set(Object.keys(MinionVars.shape));
 
 const Mapping = z.record(z.string(), z.unknown());
 

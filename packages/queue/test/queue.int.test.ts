@@ -215,9 +215,10 @@ describe('coalesceWrites', () => {
       await connectRedis(client, server.url);
       const socket = client.stream;
       expect(socket.writableCorked).toBe(0);
-      const replies = Promise.all(
-        [...Array.from({ length: 50 }, (_, i): Promise<string | number> => client.echo(`m${i}`)), client.incr('coalesce-counter')],
-      );
+      const replies = Promise.all([
+        ...Array.from({ length: 50 }, (_, i): Promise<string | number> => client.echo(`m${i}`)),
+        client.incr('coalesce-counter'),
+      ]);
       // Nothing has left yet: the writes of this turn wait for its check phase.
       expect(socket.writableCorked).toBeGreaterThan(0);
       expect(socket.writableLength).toBeGreaterThan(0);
@@ -238,7 +239,16 @@ describe('coalesceWrites', () => {
       const name = `coalesce-${process.pid}`;
       await client.client('SETNAME', name);
       const ready = new Promise((resolve) => client.once('ready', resolve));
-      await redis.call('CLIENT', 'KILL', 'SKIPME', 'yes', 'TYPE', 'normal', 'ADDR', `${first.localAddress}:${first.localPort}`);
+      await redis.call(
+        'CLIENT',
+        'KILL',
+        'SKIPME',
+        'yes',
+        'TYPE',
+        'normal',
+        'ADDR',
+        `${first.localAddress}:${first.localPort}`,
+      );
       await ready;
       expect(client.stream).not.toBe(first);
       const reply = client.echo('again');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ResultDocument } from './result-model.ts';
 import { RunJobData } from './run-request.ts';
+import { RunTarget } from './target.ts';
 
 /** States a user sees. `completed_with_failures`: the run finished but some benchmarks failed. */
 export const RunState = z.enum([
@@ -87,6 +88,8 @@ export const RunManifest = z.object({
   finishedAt: z.iso.datetime().optional(),
   durationMs: z.number().nonnegative().optional(),
   suite: z.object({ file: z.string(), hash: z.string(), project: z.string() }),
+  /** The target repository's commit the run measured (suites with a `target`). */
+  target: RunTarget.optional(),
   steps: z.array(StepRecord),
   environment: EnvironmentInfo,
   benchmarks: z.array(BenchmarkOutcome),

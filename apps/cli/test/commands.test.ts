@@ -13,6 +13,12 @@ const CANDIDATE = path.join(FIXTURES, 'candidate.hyperfine.json');
 
 const scratch = useScratchDir();
 
+/** 1-based line and column just past the end of a text. */
+function positionOfEnd(text: string): [number, number] {
+  const lines = text.split('\n');
+  return [lines.length, lines.at(-1)!.length + 1];
+}
+
 /** The one line a failed command prints. */
 function oneLine(stderr: string): string {
   const lines = stderr.trimEnd().split('\n');
@@ -44,11 +50,27 @@ describe('benchrunner parse', () => {
     const text = await readFile(path.join(SEED_DIR, 'remote-array.json'), 'utf8');
     const file = path.join(scratch.path, 'truncated.json');
     await writeFile(file, text.slice(0, Math.floor(text.length / 2)));
-    const run = await runInProcess(['parse', file]);
+    const run = await runInProcess(['parse', 'truncated.json'], { cwd: scratch.path });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(oneLine(run.stderr)).toMatch(
-      /^benchrunner parse: truncated\.json: seed format: (line \d+|\$[^:]*)[^:]*: .+/,
+    const [line, column] = positionOfEnd(text.slice(0, Math.floor(text.length / 2)));
+    expect(oneLine(run.stderr)).toBe(
+      `benchrunner parse: truncated.json:${line}:${column}: seed format: truncated JSON (unexpected end of input)`,
+    );
+  });
+
+  it('names the path as given and the JSON path of a bad value, and the formats that would parse it', async () => {
+    await mkdir(path.join(scratch.path, 'out', 'sub'), { recursive: true });
+    await writeFile(
+      path.join(scratch.path, 'out', 'sub', 'hyperfine.json'),
+      await readFile(path.join(RESULT_FIXTURES, 'hyperfine', 'two-commands.json')),
+    );
+    const run = await runInProcess(['parse', 'out/sub/hyperfine.json', '--format', 'seed'], {
+      cwd: scratch.path,
+    });
+    expect(run.code).toBe(1);
+    expect(oneLine(run.stderr)).toBe(
+      'benchrunner parse: out/sub/hyperfine.json: seed format: $.name: expected a non-empty string, got nothing (missing); the file parses as: hyperfine',
     );
   });
 
@@ -60,7 +82,11 @@ describe('benchrunner parse', () => {
       'go-bench',
     ]);
     expect(run.code).toBe(1);
-    expect(oneLine(run.stderr)).toMatch(/remote-array\.json: go-bench format: line \d+/);
+    expect(oneLine(run.stderr)).toMatch(
+      new RegExp(
+        `^benchrunner parse: ${path.join(SEED_DIR, 'remote-array.json')}:\\d+(:\\d+)?: go-bench format: .*; the file parses as: seed$`,
+      ),
+    );
   });
 
   it('fails a missing file and an unknown format in one line each', async () => {

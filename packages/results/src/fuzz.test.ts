@@ -20,7 +20,7 @@ function check(text: string, format?: string): void {
   } catch (error) {
     if (!(error instanceof ResultParseError)) throw error;
     expect(error.message).not.toContain('\n');
-    expect(error.message.startsWith('fuzz: ')).toBe(true);
+    expect(error.message).toMatch(/^fuzz(:\d+){0,2}: /);
   }
 }
 

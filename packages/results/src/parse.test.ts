@@ -40,7 +40,7 @@ describe('parseResults', () => {
     );
     expect(() =>
       parseResults(readFixture('go-bench', 'cpu-1-2.txt'), { format: 'hyperfine', source: 'go.txt' }),
-    ).toThrow(/go.txt: hyperfine format: line 1, column 1: invalid JSON/);
+    ).toThrow(/go.txt:1:1: hyperfine format: invalid JSON/);
     expect(() =>
       parseResults(readFixture('hyperfine', 'two-commands.json'), {
         format: 'pytest-benchmark',
@@ -62,18 +62,67 @@ describe('parseResultFile', () => {
     }
   });
 
-  it('names the file when it cannot be read or parsed', async () => {
-    await expect(parseResultFile(path.join(dir, 'missing.json'))).rejects.toThrow(
-      /missing.json: auto format: cannot read/,
-    );
+  it('names the file by its path as given, and the line and column, when it cannot be read or parsed', async () => {
+    const missing = path.join(dir, 'missing.json');
+    await expect(parseResultFile(missing)).rejects.toThrow(`${missing}: auto format: cannot read`);
     const bad = path.join(dir, 'bad.txt');
     await writeFile(
       bad,
       `${readFixture('go-bench', 'cpu-1-2.txt')}BenchmarkX-2 \t 10\t 5 ns/op\t abc MB/s\n`,
     );
-    await expect(parseResultFile(bad)).rejects.toThrow(
-      /bad.txt: go-bench format: line 11, column 29: MB\/s: expected a non-negative number, got "abc"/,
+    const expected = 'go-bench format: MB/s: expected a non-negative number, got "abc"';
+    await expect(parseResultFile(bad)).rejects.toThrow(`${bad}:11:29: ${expected}`);
+    // A relative path stays relative, exactly as the caller wrote it.
+    const relative = path.relative(process.cwd(), bad);
+    expect(relative.startsWith('/')).toBe(false);
+    const err = await parseResultFile(relative).then(
+      () => undefined,
+      (e: unknown) => e as ResultParseError,
     );
+    expect(err).toBeInstanceOf(ResultParseError);
+    expect(err?.message).toBe(`${relative}:11:29: ${expected}`);
+    expect(err).toMatchObject({ file: relative, format: 'go-bench', position: 'line 11, column 29' });
+  });
+
+  it('names the JSON path of a bad value and the formats that would have parsed the file', async () => {
+    // The seed format used to be the default: a hyperfine file then failed with no hint.
+    const file = path.join(dir, 'hyperfine.json');
+    await writeFile(file, readFixture('hyperfine', 'two-commands.json'));
+    await expect(parseResultFile(file, { format: 'seed' })).rejects.toThrow(
+      `${file}: seed format: $.name: expected a non-empty string, got nothing (missing); the file parses as: hyperfine`,
+    );
+    // From text too, and with several candidates in detection order.
+    const text = readFixture('go-bench', 'cpu-1-2.txt');
+    expect(() => parseResults(text, { format: 'catch2', source: 'go.txt' })).toThrow(
+      /^go\.txt:\d+(:\d+)?: catch2 format: .*; the file parses as: go-bench$/,
+    );
+  });
+
+  it('adds no hint when no other format parses the file', async () => {
+    const file = path.join(dir, 'broken-seed.json');
+    const rows = JSON.parse(readFixture('seed', 'remote-array.json'));
+    rows[1].duration.ms = 'abc';
+    await writeFile(file, JSON.stringify(rows, null, 2));
+    await expect(parseResultFile(file)).rejects.toThrow(
+      new RegExp(
+        `^${file}: seed format: \\$\\[1\\]\\.duration\\.ms: expected a non-negative number, got "abc"$`,
+      ),
+    );
+  });
+
+  it("detects the format of a file from every supported tool, including the seed scripts' files", async () => {
+    for (const [d, f, format] of [
+      ['seed', 'remote-array.json', 'seed'],
+      ['seed', 'single-object.json', 'seed'],
+      ['hyperfine', 'two-commands.json', 'hyperfine'],
+      ['hyperfine', 'parameter-scan.json', 'hyperfine'],
+      ['benchmarkjs', 'suite.txt', 'benchmarkjs'],
+      ['go-bench', 'cpu-1-2.txt', 'go-bench'],
+      ['cargo-bench', 'fib.txt', 'cargo-bench'],
+      ['catch2', 'fibonacci.txt', 'catch2'],
+    ] as const) {
+      expect((await parseResultFile(fixturePath(d, f))).format, `${d}/${f}`).toBe(format);
+    }
   });
 });
 

@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import path from 'node:path';
+import { open, readFile } from 'node:fs/promises';
 import type { ResultDocument } from '@benchrunner/core';
 import { DETECT_BYTES, detectFormat, findFormat } from './detect.ts';
 import { ResultParseError } from './errors.ts';
@@ -12,6 +11,14 @@ export interface ParseOptions {
   /** A name from listFormats(), or `auto` (default) to detect it from the content. */
   format?: string;
   /** The file name used in messages (default `input`). */
+  source?: string;
+}
+
+/** Options of parseResultFile. */
+export interface ParseFileOptions {
+  /** A name from listFormats(), or `auto` (default) to detect it from the content. */
+  format?: string;
+  /** The file name used in messages (default: `file` as given). */
   source?: string;
 }
 
@@ -51,7 +58,47 @@ function choose(text: string, format: string | undefined, source: string): Parse
 export function parseResults(text: string, options: ParseOptions = {}): ResultDocument {
   const source = options.source ?? 'input';
   const parser = choose(text, options.format, source);
-  return guard(source, parser.name, () => parser.parse(stripBom(text), source));
+  const body = stripBom(text);
+  try {
+    return guard(source, parser.name, () => parser.parse(body, source));
+  } catch (error) {
+    if (!(error instanceof ResultParseError)) throw error;
+    const names = otherCandidates(text, parser)
+      .filter((p) => succeeds(() => p.parse(body, source)))
+      .map((p) => p.name);
+    throw withAlternatives(error, names);
+  }
+}
+
+/**
+ * The formats other than `failed` whose detection accepts the start of the content: on a parse
+ * error they are tried in full, to tell the user which format the file really is.
+ */
+function otherCandidates(text: string, failed: Parser): Parser[] {
+  const head = text.length > DETECT_BYTES ? text.slice(0, DETECT_BYTES) : text;
+  return PARSERS.filter((p) => p !== failed && p.detect(head));
+}
+
+function succeeds(run: () => unknown): boolean {
+  try {
+    run();
+    return true;
+  } catch {
+    // Only whether it parses matters here; the error the user sees is the first format's.
+    return false;
+  }
+}
+
+/** The error, naming the formats that would have parsed the file (the error itself when none would). */
+function withAlternatives(error: ResultParseError, names: readonly string[]): ResultParseError {
+  if (names.length === 0) return error;
+  return new ResultParseError(
+    error.file,
+    error.format,
+    error.position,
+    `${error.detail}; the file parses as: ${names.join(', ')}`,
+    { cause: error },
+  );
 }
 
 /** Turns an unexpected exception of a parser into a ResultParseError, so callers see one type. */
@@ -164,13 +211,11 @@ async function parseBlocks(
 /**
  * Reads a file and parses it. Line-oriented formats (go test -bench, Benchmark.js, libtest,
  * Criterion, Catch2) are read line by line, so memory does not grow with the file; JSON formats
- * are read whole. An unreadable file is a ResultParseError too.
+ * are read whole. An unreadable file is a ResultParseError too; so is a file that the format does
+ * not parse, whose message then also names the formats that would have parsed it.
  */
-export async function parseResultFile(
-  file: string,
-  options: { format?: string } = {},
-): Promise<ResultDocument> {
-  const source = path.basename(file);
+export async function parseResultFile(file: string, options: ParseFileOptions = {}): Promise<ResultDocument> {
+  const source = options.source ?? file;
   let head: string;
   try {
     head = await readHead(file);
@@ -184,9 +229,27 @@ export async function parseResultFile(
     );
   }
   const parser = choose(head, options.format, source);
+  try {
+    return await parseFileAs(file, source, parser);
+  } catch (error) {
+    if (!(error instanceof ResultParseError)) throw error;
+    const names: string[] = [];
+    for (const p of otherCandidates(head, parser)) {
+      if (
+        await parseFileAs(file, source, p).then(
+          () => true,
+          () => false,
+        )
+      )
+        names.push(p.name);
+    }
+    throw withAlternatives(error, names);
+  }
+}
+
+async function parseFileAs(file: string, source: string, parser: Parser): Promise<ResultDocument> {
   const makeLines = parser.lines;
   if (!makeLines) {
-    const { readFile } = await import('node:fs/promises');
     let text: string;
     try {
       text = await readFile(file, 'utf8');

@@ -15,11 +15,16 @@ export const parseCommand: Command = {
       description: "the file's format (see 'benchrunner formats'); detected from the content by default",
     },
   },
-  details: 'A file that cannot be parsed exits 1 with one line naming the file, the format and the position.',
+  details:
+    'A file that cannot be parsed exits 1 with one line: FILE:LINE:COLUMN (or FILE: and a JSON path), the format, what is wrong and which formats would parse it.',
   async run({ positionals, options }, context) {
-    const file = path.resolve(context.cwd, positionals[0]!);
+    const given = positionals[0]!;
     const format = stringOption(options, 'format');
-    const document = await parseResultFile(file, format === undefined ? {} : { format });
+    // Messages name the file as the user wrote it: the path they can paste or click.
+    const document = await parseResultFile(path.resolve(context.cwd, given), {
+      source: given,
+      ...(format === undefined ? {} : { format }),
+    });
     context.stdout(`${JSON.stringify(document, null, 2)}\n`);
     return 0;
   },

@@ -113,10 +113,10 @@ describe('go-bench', () => {
   it('fails on a FAIL line and on a broken result line with its position', () => {
     const text = readFixture('go-bench', 'cpu-1-2.txt');
     expect(() => parseResults(`${text}FAIL\texample.com/x\t0.1s\n`, { source: 'go.txt' })).toThrow(
-      /go.txt: go-bench format: line 11, column 1: go test reported a failure/,
+      /go.txt:11:1: go-bench format: go test reported a failure/,
     );
     expect(() => parseResults(text.replace('7814 ns/op', '7x14 ns/op'), { source: 'go.txt' })).toThrow(
-      'go.txt: go-bench format: line 5, column 37: ns/op: expected a non-negative number, got "7x14"',
+      'go.txt:5:37: go-bench format: ns/op: expected a non-negative number, got "7x14"',
     );
   });
 });
@@ -195,9 +195,7 @@ describe('catch2', () => {
     expect(bench(doc, 'Fibonacci 25').measures.latency?.value).toBeCloseTo(541027, 3);
     const text = readFixture('catch2', 'v3-shape.txt');
     const cut = text.slice(0, text.indexOf('541.027'));
-    expect(() => parseResults(cut, { source: 'c.txt' })).toThrow(
-      /c.txt: catch2 format: line 21, column 1: expected three/,
-    );
+    expect(() => parseResults(cut, { source: 'c.txt' })).toThrow(/c.txt:21:1: catch2 format: expected three/);
   });
 });
 

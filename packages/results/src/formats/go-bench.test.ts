@@ -246,7 +246,7 @@ describe('go-bench streaming', () => {
     const file = path.join(dir, 'bad.txt');
     await writeFile(file, rows.join('\n'));
     await expect(parseResultFile(file)).rejects.toThrow(
-      'bad.txt: go-bench format: line 50001, column 29: B/op: expected a non-negative number, got "1,2x"',
+      `${file}:50001:29: go-bench format: B/op: expected a non-negative number, got "1,2x"`,
     );
   });
 });

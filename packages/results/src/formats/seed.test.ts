@@ -69,7 +69,7 @@ describe('seed format', () => {
     expect(err).toBeInstanceOf(ResultParseError);
     expect((err as ResultParseError).position).toBe('line 44, column 16');
     expect(() => parseResults(cut, { source: 'cut.json', format: 'seed' })).toThrow(
-      /cut.json: seed format: line 44, column 16: truncated JSON/,
+      /cut.json:44:16: seed format: truncated JSON/,
     );
   });
 });

@@ -182,7 +182,7 @@ interface Interval {
 
 async function intervalOf(id: string): Promise<Interval> {
   const seen = JSON.parse(
-    await readFile(path.join(dataDir, 'runs', id, 'raw', 'nap', '0', 'interval.json'), 'utf8'),
+    await readFile(path.join(dataDir, 'runs', id, 'raw', 'nap', '1', 'interval.json'), 'utf8'),
   ) as Omit<Interval, 'run'>;
   return { run: id, ...seen };
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.ts';
-import { loadSuite, parseSuite, resultsPath } from './suite.ts';
+import { loadSuite, parseSuite, resultsOnStdout, resultsPath } from './suite.ts';
 
 const EXAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples/suite.yaml');
 
@@ -26,6 +26,25 @@ describe('suite file', () => {
     expect(resultsPath(add)).toBe('add.json');
     expect(suite.dir).toBe(path.dirname(EXAMPLE));
     expect(suite.fileHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('detects the result format unless one is named, and takes results from stdout', () => {
+    const suite = parseSuite(
+      [
+        'benchmarks:',
+        '  - {name: hyperfine, command: [hyperfine, -n, sleep, --export-json, out.json, "sleep 0.01"]}',
+        '  - {name: bench-js, command: [node, bench.cjs], results: stdout}',
+        '  - {name: seed, command: [node, add.js], format: seed}',
+      ].join('\n'),
+      'suite.yaml',
+    );
+    const [hyperfine, benchJs, seed] = suite.spec.benchmarks;
+    expect(hyperfine?.format).toBe('auto');
+    expect(resultsOnStdout(hyperfine!)).toBe(false);
+    expect(benchJs?.format).toBe('auto');
+    expect(resultsOnStdout(benchJs!)).toBe(true);
+    expect(resultsPath(benchJs!)).toBe('stdout');
+    expect(seed?.format).toBe('seed');
   });
 
   it('names the file, the path, the line and the column of a bad value', () => {

@@ -37,9 +37,12 @@ export const BenchmarkSpec = z
     description: z.string().max(1000).optional(),
     /** Run in the suite's folder with OUT_FOLDER, BENCHRUNNER_* and FILESET (profile runs) set. */
     command: Argv,
-    /** Result format of the file the benchmark writes (`seed`, `hyperfine`, ... or `auto`). */
-    format: z.string().min(1).default('seed'),
-    /** Where, under OUT_FOLDER, the benchmark writes its results. Default: `<name>.json`. */
+    /** Result format (`seed`, `hyperfine`, ...), or `auto` (the default) to detect it from the content. */
+    format: z.string().min(1).default('auto'),
+    /**
+     * Where, under OUT_FOLDER, the benchmark writes its results (default `<name>.json`), or
+     * `stdout`: the command's standard output is the result file.
+     */
     results: RelativePath.optional(),
     fileSets: z.array(FileSetName).default([]),
     /** Seconds before the benchmark's process group is killed. */
@@ -133,7 +136,18 @@ export async function loadSuite(file: string): Promise<Suite> {
   return parseSuite(text, file);
 }
 
-/** The results file of a benchmark, relative to OUT_FOLDER. */
+/** The `results` value that makes a benchmark's standard output its result file. */
+export const STDOUT_RESULTS = 'stdout';
+
+/** Whether the benchmark's standard output is its result file (`results: stdout`). */
+export function resultsOnStdout(benchmark: BenchmarkSpec): boolean {
+  return benchmark.results === STDOUT_RESULTS;
+}
+
+/**
+ * The results file of a benchmark, relative to OUT_FOLDER. With `results: stdout` the run keeps
+ * the command's standard output under this name (`stdout`) in the repeat's folder.
+ */
 export function resultsPath(benchmark: BenchmarkSpec): string {
   return benchmark.results ?? `${benchmark.name}.json`;
 }

@@ -10,6 +10,7 @@ import {
   type RunManifest,
   type RunState,
   type RunSummary,
+  resultsOnStdout,
   resultsPath,
   type StepName,
   type StepRecord,
@@ -28,6 +29,7 @@ import {
   toolPath,
   toolsDir,
 } from './plan.ts';
+import { StdoutCapture } from './stdout-results.ts';
 
 /** Lines of a failed command's output kept in the manifest. */
 const TAIL_LINES = 40;
@@ -261,20 +263,24 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
       repeats: 0,
     };
     const total = benchmark.warmup + benchmark.repeats;
+    const stdout = resultsOnStdout(benchmark)
+      ? new StdoutCapture(path.join(localTmp!, 'stdout', benchmark.name), resultsPath(benchmark))
+      : undefined;
     for (let i = 0; i < total; i++) {
       const warmup = i < benchmark.warmup;
-      const repeat = warmup ? i : i - benchmark.warmup;
-      const label = warmup
-        ? `warmup ${repeat + 1}/${benchmark.warmup}`
-        : `repeat ${repeat + 1}/${benchmark.repeats}`;
-      const outFolder = path.posix.join(remoteDir, warmup ? `warmup-${repeat}` : String(repeat));
+      // Counted from 1 everywhere: the log's "repeat 1/3", the folder `1` and BENCHRUNNER_REPEAT.
+      const repeat = (warmup ? i : i - benchmark.warmup) + 1;
+      const label = warmup ? `warmup ${repeat}/${benchmark.warmup}` : `repeat ${repeat}/${benchmark.repeats}`;
+      const folder = repeatFolder(repeat, warmup);
+      const outFolder = path.posix.join(remoteDir, folder);
       const mk = await runner.exec(['mkdir', '-p', '--', outFolder], {
         signal: ctx.signal,
         timeoutMs: 30_000,
       });
       if (mk.exitCode !== 0) throw new Error(`cannot create ${outFolder} on ${runner.minion}: ${tail(mk)}`);
       log(`[${benchmark.name}] ${label}: ${benchmark.command.join(' ')}`);
-      const result = await runner.exec(benchmark.command, {
+      const sink = await stdout?.start(folder);
+      const running = runner.exec(benchmark.command, {
         cwd: suiteDir,
         env: {
           ...baseEnv,
@@ -286,8 +292,12 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
         },
         signal: ctx.signal,
         timeoutMs: benchmark.timeout * 1000,
-        onLine: (line, stream) => log(`[${benchmark.name}${stream === 'stderr' ? ':err' : ''}] ${line}`),
+        onLine: (line, stream) => {
+          if (stream === 'stdout') sink?.write(line);
+          log(`[${benchmark.name}${stream === 'stderr' ? ':err' : ''}] ${line}`);
+        },
       });
+      const result = await running.finally(() => sink?.close());
       advance('benchmarks', benchmark.name);
       checkCancelled();
       if (result.exitCode !== 0) {
@@ -314,17 +324,19 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
         outcome.error = `cannot retrieve results from ${remoteDir}: ${(error as Error).message}`;
       }
       return outcome;
+    } finally {
+      await stdout?.keep(rawDir);
     }
     if (outcome.status !== 'passed') return outcome;
 
     const documents: ResultDocument[] = [];
-    for (let repeat = 0; repeat < benchmark.repeats; repeat++) {
-      const file = path.join(rawDir, String(repeat), resultsPath(benchmark));
+    for (let repeat = 1; repeat <= benchmark.repeats; repeat++) {
+      const file = path.join(rawDir, repeatFolder(repeat, false), resultsPath(benchmark));
       try {
         documents.push(await parseResultFile(file, { format: benchmark.format }));
       } catch (error) {
         outcome.status = 'failed';
-        outcome.error = `repeat ${repeat + 1}: ${(error as Error).message}`;
+        outcome.error = `repeat ${repeat}: ${(error as Error).message}`;
         log(`[${benchmark.name}] ${outcome.error}`);
         return outcome;
       }
@@ -402,6 +414,11 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     );
     return outcome;
   }
+}
+
+/** A repeat's folder under `raw/<benchmark>/` (and OUT_FOLDER's name): `1`, `2`, ... and `warmup-1`, ... */
+function repeatFolder(repeat: number, warmup: boolean): string {
+  return warmup ? `warmup-${repeat}` : String(repeat);
 }
 
 /** The job's return value: the manifest's headline figures. */

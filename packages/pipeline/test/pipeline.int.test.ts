@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -161,7 +161,8 @@ benchmarks:
     expect(alpha?.benchmarks).toHaveLength(1);
     const latency = alpha?.benchmarks[0]?.measures.latency;
     expect(latency?.samples).toHaveLength(3);
-    expect(latency?.samples).toEqual([10e6, 11e6, 12e6]);
+    // BENCHRUNNER_REPEAT counts from 1, like the log's "repeat 1/3".
+    expect(latency?.samples).toEqual([11e6, 12e6, 13e6]);
     expect(latency?.samples?.some((s) => s >= 999e9)).toBe(false);
     expect(
       out.stored.results.find((r) => r.benchmark === 'beta')?.benchmarks[0]?.measures.latency?.samples,
@@ -170,8 +171,16 @@ benchmarks:
     // The archive: one results file per benchmark, raw files of every repeat, the full log.
     const file = JSON.parse(await readFile(path.join(out.dir, 'results', 'alpha.json'), 'utf8'));
     expect(file.benchmarks[0].measures.latency.samples).toHaveLength(3);
-    expect(existsSync(path.join(out.dir, 'raw', 'alpha', '2', 'alpha.json'))).toBe(true);
-    expect(existsSync(path.join(out.dir, 'raw', 'alpha', 'warmup-1', 'alpha.json'))).toBe(true);
+    // Raw folders count from 1 as the log does: repeat 3/3 is raw/alpha/3, warmup 2/2 is warmup-2.
+    expect((await readdir(path.join(out.dir, 'raw', 'alpha'))).sort()).toEqual([
+      '1',
+      '2',
+      '3',
+      'warmup-1',
+      'warmup-2',
+    ]);
+    expect(existsSync(path.join(out.dir, 'raw', 'alpha', '3', 'alpha.json'))).toBe(true);
+    expect(existsSync(path.join(out.dir, 'raw', 'alpha', 'warmup-2', 'alpha.json'))).toBe(true);
     const stdoutLog = await readFile(path.join(out.dir, 'stdout.log'), 'utf8');
     expect(stdoutLog).toContain('--- step cleanup');
     expect(stdoutLog).toContain('[alpha] warmup 2/2');
@@ -236,6 +245,7 @@ benchmarks:
     env: { MODE: nofile }
   - name: malformed
     command: [node, bench.mjs]
+    format: seed
     env: { MODE: malformed }
 `);
     expect(out.stored.state).toBe('completed_with_failures');
@@ -245,8 +255,11 @@ benchmarks:
     expect(nofile?.error).toContain('nofile.json');
     expect(nofile?.error).toMatch(/cannot read|ENOENT/);
     expect(malformed).toMatchObject({ status: 'failed', exitCode: 0 });
-    expect(malformed?.error).toContain('malformed.json');
-    expect(malformed?.error).toContain('seed');
+    // The archived file's path, line and column: where a user can open it.
+    const file = path.join(out.dir, 'raw', 'malformed', '1', 'malformed.json');
+    expect(malformed?.error).toBe(
+      `repeat 1: ${file}:1:37: seed format: truncated JSON (unexpected end of input)`,
+    );
     expect(out.stored.results).toEqual([]);
   });
 

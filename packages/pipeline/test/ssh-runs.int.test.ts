@@ -303,7 +303,7 @@ it('two pipelines started at once against one minion: one holds the lock, the ot
   expect(existsSync(path.join(loser.dir, 'raw'))).toBe(false);
   // The loser gave up while the winner's benchmark still ran: they never shared the minion.
   const seen = JSON.parse(
-    await readFile(path.join(winner.dir, 'raw', 'short-sleep', '0', 'seen.json'), 'utf8'),
+    await readFile(path.join(winner.dir, 'raw', 'short-sleep', '1', 'seen.json'), 'utf8'),
   ) as {
     started: number;
     ended: number;
@@ -323,7 +323,7 @@ it('commit, tag and env values built to break a shell run nothing and arrive byt
   expect(outcome.error).toBeUndefined();
   expect(outcome.stored.state).toBe('completed');
   const seen = JSON.parse(
-    await readFile(path.join(outcome.dir, 'raw', 'hostile', '0', 'seen.json'), 'utf8'),
+    await readFile(path.join(outcome.dir, 'raw', 'hostile', '1', 'seen.json'), 'utf8'),
   ) as {
     commit: string;
     tag: string;

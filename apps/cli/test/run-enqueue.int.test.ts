@@ -19,9 +19,19 @@ writeFileSync(process.env.OUT_FOLDER + '/tiny.json', JSON.stringify([r]));
 if (process.env.BENCHRUNNER_COMMIT !== 'v1.2.3') process.exit(9);
 `,
   );
+  // A harness that prints its results (Benchmark.js's line) instead of writing a file.
+  await writeFile(
+    path.join(dir, 'ops.mjs'),
+    "console.log('parse x 12,345,678 ops/sec ±1.50% (90 runs sampled)');\n",
+  );
   await writeFile(
     path.join(dir, 'suite.yaml'),
-    'benchmarks:\n  - {name: tiny, command: [node, bench.mjs], repeats: 2}\n',
+    [
+      'benchmarks:',
+      '  - {name: tiny, command: [node, bench.mjs], repeats: 2}',
+      '  - {name: ops, command: [node, ops.mjs], results: stdout}',
+      '',
+    ].join('\n'),
   );
 });
 
@@ -44,6 +54,14 @@ describe('benchrunner run', () => {
     const manifest = JSON.parse(await readFile(path.join(data, 'runs', id!, 'manifest.json'), 'utf8'));
     expect(manifest.state).toBe('completed');
     expect(manifest.results[0].benchmarks[0].measures.latency.samples).toEqual([1_500_000, 1_500_000]);
+    // The headline figures, scaled for people as compare shows them (not `1500000 ns`).
+    expect(result.stdout.split('\n').slice(1)).toEqual([
+      '  tiny: passed',
+      '    file_set=none,warmup=off latency: 1.5 ms',
+      '  ops: passed',
+      '    parse throughput: 12.35 Mops/s',
+      '',
+    ]);
   });
 
   it('names the option of a bad value and runs nothing', async () => {

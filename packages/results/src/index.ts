@@ -1,5 +1,6 @@
 export { detectFormat } from './detect.ts';
 export { ResultParseError } from './errors.ts';
+export { formatMeasure } from './format-measure.ts';
 export type { LineParser, Parser } from './formats/parser.ts';
 export { mergeResults } from './merge.ts';
 export type { ParseFileOptions, ParseOptions } from './parse.ts';

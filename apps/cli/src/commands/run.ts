@@ -10,10 +10,14 @@ import {
   zodProblems,
 } from '@benchrunner/core';
 import { runPipeline, summarize } from '@benchrunner/pipeline';
+import { formatMeasure } from '@benchrunner/results';
 import { LocalRunner } from '@benchrunner/ssh';
 import type { Command } from '../cli.ts';
 import { RUN_SELECTION_OPTIONS, runSelection, stringOption } from '../options.ts';
 import { dataDir, REPO_ROOT } from '../paths.ts';
+
+/** The measures the summary shows: the tools' headline figures (time per op, or ops per second). */
+const HEADLINE = /(^| )(latency|throughput)$/;
 
 /** `benchrunner run`: one run on this machine, now, without Redis or the API. */
 export const runCommand: Command = {
@@ -86,7 +90,7 @@ export const runCommand: Command = {
       for (const b of summary.benchmarks) {
         context.stdout(`  ${b.name}: ${b.status}\n`);
         for (const [measure, m] of Object.entries(b.measures)) {
-          if (measure.endsWith('latency')) context.stdout(`    ${measure}: ${m.value} ${m.unit}\n`);
+          if (HEADLINE.test(measure)) context.stdout(`    ${measure}: ${formatMeasure(m.value, m.unit)}\n`);
         }
       }
       return summary.state === 'completed' ? 0 : 1;

@@ -98,6 +98,22 @@ describe('parseResultFile', () => {
     );
   });
 
+  it('locates broken JSON that no format detects, instead of only saying it cannot detect one', async () => {
+    // A seed script that died while writing its file, under the default `auto`.
+    const file = path.join(dir, 'cut-seed.json');
+    await writeFile(file, '[{"name": "x", "duration": {"s": 0, ');
+    await expect(parseResultFile(file)).rejects.toThrow(
+      `${file}:1:37: auto format: cannot detect the format: truncated JSON (unexpected end of input)`,
+    );
+    expect(() => parseResults('{"a": [1, 2,, 3]}', { source: 'odd.json' })).toThrow(
+      'odd.json:1:13: auto format: cannot detect the format: invalid JSON near ", 3]}"',
+    );
+    // Valid JSON of no known shape still lists the formats.
+    expect(() => parseResults('{"a": 1}', { source: 'a.json' })).toThrow(
+      /^a\.json: auto format: cannot detect the format; supported formats: seed, /,
+    );
+  });
+
   it('adds no hint when no other format parses the file', async () => {
     const file = path.join(dir, 'broken-seed.json');
     const rows = JSON.parse(readFixture('seed', 'remote-array.json'));

@@ -3,6 +3,7 @@ import { open, readFile } from 'node:fs/promises';
 import type { ResultDocument } from '@benchrunner/core';
 import { DETECT_BYTES, detectFormat, findFormat } from './detect.ts';
 import { ResultParseError } from './errors.ts';
+import { parseJson } from './formats/json.ts';
 import type { LineParser, Parser } from './formats/parser.ts';
 import { PARSERS } from './formats/registry.ts';
 
@@ -31,10 +32,22 @@ function formatNames(): string {
   return PARSERS.map((p) => p.name).join(', ');
 }
 
-function choose(text: string, format: string | undefined, source: string): Parser {
+/**
+ * The parser for a format name, or the detected one. `complete` says that `text` is the whole
+ * input (not only its head): then broken JSON that no format detects is located, since a truncated
+ * file (a benchmark that died while writing it) is the likeliest reason nothing matched.
+ */
+function choose(text: string, format: string | undefined, source: string, complete: boolean): Parser {
   if (format === undefined || format === 'auto') {
     const p = detectFormat(text);
     if (!p) {
+      if (complete && /^\s*[[{]/.test(text)) {
+        parseJson(text, (position, detail, cause) => {
+          throw new ResultParseError(source, 'auto', position, `cannot detect the format: ${detail}`, {
+            cause,
+          });
+        });
+      }
       throw new ResultParseError(
         source,
         'auto',
@@ -57,8 +70,8 @@ function choose(text: string, format: string | undefined, source: string): Parse
  */
 export function parseResults(text: string, options: ParseOptions = {}): ResultDocument {
   const source = options.source ?? 'input';
-  const parser = choose(text, options.format, source);
   const body = stripBom(text);
+  const parser = choose(body, options.format, source, true);
   try {
     return guard(source, parser.name, () => parser.parse(body, source));
   } catch (error) {
@@ -117,12 +130,16 @@ function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-async function readHead(file: string): Promise<string> {
+/** The first DETECT_BYTES of a file, and whether that is all of it. */
+async function readHead(file: string): Promise<{ head: string; complete: boolean }> {
   const handle = await open(file, 'r');
   try {
-    const buf = Buffer.alloc(DETECT_BYTES);
-    const { bytesRead } = await handle.read(buf, 0, DETECT_BYTES, 0);
-    return stripBom(buf.subarray(0, bytesRead).toString('utf8'));
+    // One byte more than detection looks at tells whether the file ends within it.
+    const buf = Buffer.alloc(DETECT_BYTES + 1);
+    const { bytesRead } = await handle.read(buf, 0, DETECT_BYTES + 1, 0);
+    const complete = bytesRead <= DETECT_BYTES;
+    const head = buf.subarray(0, Math.min(bytesRead, DETECT_BYTES)).toString('utf8');
+    return { head: stripBom(head), complete };
   } finally {
     await handle.close();
   }
@@ -217,8 +234,9 @@ async function parseBlocks(
 export async function parseResultFile(file: string, options: ParseFileOptions = {}): Promise<ResultDocument> {
   const source = options.source ?? file;
   let head: string;
+  let complete: boolean;
   try {
-    head = await readHead(file);
+    ({ head, complete } = await readHead(file));
   } catch (error) {
     throw new ResultParseError(
       source,
@@ -228,7 +246,7 @@ export async function parseResultFile(file: string, options: ParseFileOptions = 
       { cause: error },
     );
   }
-  const parser = choose(head, options.format, source);
+  const parser = choose(head, options.format, source, complete);
   try {
     return await parseFileAs(file, source, parser);
   } catch (error) {

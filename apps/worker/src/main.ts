@@ -12,6 +12,7 @@ import {
   publishBackoff,
   QUEUE_PREFIX,
 } from '@benchrunner/queue';
+import { type ArtifactStore, type MetricsSink, MissingDatabaseError } from '@benchrunner/sinks';
 import { type CommandRunner, LocalRunner, SshRunner } from '@benchrunner/ssh';
 import { Queue, Worker } from 'bullmq';
 import { ActiveRuns } from './active-runs.ts';
@@ -50,19 +51,25 @@ async function main(): Promise<void> {
 
   // Publishing: the archive goes to the artifact store, the metrics to InfluxDB, retried for hours.
   const sinks = sinksFromEnv(env, archiveRoot);
-  for (const sink of [sinks.artifactStore, sinks.metricsSink]) {
-    // A sink that is down or misconfigured at start is reported, never fatal: runs still archive.
-    // Checked in the background, with a time limit: a sink that silently drops packets must not
-    // hold up the lanes.
-    void sink?.check({ signal: AbortSignal.timeout(15_000) }).then(
+  // A sink that is down or misconfigured at start is reported, never fatal: runs still archive.
+  // Checked with a time limit: a sink that silently drops packets holds up the lanes 15 s at most
+  // (the metrics sink's check is awaited: it may create the database).
+  const checkSink = (sink: ArtifactStore | MetricsSink) =>
+    sink.check({ signal: AbortSignal.timeout(15_000) }).then(
       () => logger.info({ sink: sink.name }, 'sink ready'),
-      (error: Error) =>
+      (error: Error) => {
+        // Except a missing InfluxDB database these credentials may not create (the check creates
+        // it when they may): every run's publishing would retry 404s for hours. The worker stops
+        // here with the command that creates it.
+        if (error instanceof MissingDatabaseError) throw error;
         logger.error(
           { sink: sink.name, reason: error.message },
           'sink not ready: runs will be published when it is',
-        ),
+        );
+      },
     );
-  }
+  if (sinks.artifactStore) void checkSink(sinks.artifactStore);
+  if (sinks.metricsSink) await checkSink(sinks.metricsSink);
   const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
   const publishWorker = new Worker(PUBLISH_QUEUE, createPublishProcessor({ archiveRoot, logger, ...sinks }), {
     connection,

@@ -84,11 +84,14 @@ function logged(worker: Started, msg: RegExp): Record<string, unknown>[] {
 
 describe('a misconfigured sink at worker start', () => {
   it('is logged with the store message; the worker keeps running, archives the run and shows the error in its publish state', async () => {
-    const worker = await startWorker('wrong-db', {
+    // (A missing database is not this case: the worker creates it, or stops at start when it
+    // may not; test/influx-database.int.test.ts.)
+    const worker = await startWorker('wrong-rp', {
       REDIS_URL: redis.url,
       ARTIFACT_STORE: 'car',
       INFLUX_URL: influxd.url,
-      INFLUX_DB: 'nope',
+      INFLUX_DB: 'bench',
+      INFLUX_RP: 'nope',
       INFLUX_USERNAME: ADMIN.username,
       INFLUX_PASSWORD: ADMIN.password,
     });
@@ -96,7 +99,7 @@ describe('a misconfigured sink at worker start', () => {
       expect.objectContaining({
         level: 50,
         sink: 'influxdb',
-        reason: `InfluxDB at ${influxd.url} (database nope) answered 404: database not found: "nope"`,
+        reason: `InfluxDB at ${influxd.url} (database bench, retention policy nope) answered 500: retention policy not found: nope`,
       }),
     ]);
     expect(logged(worker, /^sink ready/)).toEqual([expect.objectContaining({ sink: 'car' })]);
@@ -106,14 +109,14 @@ describe('a misconfigured sink at worker start', () => {
     const publish = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
     try {
       const { id } = await enqueueRun(lane, runRequest('ba5eba11'.repeat(5)));
-      const archiveRoot = path.join(root, 'wrong-db', 'runs');
+      const archiveRoot = path.join(root, 'wrong-rp', 'runs');
       await waitUntil(
         async () => (await readReceipts(archiveRoot, id)).errors.influxdb !== undefined,
         'the failed metrics write in the receipts',
         60_000,
       );
       const receipts = await readReceipts(archiveRoot, id);
-      expect(receipts.errors.influxdb).toMatch(/answered 404: database not found: "nope"/);
+      expect(receipts.errors.influxdb).toMatch(/answered 500: retention policy not found: nope/);
       // The artifact store did its part; the run is kept for a later attempt.
       expect(receipts.artifacts).toMatchObject({ store: 'car', file: path.join(archiveRoot, `${id}.car`) });
       expect(receipts.metrics).toBeUndefined();
@@ -133,7 +136,7 @@ describe('a misconfigured sink at worker start', () => {
         state: 'retrying',
         attempts: 1,
         receipts: { errors: { influxdb: receipts.errors.influxdb } },
-        failedReason: expect.stringContaining('database not found'),
+        failedReason: expect.stringContaining('retention policy not found'),
       });
       expect(view.artifacts).toMatchObject({ store: 'car', cid: receipts.artifacts?.cid });
       expect(worker.child.exitCode).toBeNull();

@@ -113,6 +113,17 @@ async function knownHostsFor(minion: SshMinion, logger?: Logger): Promise<string
   return text;
 }
 
+/**
+ * The value of ANSIBLE_SSH_ARGS for these ssh options: `-o 'A=1' -o 'B=2'`. Ansible removes the
+ * outer quotes of a setting that starts and ends with the same quote, then splits it with shlex:
+ * had the value started with a quote (`'-o' ... 'B=2'`), ssh would have received every option as
+ * one argument (`-o A=1 -o B=2` is one UserKnownHostsFile list). A bare `-o` first prevents that.
+ * Paths inside an option are double-quoted for ssh's own parser (Ansible's IdentityFile is too).
+ */
+function ansibleSshArgs(options: readonly string[]): string {
+  return options.map((option) => `-o ${shellQuote(option)}`).join(' ');
+}
+
 function messageOf(result: JsonHostResult): string {
   const parts: string[] = [];
   const inner = result.results?.find((r) => r.failed || r.unreachable);
@@ -190,24 +201,15 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<Playbook
     }
     const varsFile = path.join(dir, 'extra-vars.json');
     await writeFile(varsFile, JSON.stringify(options.extraVars ?? {}), { mode: 0o600 });
-    const sshArgs = [
-      '-o',
-      `UserKnownHostsFile=${knownHosts}`,
-      '-o',
+    const sshArgs = ansibleSshArgs([
+      `UserKnownHostsFile="${knownHosts}"`,
       'GlobalKnownHostsFile=/dev/null',
-      '-o',
       'StrictHostKeyChecking=yes',
-      '-o',
       'BatchMode=yes',
-      '-o',
       'ControlMaster=auto',
-      '-o',
       'ControlPersist=30s',
-      '-o',
-      `ControlPath=${path.join(dir, 'cp-%C')}`,
-    ]
-      .map(shellQuote)
-      .join(' ');
+      `ControlPath="${path.join(dir, 'cp-%C')}"`,
+    ]);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ANSIBLE_STDOUT_CALLBACK: 'json',

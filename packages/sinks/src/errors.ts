@@ -1,4 +1,4 @@
-import { BenchrunnerError, UnavailableError } from '@benchrunner/core';
+import { BenchrunnerError, ConfigError, UnavailableError } from '@benchrunner/core';
 
 /** Where a sink error came from: the sink's name, the HTTP status when there was an answer. */
 export interface SinkErrorDetail {
@@ -37,6 +37,14 @@ export class SinkRejectedError extends BenchrunnerError {
     this.sink = detail.sink;
     this.status = detail.status;
   }
+}
+
+/**
+ * The database or bucket does not exist and these credentials may not create it. The message
+ * gives the server's words and the command that creates it.
+ */
+export class MissingDatabaseError extends ConfigError {
+  override name = 'MissingDatabaseError';
 }
 
 /** Whether trying the same publish again later may succeed. Unknown errors count as not retryable. */

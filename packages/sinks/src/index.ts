@@ -3,7 +3,7 @@ export { gatewayLink } from './artifact-store.ts';
 export type { CarArtifactStoreOptions } from './car-artifact-store.ts';
 export { CarArtifactStore, carRootCid, writeCar } from './car-artifact-store.ts';
 export type { SinkErrorDetail } from './errors.ts';
-export { isRetryable, SinkRejectedError, SinkUnavailableError } from './errors.ts';
+export { isRetryable, MissingDatabaseError, SinkRejectedError, SinkUnavailableError } from './errors.ts';
 export type { FolderEntry } from './folder-entries.ts';
 export { listFolder } from './folder-entries.ts';
 export type { InfluxMetricsSinkOptions, InfluxV1Options, InfluxV2Options } from './influx-metrics-sink.ts';

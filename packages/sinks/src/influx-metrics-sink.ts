@@ -1,6 +1,12 @@
 import { CancelledError, ConfigError, InputError } from '@benchrunner/core';
 import { Point } from '@influxdata/influxdb-client';
-import { networkMessage, retryableStatus, SinkRejectedError, SinkUnavailableError } from './errors.ts';
+import {
+  MissingDatabaseError,
+  networkMessage,
+  retryableStatus,
+  SinkRejectedError,
+  SinkUnavailableError,
+} from './errors.ts';
 import type { MetricPoint, MetricsSink } from './metrics-sink.ts';
 
 interface CommonOptions {
@@ -38,6 +44,8 @@ const SINK = 'influxdb';
 // 2.x answers an empty write with 400 "writing requires points" after it accepted the token and
 // found the bucket, which is all a readiness check wants to know.
 const EMPTY_WRITE = /requires points|no points|no data|empty/i;
+// 1.x: `database not found: "x"`; 2.x: `bucket "x" not found`.
+const DATABASE_NOT_FOUND = /database not found|bucket .* not found/i;
 // 1.x answers 500 for a missing retention policy, which no retry will fix.
 const PERMANENT_500 = /retention policy not found/i;
 
@@ -48,6 +56,7 @@ const PERMANENT_500 = /retention policy not found/i;
 export class InfluxMetricsSink implements MetricsSink {
   readonly name = SINK;
   readonly #options: InfluxMetricsSinkOptions;
+  readonly #root: string;
   readonly #writeUrl: string;
   readonly #headers: Record<string, string>;
   readonly #where: string;
@@ -92,20 +101,73 @@ export class InfluxMetricsSink implements MetricsSink {
       if (options.token) headers.authorization = `Token ${options.token}`;
       this.#where = `InfluxDB at ${root} (bucket ${options.bucket}${options.org ? `, org ${options.org}` : ''})`;
     }
+    this.#root = root;
     this.#writeUrl = url.href;
     this.#headers = headers;
   }
 
+  /** Also creates a missing v1 database when the credentials allow it (see {@link MissingDatabaseError}). */
   async check(options: { signal?: AbortSignal } = {}): Promise<void> {
     try {
       await this.#post('', options.signal);
     } catch (error) {
       if (error instanceof SinkRejectedError) {
         if (this.#options.api === 'v2' && error.status === 400 && EMPTY_WRITE.test(error.message)) return;
+        if (error.status === 404 && DATABASE_NOT_FOUND.test(error.message)) {
+          await this.#createDatabase(error, options.signal);
+          return;
+        }
         throw new ConfigError(error.message, [], { cause: error });
       }
       throw error;
     }
+  }
+
+  /**
+   * `CREATE DATABASE` (idempotent in 1.x; needs an admin user when auth is on), then the empty
+   * write again. A v2 bucket needs an org and an all-access token: that one is only explained.
+   */
+  async #createDatabase(notFound: SinkRejectedError, signal: AbortSignal | undefined): Promise<void> {
+    const options = this.#options;
+    if (options.api === 'v2') {
+      throw new MissingDatabaseError(
+        `${notFound.message}. Create the bucket: influx bucket create --name ${shellWord(options.bucket)}${options.org ? ` --org ${shellWord(options.org)}` : ''} (InfluxDB 2.x/3.x; on 1.8 the bucket db/rp is a database: CREATE DATABASE)`,
+        [],
+        { cause: notFound },
+      );
+    }
+    const statement = `CREATE DATABASE ${influxIdentifier(options.database)}`;
+    let refusal: string | undefined;
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
+    try {
+      const res = await fetch(`${this.#root}/query`, {
+        method: 'POST',
+        headers: { ...this.#headers, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ q: statement }),
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+      const text = await res.text();
+      // 1.x answers 200 with the statement's own error in results[0].error.
+      const statementError = res.ok ? firstStatementError(text) : undefined;
+      if (!res.ok || statementError)
+        refusal = `answered ${res.status}: ${statementError ?? serverMessage(res, text)}`;
+    } catch (error) {
+      if (signal?.aborted) throw new CancelledError(`creating the database was cancelled`, { cause: error });
+      throw new SinkUnavailableError(
+        `${this.#where} cannot be reached: ${networkMessage(error)}`,
+        { sink: SINK },
+        { cause: error },
+      );
+    }
+    if (refusal) {
+      const who = options.username ? `user ${options.username}` : 'an anonymous user';
+      throw new MissingDatabaseError(
+        `${notFound.message}, and ${who} may not create it (${statement} ${refusal}). Create it as an admin: curl -XPOST ${this.#root}/query -u ADMIN_USER --data-urlencode ${shellWord(`q=${statement}`)}`,
+        [],
+        { cause: notFound },
+      );
+    }
+    await this.#post('', signal);
   }
 
   async write(
@@ -175,6 +237,25 @@ function serverMessage(res: Response, text: string): string {
   if (header) return header;
   const trimmed = text.trim().slice(0, 500);
   return trimmed || res.statusText || 'no message';
+}
+
+/** The error of the first statement of a 1.x `/query` answer, if any. */
+function firstStatementError(text: string): string | undefined {
+  try {
+    return (JSON.parse(text) as { results?: { error?: string }[] }).results?.[0]?.error;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An InfluxQL identifier in double quotes. */
+function influxIdentifier(name: string): string {
+  return `"${name.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
+/** A word for a command line the user copies: single-quoted unless it is plain. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 /** One line of line protocol, built with the client library's `Point` (its escaping rules). */

@@ -17,6 +17,7 @@ interface Variable {
   type: string;
   query?: string;
   regex?: string;
+  sort?: number;
   multi?: boolean;
   includeAll?: boolean;
   datasource?: { uid: string };
@@ -60,7 +61,7 @@ afterAll(async () => {
 const escapeRegex = (s: string) => s.replace(/[\\^$*+?.()|[\]{}/]/g, '\\$&');
 
 /** Grafana's InfluxQL interpolation: multi/all variables become an escaped regex group. */
-function interpolate(query: string, values: Record<string, string[]>): string {
+function interpolate(query: string, values: Record<string, (string | undefined)[]>): string {
   const byName = new Map(dashboard.templating.list.map((v) => [v.name, v]));
   const filled = query
     .replaceAll('$timeFilter', "time >= '2025-12-01T00:00:00Z' AND time <= '2026-02-01T00:00:00Z'")
@@ -70,7 +71,8 @@ function interpolate(query: string, values: Record<string, string[]>): string {
       const value = values[name];
       if (!variable || !value) return whole;
       if (!variable.multi && !variable.includeAll) return value[0] ?? '';
-      const escaped = value.map(escapeRegex);
+      // An undefined option (see variableValues) is interpolated as Grafana prints it.
+      const escaped = value.map((v) => escapeRegex(String(v)));
       return escaped.length === 1 ? (escaped[0] as string) : `(${escaped.join('|')})`;
     });
   expect(filled, `unfilled variable in ${filled}`).not.toMatch(/\$\w|\[\[/);
@@ -83,14 +85,66 @@ async function run(query: string): Promise<InfluxStatementResult> {
   return result;
 }
 
-/** What Grafana lists for a query variable: the second column, the first for SHOW FIELD/RETENTION. */
-function variableValues(query: string, result: InfluxStatementResult, regex?: string): string[] {
-  const valueFirst = /SHOW (FIELD|RETENTION)/.test(query);
-  const values = (result.series ?? []).flatMap((s) =>
-    s.values.map((row) => String(valueFirst || row.length < 2 ? row[0] : row[1])),
-  );
-  const pattern = regex ? new RegExp(regex.slice(1, regex.lastIndexOf('/'))) : undefined;
-  return [...new Set(values)].filter((v) => !pattern || pattern.test(v)).sort();
+/**
+ * What Grafana 11 lists for a query variable, ported from its code so that a regex that Grafana
+ * reads differently from `RegExp.test` fails here too:
+ * - the InfluxDB data source's ResponseParser.parse: the first column for SHOW FIELD KEYS and
+ *   SHOW RETENTION POLICIES, else the second column when there is one, deduplicated;
+ * - stringToJsRegex (@grafana/data): `/body/flags`, or a plain string anchored as `^...$`;
+ * - metricNamesToVariableValues (grafana/scenes QueryVariable, public/app/features/variables):
+ *   a value the regex does not match is dropped; named groups `value`/`text` win; else, when a
+ *   match has any capture group, capture group 1 (even when it is undefined) is the value; else
+ *   the whole value; then deduplicated by value and sorted (1: alphabetical, 2: reversed).
+ */
+function variableValues(
+  variable: Variable,
+  query: string,
+  result: InfluxStatementResult,
+): (string | undefined)[] {
+  const normalized = query.toLowerCase();
+  const valueFirst = normalized.includes('show field keys') || normalized.includes('show retention policies');
+  const names = new Set<unknown>();
+  for (const series of result.series ?? [])
+    for (const row of series.values) names.add(valueFirst ? row[0] : row[1] !== undefined ? row[1] : row[0]);
+
+  let regex: RegExp | undefined;
+  if (variable.regex) {
+    if (variable.regex[0] !== '/') regex = new RegExp(`^${variable.regex}$`);
+    else {
+      const parts = variable.regex.match(/^\/(.*?)\/(g?i?m?y?s?)$/);
+      if (!parts) throw new Error(`'${variable.regex}' is not a valid regular expression.`);
+      regex = new RegExp(parts[1] ?? '', parts[2]);
+    }
+  }
+  const options: (string | undefined)[] = [];
+  for (const name of names) {
+    let value: string | undefined = typeof name === 'number' ? name.toString() : (name as string);
+    if (regex && value !== undefined) {
+      const matches: RegExpExecArray[] = [];
+      regex.lastIndex = 0;
+      let match: RegExpExecArray | null;
+      do {
+        match = regex.exec(value);
+        if (match) matches.push(match);
+      } while (regex.global && match && match[0] !== '' && match[0] !== undefined);
+      if (matches.length === 0) continue;
+      const valueGroup = matches.find((m) => m.groups?.value);
+      const textGroup = matches.find((m) => m.groups?.text);
+      const firstMatch = matches.find((m) => m.length > 1);
+      if (valueGroup || textGroup) value = valueGroup?.groups?.value ?? textGroup?.groups?.text;
+      else if (matches.length > 1 && firstMatch) {
+        options.push(...matches.map((m) => m[1]));
+        continue;
+      } else if (firstMatch) value = firstMatch[1];
+    }
+    options.push(value);
+  }
+  const unique = [...new Set(options)];
+  const sort = variable.sort ?? 0;
+  if (sort > 2) throw new Error(`sort ${sort} of variable ${variable.name} is not ported here`);
+  if (sort === 0) return unique;
+  const sorted = unique.sort((a, b) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0));
+  return sort === 2 ? sorted.reverse() : sorted;
 }
 
 const selection: Record<string, string[]> = {
@@ -120,10 +174,10 @@ describe('Grafana dashboard queries against InfluxDB', () => {
   });
 
   it('fills every template variable from its own query', async () => {
-    const got: Record<string, string[]> = {};
+    const got: Record<string, (string | undefined)[]> = {};
     for (const v of dashboard.templating.list.filter((x) => x.type === 'query')) {
       const query = interpolate(v.query as string, { ...selection, ...got });
-      got[v.name] = variableValues(query, await run(query), v.regex);
+      got[v.name] = variableValues(v, query, await run(query));
     }
     expect(got).toEqual({
       project: ['js-ipfs'],
@@ -144,6 +198,10 @@ describe('Grafana dashboard queries against InfluxDB', () => {
       memory: [['add file', 52_428_800]],
       throughput: [['cat, "quoted" = yes', 1234.5]],
     };
+    // One panel per option of $measure, as Grafana lists them: never a query of `SELECT ""`.
+    const variable = dashboard.templating.list.find((v) => v.name === 'measure') as Variable;
+    const measures = interpolate(variable.query as string, selection);
+    expect(variableValues(variable, measures, await run(measures))).toEqual(Object.keys(expected));
     for (const [measure, cases] of Object.entries(expected)) {
       const result = await run(interpolate(query, { ...selection, measure: [measure] }));
       const series = result.series ?? [];

@@ -108,15 +108,15 @@ describe('InfluxMetricsSink on /write (InfluxDB 1.6.7)', () => {
     expect(run[0]?.n).toBe(1);
   });
 
-  it('reports a missing database with the server message, permanent', async () => {
-    const sink = sinkFor('nope');
-    const checked = await sink.check().catch((e: unknown) => e);
-    expect(checked).toBeInstanceOf(ConfigError);
-    expect((checked as Error).message).toContain('answered 404: database not found: "nope"');
-    const written = await sink.write(points).catch((e: unknown) => e);
+  it('reports a missing database on write with the server message, permanent', async () => {
+    // (The readiness check creates it: test/influx-database.int.test.ts.)
+    const written = await sinkFor('nope')
+      .write(points)
+      .catch((e: unknown) => e);
     expect(written).toBeInstanceOf(SinkRejectedError);
     expect(isRetryable(written)).toBe(false);
     expect((written as SinkRejectedError).status).toBe(404);
+    expect((written as Error).message).toContain('answered 404: database not found: "nope"');
   });
 
   it('reports wrong credentials with the server message, permanent, without the password', async () => {

@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '@benchrunner/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SinkRejectedError, SinkUnavailableError } from '../src/errors.ts';
+import { MissingDatabaseError, SinkRejectedError, SinkUnavailableError } from '../src/errors.ts';
 import { InfluxMetricsSink } from '../src/influx-metrics-sink.ts';
 import { runPoints } from '../src/run-points.ts';
 import { sampleManifest } from './sample-run.ts';
@@ -126,6 +126,21 @@ describe('InfluxMetricsSink on /api/v2/write (request recorder)', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain('unauthorized access');
+  });
+
+  it('explains how to create a missing bucket, and creates nothing', async () => {
+    answer = {
+      status: 404,
+      body: JSON.stringify({ code: 'not found', message: 'bucket "bench/autogen" not found' }),
+    };
+    const error = await v2()
+      .check()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MissingDatabaseError);
+    expect((error as Error).message).toContain(
+      `bucket "bench/autogen" not found. Create the bucket: influx bucket create --name bench/autogen --org 'my org'`,
+    );
+    expect(requests).toHaveLength(1);
   });
 
   it('refuses a URL with credentials in it', () => {

@@ -35,6 +35,8 @@ export interface SshdFixture {
   killSessions(): Promise<number>;
   /** Replaces the host key with a new one and restarts: pinned clients must now refuse. */
   regenerateHostKey(): Promise<void>;
+  /** How many logins (accepted authentications) this server has logged since it started. */
+  logins(): number;
 }
 
 /** Fingerprint of a public key line (`type base64 [comment]`): `SHA256:` + unpadded base64. */
@@ -136,7 +138,8 @@ export async function startSshd(options: { user?: string } = {}): Promise<SshdFi
       `AllowUsers ${user}`,
       'MaxSessions 64',
       'MaxStartups 64:30:128',
-      'LogLevel ERROR',
+      // INFO logs one "Accepted publickey" line per login, which logins() counts.
+      'LogLevel INFO',
       'Subsystem sftp /usr/lib/openssh/sftp-server',
       '',
     ].join('\n'),
@@ -145,6 +148,8 @@ export async function startSshd(options: { user?: string } = {}): Promise<SshdFi
   let child: ChildProcess | undefined;
   let fingerprint = '';
   let log = '';
+  let logins = 0;
+  let partial = '';
 
   const newHostKey = async () => {
     await rm(hostKey, { force: true });
@@ -161,6 +166,9 @@ export async function startSshd(options: { user?: string } = {}): Promise<SshdFi
     const proc = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     proc.stderr?.on('data', (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-4000);
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      logins += lines.filter((line) => line.startsWith('Accepted ')).length;
     });
     child = proc;
     const exited = new Promise<never>((_, reject) => {
@@ -235,6 +243,9 @@ export async function startSshd(options: { user?: string } = {}): Promise<SshdFi
       await stopServer();
       await newHostKey();
       await start();
+    },
+    logins() {
+      return logins;
     },
   };
   return fixture;

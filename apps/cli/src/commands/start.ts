@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { Command, CommandContext } from '../cli.ts';
@@ -45,7 +45,9 @@ export const startCommand: Command = {
     port: { type: 'string', valueName: 'PORT', description: 'HTTP port of the API (default: PORT or 3000)' },
   },
   details: `Configuration comes from the environment (see the README); unset values take the embedded defaults:
-REDIS_URL redis://127.0.0.1:6379, DATA_DIR .data, SUITE_FILE examples/suite.yaml, a generated API key.
+REDIS_URL redis://127.0.0.1:6379, DATA_DIR .data, SUITE_FILE examples/suite.yaml, a generated API key,
+no INVENTORY_FILE (the local minion). Relative DATA_DIR, SUITE_FILE and INVENTORY_FILE are taken from
+the repository root.
 When no Redis answers at a loopback REDIS_URL and redis-server is installed, one is started with its
 data (AOF on) in DATA_DIR/redis. Ctrl-C stops everything that was started.`,
   async run({ options }, context) {
@@ -55,6 +57,14 @@ data (AOF on) in DATA_DIR/redis. Ctrl-C stops everything that was started.`,
     mkdirSync(data, { recursive: true });
     const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
     const suiteFile = path.resolve(REPO_ROOT, env.SUITE_FILE ?? 'examples/suite.yaml');
+    // The API and the worker run from their own folders: hand them absolute paths.
+    const inventoryFile = env.INVENTORY_FILE ? path.resolve(REPO_ROOT, env.INVENTORY_FILE) : undefined;
+    if (inventoryFile && !existsSync(inventoryFile)) {
+      context.stderr(
+        `benchrunner start: INVENTORY_FILE ${env.INVENTORY_FILE} does not exist (looked for ${inventoryFile}; a relative path is taken from the repository root)\n`,
+      );
+      return 2;
+    }
     const children: { name: string; child: ChildProcess }[] = [];
     let stopping = false;
 
@@ -122,6 +132,7 @@ data (AOF on) in DATA_DIR/redis. Ctrl-C stops everything that was started.`,
       REDIS_URL: redisUrl,
       DATA_DIR: data,
       SUITE_FILE: suiteFile,
+      ...(inventoryFile ? { INVENTORY_FILE: inventoryFile } : {}),
       API_KEYS: env.API_KEYS || apiKey,
       BENCHRUNNER_LOCAL: 'true',
       PORT: port,
@@ -145,7 +156,15 @@ data (AOF on) in DATA_DIR/redis. Ctrl-C stops everything that was started.`,
     };
     launch('worker', 'worker', bundled[0]);
     launch('api', 'api', bundled[1]);
-    printBanner(context, { port, apiKey, generated: !env.API_KEYS, redisNote, suiteFile, data });
+    printBanner(context, {
+      port,
+      apiKey,
+      generated: !env.API_KEYS,
+      redisNote,
+      suiteFile,
+      inventoryFile,
+      data,
+    });
 
     process.on('SIGINT', () => void stopAll(0));
     process.on('SIGTERM', () => void stopAll(0));
@@ -189,18 +208,22 @@ function printBanner(
     generated: boolean;
     redisNote: string;
     suiteFile: string;
+    inventoryFile: string | undefined;
     data: string;
   },
 ): void {
   const url = `http://127.0.0.1:${info.port}`;
+  const minions = info.inventoryFile
+    ? `the minions of ${path.relative(REPO_ROOT, info.inventoryFile)}`
+    : 'the local minion';
   context.stdout(
     [
       '',
-      'benchrunner (embedded local mode)',
+      info.inventoryFile ? 'benchrunner (embedded mode, SSH minions)' : 'benchrunner (embedded local mode)',
       `  API        ${url}   docs ${url}/docs   Bull Board ${url}/ui (any user name, the key as password)`,
       `  API key    ${info.generated ? `${info.apiKey}   (generated; set API_KEYS to choose your own)` : '(from API_KEYS)'}`,
       `  Redis      ${info.redisNote}`,
-      `  Suite      ${path.relative(REPO_ROOT, info.suiteFile)} on the local minion`,
+      `  Suite      ${path.relative(REPO_ROOT, info.suiteFile)} on ${minions}`,
       `  Archive    ${info.data}/runs/<run id>/`,
       `  Try        curl -X POST ${url}/runs -H "Authorization: Bearer ${info.generated ? info.apiKey : '$KEY'}" -H 'content-type: application/json' -d '{"commit":"main"}'`,
       '  Ctrl-C stops everything started here.',

@@ -32,6 +32,7 @@ export const KILLED_FILE = 'killed.tsv';
 /**
  * The shell function `sweep ERE`: SIGKILLs every process whose environment has an entry matching
  * ERE (a few passes, for processes forked meanwhile) and prints `pid<TAB>command line` for each.
+ * Always succeeds: a process that exits before it is killed is simply not listed.
  * Processes of other users and non-dumpable ones cannot be read and are left alone.
  */
 export const SWEEP_FUNCTION = `sweep() {
@@ -48,6 +49,7 @@ export const SWEEP_FUNCTION = `sweep() {
       kill -KILL "$p" 2>/dev/null && k="$k$p " && printf '%s\\t%s\\n' "$p" "\${c% }"
     done
   done
+  return 0
 }`;
 
 /** Parses the `pid<TAB>command` lines of sweep (and of KILLED_FILE). */

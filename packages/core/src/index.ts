@@ -29,6 +29,7 @@ export {
   BenchmarkOutcome,
   BenchmarkSummary,
   EnvironmentInfo,
+  KilledProcessRecord,
   ProfileOutcome,
   RunManifest,
   RunProgress,

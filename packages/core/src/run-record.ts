@@ -73,6 +73,18 @@ export const ProfileOutcome = z.object({
 });
 export type ProfileOutcome = z.infer<typeof ProfileOutcome>;
 
+/**
+ * A process benchrunner killed on the minion, named by its command line. `cleanup`: left by an
+ * earlier run, killed before this one started; `run`: started by this run and still running when
+ * its command or the run ended (detached daemons included).
+ */
+export const KilledProcessRecord = z.object({
+  when: z.enum(['cleanup', 'run']),
+  pid: z.number().int().positive(),
+  command: z.string(),
+});
+export type KilledProcessRecord = z.infer<typeof KilledProcessRecord>;
+
 /** What the environment step captured on the minion. Values are as the minion reported them. */
 export const EnvironmentInfo = z.record(z.string(), z.string());
 export type EnvironmentInfo = z.infer<typeof EnvironmentInfo>;
@@ -96,6 +108,8 @@ export const RunManifest = z.object({
   profiles: z.array(ProfileOutcome),
   /** Normalized results of every benchmark that produced some. */
   results: z.array(ResultDocument.extend({ benchmark: z.string() })),
+  /** Processes killed on the minion for this run; absent when none. */
+  killed: z.array(KilledProcessRecord).optional(),
   error: z.string().optional(),
 });
 export type RunManifest = z.infer<typeof RunManifest>;

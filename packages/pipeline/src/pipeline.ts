@@ -5,6 +5,7 @@ import {
   type BenchmarkOutcome,
   type BenchmarkSpec,
   CancelledError,
+  type KilledProcessRecord,
   type ProfileOutcome,
   type ResultDocument,
   type RunManifest,
@@ -16,7 +17,7 @@ import {
   type StepRecord,
 } from '@benchrunner/core';
 import { mergeResults, parseResultFile } from '@benchrunner/results';
-import type { ExecResult } from '@benchrunner/ssh';
+import type { CleanupReport, ExecResult } from '@benchrunner/ssh';
 import { RunArchive } from './archive.ts';
 import type { PipelineDeps, RunContext } from './context.ts';
 import { captureEnvironment } from './environment.ts';
@@ -128,6 +129,13 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
   };
   let lock: Awaited<ReturnType<typeof runner.lock>> | undefined;
   let localTmp: string | undefined;
+  const recordKilled = (report: CleanupReport, when: KilledProcessRecord['when']) => {
+    if (report.groups === 0 && report.processes.length === 0) return;
+    manifest.killed = [...(manifest.killed ?? []), ...report.processes.map((p) => ({ when, ...p }))];
+    const whose = when === 'cleanup' ? 'left by an earlier run' : 'left running by this run';
+    log(`killed ${report.groups} process group(s) ${whose}`);
+    for (const p of report.processes) log(`killed process ${p.pid} (${whose}): ${p.command}`);
+  };
 
   try {
     await step('lock', 1, async () => {
@@ -135,8 +143,7 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     });
 
     await step('cleanup', 2, async () => {
-      const killed = await runner.killProcessGroups();
-      if (killed > 0) log(`killed ${killed} process group(s) left by an earlier run`);
+      recordKilled(await runner.killProcessGroups(), 'cleanup');
       const rmResult = await runner.exec(['rm', '-rf', '--', outRoot], {
         signal: ctx.signal,
         timeoutMs: 120_000,
@@ -227,12 +234,6 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     manifest.state = cancelled ? 'cancelled' : 'failed';
     manifest.error = (error as Error).message;
     log(`run ${manifest.state}: ${manifest.error}`);
-    if (cancelled) {
-      // Nothing this run started may outlive it.
-      await runner
-        .killProcessGroups()
-        .catch((e: Error) => log(`warning: could not kill process groups: ${e.message}`));
-    }
     await finish(manifest.state);
     throw cancelled && !(error instanceof CancelledError)
       ? new CancelledError(`run ${ctx.id} cancelled: ${String(ctx.signal.reason ?? 'aborted')}`, {
@@ -246,6 +247,13 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
   }
 
   async function finish(state: RunState): Promise<void> {
+    // Nothing this run started may outlive it; without the lock, the processes are another run's.
+    if (lock) {
+      await runner.killProcessGroups().then(
+        (report) => recordKilled(report, 'run'),
+        (e: Error) => log(`warning: could not kill leftover processes: ${e.message}`),
+      );
+    }
     manifest.state = state;
     manifest.finishedAt = new Date().toISOString();
     manifest.durationMs = Date.now() - started;

@@ -1,15 +1,46 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CommandRunner, ExecOptions, ExecResult, LockHandle, TransferStats } from './command-runner.ts';
+import { promisify } from 'node:util';
+import { baseEnvironment } from './base-env.ts';
+import type {
+  CleanupReport,
+  CommandRunner,
+  ExecOptions,
+  ExecResult,
+  KilledProcess,
+  LockHandle,
+  TransferStats,
+} from './command-runner.ts';
 import { LockedError } from './command-runner.ts';
 import { countFiles } from './count-files.ts';
 import { cancelledBeforeStart } from './exec-result.ts';
 import { LineSplitter } from './lines.ts';
+import {
+  execTag,
+  KILLED_FILE,
+  ownerTag,
+  PROCESS_TAG_VAR,
+  parseKilled,
+  SWEEP_FUNCTION,
+  tagPattern,
+} from './process-tag.ts';
 
 /** Seconds between SIGTERM and SIGKILL when a process group is stopped. */
 const KILL_GRACE_MS = 3000;
+/** How long output may still arrive once everything the command started is killed. */
+const DRAIN_MS = 2000;
+
+const execFileAsync = promisify(execFile);
+
+/** Kills every process on this machine whose environment matches the tag pattern; lists them. */
+async function sweep(pattern: string): Promise<KilledProcess[]> {
+  const { stdout } = await execFileAsync('sh', ['-c', `${SWEEP_FUNCTION}\nsweep "$1"`, 'sh', pattern], {
+    env: baseEnvironment(process.env),
+  });
+  return parseKilled(stdout);
+}
 
 /** Kills a process group; true when it existed. */
 function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
@@ -25,18 +56,21 @@ function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
 /**
  * Runs commands on the controller itself: the embedded default minion. Each command is started
  * with `detached` (setsid), so it leads its own process group, whose id is recorded under
- * `workDir/pgids/` until the group is gone.
+ * `workDir/pgids/` until the group is gone. Its environment is the base set of the worker's
+ * (never the worker's secrets), what exec was given, and the runner's process tag.
  */
 export class LocalRunner implements CommandRunner {
   readonly minion: string;
   readonly workDir: string;
   private readonly pgidDir: string;
+  private readonly owner: string;
   private readonly locks = new Set<LockHandle>();
 
   constructor(options: { minion: string; workDir: string }) {
     this.minion = options.minion;
     this.workDir = path.resolve(options.workDir);
     this.pgidDir = path.join(this.workDir, 'pgids');
+    this.owner = ownerTag(this.workDir);
   }
 
   async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
@@ -50,9 +84,10 @@ export class LocalRunner implements CommandRunner {
     await mkdir(cwd, { recursive: true });
 
     if (options.signal?.aborted) return cancelledBeforeStart();
+    const tag = execTag(this.owner);
     const child = spawn(file, args, {
       cwd,
-      env: { ...process.env, ...options.env },
+      env: { ...baseEnvironment(process.env), ...options.env, [PROCESS_TAG_VAR]: tag },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -64,9 +99,11 @@ export class LocalRunner implements CommandRunner {
       () => undefined,
       (error: Error) => error,
     );
-    const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
-      child.once('close', (code, signal) => resolve([code, signal]));
+    // 'exit', not 'close': a detached child may hold the pipes open until it is killed below.
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
+      child.once('exit', (code, signal) => resolve([code, signal]));
     });
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     const failed = await spawnError;
     if (failed) {
       return {
@@ -103,7 +140,15 @@ export class LocalRunner implements CommandRunner {
             stop();
           }, options.timeoutMs);
     try {
-      const [code, signal] = await closed;
+      const [code, signal] = await exited;
+      await this.killLeftovers(tag, pgid);
+      const drained = setTimeout(() => {
+        // A process that cleared its environment and left the group still holds the pipes.
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, DRAIN_MS);
+      await closed;
+      clearTimeout(drained);
       stdout.end();
       stderr.end();
       return {
@@ -119,10 +164,23 @@ export class LocalRunner implements CommandRunner {
       if (timer) clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       options.signal?.removeEventListener('abort', onAbort);
-      // Whatever the command left running in its group goes with it.
       killGroup(pgid, 'SIGKILL');
       await rm(pgidFile, { force: true });
     }
+  }
+
+  /**
+   * Whatever the command left running goes with it: first every process with its tag (in the
+   * group or detached from it), recorded for the next report, then the rest of its group.
+   */
+  private async killLeftovers(tag: string, pgid: number): Promise<void> {
+    const killed = await sweep(tagPattern(tag));
+    killGroup(pgid, 'SIGKILL');
+    if (killed.length === 0) return;
+    await appendFile(
+      path.join(this.pgidDir, KILLED_FILE),
+      killed.map((p) => `${p.pid}\t${p.command}\n`).join(''),
+    );
   }
 
   async lock(options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<LockHandle> {
@@ -168,21 +226,21 @@ export class LocalRunner implements CommandRunner {
     return handle;
   }
 
-  async killProcessGroups(): Promise<number> {
-    let entries: string[];
-    try {
-      entries = await readdir(this.pgidDir);
-    } catch {
-      return 0;
-    }
-    let killed = 0;
+  async killProcessGroups(): Promise<CleanupReport> {
+    // The records first: an exec whose command the sweep ends removes its own.
+    const entries = (await readdir(this.pgidDir).catch(() => [] as string[])).filter(
+      (entry) => /^\d+$/.test(entry) && Number(entry) > 1,
+    );
+    const processes = await sweep(tagPattern(this.owner));
     for (const entry of entries) {
-      const pgid = Number(entry);
-      if (!Number.isInteger(pgid) || pgid <= 1) continue;
-      if (killGroup(pgid, 'SIGKILL')) killed++;
+      killGroup(Number(entry), 'SIGKILL');
       await rm(path.join(this.pgidDir, entry), { force: true });
     }
-    return killed;
+    // Read last: such an exec also records what it killed once its command ended.
+    const killedFile = path.join(this.pgidDir, KILLED_FILE);
+    const afterExit = parseKilled(await readFile(killedFile, 'utf8').catch(() => ''));
+    await rm(killedFile, { force: true });
+    return { groups: entries.length, processes: [...afterExit, ...processes] };
   }
 
   async getDirectory(remoteDir: string, localDir: string): Promise<TransferStats> {

@@ -6,7 +6,15 @@ import type { Readable, Writable } from 'node:stream';
 import type { Logger, Minion } from '@benchrunner/core';
 import { NodeSSH } from 'node-ssh';
 import type { Client, ClientChannel } from 'ssh2';
-import type { CommandRunner, ExecOptions, ExecResult, LockHandle, TransferStats } from './command-runner.ts';
+import { shellBaseEnvironment } from './base-env.ts';
+import type {
+  CleanupReport,
+  CommandRunner,
+  ExecOptions,
+  ExecResult,
+  LockHandle,
+  TransferStats,
+} from './command-runner.ts';
 import { ConnectionError, LockedError } from './command-runner.ts';
 import { countFiles } from './count-files.ts';
 import { cancelledBeforeStart } from './exec-result.ts';
@@ -18,6 +26,15 @@ import {
   sameFingerprint,
 } from './host-keys.ts';
 import { LineSplitter } from './lines.ts';
+import {
+  execTag,
+  KILLED_FILE,
+  ownerTag,
+  PROCESS_TAG_VAR,
+  parseKilled,
+  SWEEP_FUNCTION,
+  tagPattern,
+} from './process-tag.ts';
 import { shellExports, shellJoin, shellQuote } from './quote.ts';
 
 type SshMinion = Extract<Minion, { kind: 'ssh' }>;
@@ -97,13 +114,17 @@ async function hostCheck(minion: SshMinion): Promise<HostCheck> {
 /**
  * Runs commands on a minion over one SSH connection (node-ssh on ssh2), with the host key pinned.
  * Each command is wrapped by a small POSIX script that starts it with `setsid` (its own process
- * group), records the group id in `<workDir>/pgids/<pgid>`, and after it exits kills whatever the
- * group left behind. Cancel and timeout kill the group from a second exec channel.
+ * group) and `env -i` (only the session's base variables), records the group id in
+ * `<workDir>/pgids/<pgid>`, and after it exits kills whatever it left behind: its group and every
+ * process with its tag. The command's environment travels on the channel's stdin, never on a
+ * command line (`ps` on the minion would show it). Cancel and timeout kill the group from a second
+ * exec channel.
  */
 export class SshRunner implements CommandRunner {
   readonly minion: string;
   readonly workDir: string;
   private readonly pgidDir: string;
+  private readonly owner: string;
   private readonly locks = new Set<LockHandle>();
   private lost: Error | undefined;
   private closing = false;
@@ -117,6 +138,7 @@ export class SshRunner implements CommandRunner {
     this.minion = target.name;
     this.workDir = target.workDir.replace(/\/+$/, '') || '/';
     this.pgidDir = `${this.workDir}/pgids`;
+    this.owner = ownerTag(this.workDir);
     // Without a listener, a later ECONNRESET is an unhandled 'error' event that kills the process.
     client.on('error', (error) => {
       this.lost ??= error;
@@ -225,17 +247,26 @@ export class SshRunner implements CommandRunner {
     if (options.signal?.aborted) return cancelledBeforeStart();
     const cwd = options.cwd ?? this.workDir;
     const pgids = shellQuote(this.pgidDir);
-    // The wrapper: the group leader records itself and announces its pgid on stderr before exec;
-    // the outer shell (outside the group) waits, then kills what the group left and the record.
+    const tag = execTag(this.owner);
+    // Sent on stdin and evaluated by the group leader: values never appear on a command line.
+    const environment = shellExports({ ...options.env, [PROCESS_TAG_VAR]: tag });
+    // The wrapper: the group leader records itself, announces its pgid on stderr, sources its
+    // environment from stdin (3: an asynchronous list's own stdin is /dev/null) and execs; the outer
+    // shell (outside the group) waits, then kills what the command left: every process with its
+    // tag (named in killed.tsv for the next report), the rest of the group, and the record.
     const command = [
       `P=${pgids}`,
       `[ -d "$P" ] || mkdir -p "$P" || exit 125`,
       `[ -d ${shellQuote(cwd)} ] || mkdir -p ${shellQuote(cwd)} || exit 125`,
       `cd ${shellQuote(cwd)} || exit 125`,
-      `${shellExports(options.env)}setsid sh -c 'echo $$ >"$0/$$"; echo "BENCHRUNNER_PGID=$$" >&2; exec "$@"' "$P" ${shellJoin(argv)} </dev/null &`,
+      'exec 3<&0',
+      `setsid env -i ${shellBaseEnvironment()} sh -c 'echo $$ >"$0/$$"; echo "BENCHRUNNER_PGID=$$" >&2; . /dev/stdin; exec "$@" </dev/null' "$P" ${shellJoin(argv)} <&3 3<&- &`,
       'g=$!',
+      'exec 3<&-',
       // 2>/dev/null: the shell's own "Terminated" report is not the command's output.
       'wait "$g" 2>/dev/null; s=$?',
+      SWEEP_FUNCTION,
+      `sweep ${shellQuote(tagPattern(tag))} >>"$P/${KILLED_FILE}"`,
       'kill -KILL -"$g" 2>/dev/null',
       'rm -f "$P/$g"',
       'exit "$s"',
@@ -243,6 +274,7 @@ export class SshRunner implements CommandRunner {
     const log = this.logger?.child({ minion: this.minion, cmd: file });
     const doing = `running ${file}`;
     const channel = await this.openChannel(command, doing);
+    channel.end(environment);
 
     const stdout = new LineSplitter(options.onLine && ((line) => options.onLine?.(line, 'stdout')));
     const stderr = new LineSplitter(options.onLine && ((line) => options.onLine?.(line, 'stderr')));
@@ -343,28 +375,39 @@ export class SshRunner implements CommandRunner {
     );
   }
 
-  async killProcessGroups(): Promise<number> {
+  async killProcessGroups(): Promise<CleanupReport> {
+    // The records first: a wrapper whose command the sweep ends removes its own, and records
+    // what it killed then (read last).
     const { code, stdout, stderr } = await this.script(
       [
         `P=${shellQuote(this.pgidDir)}`,
-        '[ -d "$P" ] || { echo 0; exit 0; }',
-        'n=0',
+        SWEEP_FUNCTION,
+        'g=',
         'for f in "$P"/*; do',
         '  [ -f "$f" ] || continue',
         // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, not a template
-        '  g=${f##*/}',
-        '  case "$g" in ""|*[!0-9]*|0|1) continue ;; esac',
-        '  if kill -KILL -"$g" 2>/dev/null; then n=$((n+1)); fi',
-        '  rm -f "$f"',
+        '  n=${f##*/}',
+        '  case "$n" in ""|*[!0-9]*|0|1) continue ;; esac',
+        '  g="$g $n"',
         'done',
-        'echo "$n"',
+        `k=$(sweep ${shellQuote(tagPattern(this.owner))})`,
+        'c=0',
+        'for n in $g; do kill -KILL -"$n" 2>/dev/null; rm -f "$P/$n"; c=$((c+1)); done',
+        'echo "groups=$c"',
+        `if [ -f "$P/${KILLED_FILE}" ]; then cat "$P/${KILLED_FILE}" && rm -f "$P/${KILLED_FILE}"; fi`,
+        `[ -z "$k" ] || printf '%s\n' "$k"`,
       ].join('\n'),
-      'killing leftover process groups',
+      'killing leftover processes',
     );
-    if (code !== 0) throw new Error(`cannot kill process groups on minion ${this.minion}: ${stderr.trim()}`);
-    const killed = Number(stdout.trim());
-    if (killed > 0) this.logger?.info({ minion: this.minion, killed }, 'killed leftover process groups');
-    return killed;
+    const groups = /^groups=(\d+)$/m.exec(stdout);
+    if (code !== 0 || !groups) {
+      throw new Error(`cannot kill leftover processes on minion ${this.minion}: ${stderr.trim()}`);
+    }
+    const report = { groups: Number(groups[1]), processes: parseKilled(stdout) };
+    if (report.groups > 0 || report.processes.length > 0) {
+      this.logger?.info({ minion: this.minion, ...report }, 'killed leftover processes');
+    }
+    return report;
   }
 
   async lock(options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<LockHandle> {

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandRunner, OutputStream } from '../src/command-runner.ts';
 import { LockedError } from '../src/command-runner.ts';
+import { PROCESS_TAG_VAR } from '../src/process-tag.ts';
 
 const run = promisify(execFile);
 
@@ -48,6 +49,67 @@ export async function pids(pattern: string): Promise<number[]> {
     return stdout.split('\n').filter(Boolean).map(Number);
   } catch {
     return [];
+  }
+}
+
+/** Names a command may see besides what it was given: the runner's base set and what `sh` adds. */
+const BASE_NAMES = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|PWD|SHLVL|_)$/;
+
+/** Secrets and launcher variables a worker started by `pnpm start` has in its own environment. */
+function workerEnvironment(nonce: string): Record<string, string> {
+  return {
+    API_KEYS: `key-${nonce}`,
+    INFLUX_PASSWORD: `influx-${nonce}`,
+    GITHUB_WEBHOOK_SECRET: `hook-${nonce}`,
+    REDIS_URL: `redis://:redis-${nonce}@127.0.0.1:6379`,
+    npm_config_user_agent: `pnpm/10.34.9 npm/? node/v20.20.2 linux x64 ${nonce}`,
+    npm_config_registry: `https://registry.npmjs.org/${nonce}`,
+    npm_lifecycle_event: `benchrunner-${nonce}`,
+    PNPM_SCRIPT_SRC_DIR: `/srv/benchrunner-${nonce}`,
+    NODE_OPTIONS: `--require /srv/benchrunner-${nonce}/hook.cjs`,
+    // pnpm puts the launcher's bins first on PATH.
+    PATH: `/srv/benchrunner-${nonce}/node_modules/.bin:/usr/lib/node_modules/pnpm/dist/node-gyp-bin:${process.env.PATH}`,
+  };
+}
+
+/** Runs body with extra variables in this process's environment (the LocalRunner's "worker"). */
+async function withProcessEnv<T>(env: Record<string, string>, body: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  try {
+    return await body();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+/** Every process's command line on this machine (the minion of the tests), NULs as spaces. */
+async function commandLines(): Promise<string[]> {
+  const lines: string[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      lines.push((await readFile(`/proc/${entry}/cmdline`)).toString().replaceAll('\0', ' '));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return lines;
+}
+
+/** Kills by PID what a failing test left behind. */
+async function killAll(patterns: string[]): Promise<void> {
+  for (const pattern of patterns) {
+    for (const pid of await pids(pattern)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
   }
 }
 
@@ -173,6 +235,120 @@ export function runnerContract(name: string, setup: () => Promise<RunnerTarget>)
       expect(pre.cancelled).toBe(true);
     });
 
+    it('gives commands PATH, HOME, locale and what they were given: no worker secret, no npm_config_*', async () => {
+      const nonce = randomBytes(6).toString('hex');
+      const worker = workerEnvironment(nonce);
+      const given = { SUITE_VAR: `suite ${nonce}`, BENCHRUNNER_COMMIT: `commit-${nonce}` };
+      const result = await withProcessEnv(worker, () =>
+        runner.exec(['cat', '/proc/self/environ'], { env: given }),
+      );
+      expect(result.exitCode).toBe(0);
+      const env = new Map(
+        result.stdout
+          .split('\0')
+          .filter(Boolean)
+          .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+      );
+      expect(env.get('SUITE_VAR')).toBe(given.SUITE_VAR);
+      expect(env.get('BENCHRUNNER_COMMIT')).toBe(given.BENCHRUNNER_COMMIT);
+      expect(env.get('HOME')).toBeTruthy();
+      expect(env.get('PATH')).toBeTruthy();
+      const unexpected = [...env.keys()].filter(
+        (name) => !BASE_NAMES.test(name) && !(name in given) && name !== PROCESS_TAG_VAR,
+      );
+      expect(unexpected).toEqual([]);
+      for (const [name, value] of Object.entries(worker)) {
+        expect(result.stdout, name).not.toContain(name === 'PATH' ? `/srv/benchrunner-${nonce}` : value);
+      }
+      expect([...env.keys()].filter((name) => /^(npm|pnpm)_/i.test(name))).toEqual([]);
+      expect(
+        env
+          .get('PATH')
+          ?.split(':')
+          .filter((dir) => /node_modules\/\.bin$|node-gyp-bin$/.test(dir)),
+      ).toEqual([]);
+    });
+
+    it('keeps env values off every command line on the target', async () => {
+      const nonce = randomBytes(6).toString('hex');
+      const env = {
+        BENCHRUNNER_COMMIT: `commit-${nonce}`,
+        BENCHRUNNER_TAG: `tag-${nonce}`,
+        SUITE_VAR: `v-${nonce}`,
+      };
+      const controller = new AbortController();
+      let ready: () => void = () => undefined;
+      const started = new Promise<void>((resolve) => {
+        ready = resolve;
+      });
+      const running = runner.exec(['sh', '-c', 'echo ready; exec sleep 60'], {
+        env,
+        signal: controller.signal,
+        onLine: (line) => {
+          if (line === 'ready') ready();
+        },
+      });
+      await started;
+      const leaks = (await commandLines()).filter((line) => line.includes(nonce));
+      controller.abort();
+      expect((await running).cancelled).toBe(true);
+      expect(leaks).toEqual([]);
+    });
+
+    it('kills a detached grandchild (its own session) when its command exits, and reports it', async () => {
+      const sleep = uniqueSleep();
+      try {
+        // What an IPFS daemon started by a benchmark does: a new session, outside the group.
+        const script = `require('node:child_process').spawn('sleep', ['${sleep}'], { detached: true, stdio: 'ignore' }).unref()`;
+        const result = await runner.exec(['node', '-e', script], { timeoutMs: 30_000 });
+        expect(result.exitCode).toBe(0);
+        await waitFor(async () => (await pids(`sleep ${sleep}`)).length === 0, 5000);
+        const report = await runner.killProcessGroups();
+        expect(report.processes.map((p) => p.command)).toContain(`sleep ${sleep}`);
+        expect((await runner.killProcessGroups()).processes).toEqual([]);
+      } finally {
+        await killAll([`sleep ${sleep}`]);
+      }
+    });
+
+    it('the next cleanup kills what a crashed runner left outside its group, and names it', async () => {
+      const detached = uniqueSleep();
+      const leader = uniqueSleep();
+      const crashed = await target.open();
+      try {
+        // setsid keeps the command's stdout: the runner must not wait for that pipe to close.
+        const orphan = crashed
+          .exec(['sh', '-c', `setsid sleep ${detached} & exec sleep ${leader}`])
+          .catch((error: unknown) => error);
+        await waitFor(
+          async () =>
+            (await pids(`sleep ${detached}`)).length === 1 && (await pids(`sleep ${leader}`)).length === 1,
+        );
+        const next = await target.open();
+        try {
+          const report = await next.killProcessGroups();
+          expect(report.groups).toBe(1);
+          await waitFor(
+            async () =>
+              (await pids(`sleep ${detached}`)).length === 0 && (await pids(`sleep ${leader}`)).length === 0,
+            5000,
+          );
+          await orphan;
+          // The crashed runner's exec may have killed some itself once its command died: it records
+          // them, and the next report names them.
+          const killed = [...report.processes, ...(await next.killProcessGroups()).processes];
+          expect(killed.map((p) => p.command)).toEqual(
+            expect.arrayContaining([`sleep ${detached}`, `sleep ${leader}`]),
+          );
+        } finally {
+          await next.close();
+        }
+      } finally {
+        await crashed.close();
+        await killAll([`sleep ${detached}`, `sleep ${leader}`]);
+      }
+    });
+
     it('kills a group left by a crashed runner from a new runner', async () => {
       const sleep = uniqueSleep();
       const crashed = await target.open();
@@ -183,10 +359,10 @@ export function runnerContract(name: string, setup: () => Promise<RunnerTarget>)
       await waitFor(async () => (await pids(`sleep ${sleep}`)).length === 2);
       const next = await target.open();
       try {
-        expect(await next.killProcessGroups()).toBeGreaterThanOrEqual(1);
+        expect((await next.killProcessGroups()).groups).toBeGreaterThanOrEqual(1);
         await waitFor(async () => (await pids(`sleep ${sleep}`)).length === 0, 5000);
         await orphan;
-        expect(await next.killProcessGroups()).toBe(0);
+        expect((await next.killProcessGroups()).groups).toBe(0);
       } finally {
         await next.close();
         await crashed.close();

@@ -72,7 +72,7 @@ describe('SshRunner against a real sshd', () => {
     await runner.close();
 
     const next = await SshRunner.connect(sshd.minion('cut'));
-    expect(await next.killProcessGroups()).toBe(1);
+    expect((await next.killProcessGroups()).groups).toBe(1);
     for (let i = 0; i < 100 && (await pids(`sleep ${sleep}`)).length > 0; i++)
       await new Promise((r) => setTimeout(r, 50));
     expect(await pids(`sleep ${sleep}`)).toEqual([]);

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -74,7 +74,11 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     profiles: [],
     results: [],
   };
-  await archive.writeManifest(manifest);
+  // A full or read-only disk fails here already: the log goes too, the caller decides what follows.
+  await archive.writeManifest(manifest).catch(async (error: unknown) => {
+    await archive.close().catch(() => undefined);
+    throw error;
+  });
 
   const checkCancelled = () => {
     if (ctx.signal.aborted)
@@ -181,7 +185,9 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     const profileRuns = planProfiles(benchmarks, ctx.request.profile);
     units = benchmarks.reduce((n, b) => n + b.warmup + b.repeats, 0) + profileRuns.length;
 
-    localTmp = await mkdtemp(path.join(os.tmpdir(), `benchrunner-${ctx.id}-`));
+    const tmpDir = deps.tmpDir ?? os.tmpdir();
+    await mkdir(tmpDir, { recursive: true });
+    localTmp = await mkdtemp(path.join(tmpDir, `benchrunner-${ctx.id}-`));
     await step('benchmarks', 10, async () => {
       for (const benchmark of benchmarks) {
         checkCancelled();
@@ -222,16 +228,19 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     return manifest;
   } catch (error) {
     const cancelled = error instanceof CancelledError || ctx.signal.aborted;
-    manifest.state = cancelled ? 'cancelled' : 'failed';
+    const decided = ctx.stoppedState?.(error);
+    manifest.state = decided ?? (cancelled ? 'cancelled' : 'failed');
     manifest.error = (error as Error).message;
-    log(`run ${manifest.state}: ${manifest.error}`);
+    log(`run ${decided === null ? 'given up' : manifest.state}: ${manifest.error}`);
     if (cancelled) {
       // Nothing this run started may outlive it.
       await runner
         .killProcessGroups()
         .catch((e: Error) => log(`warning: could not kill process groups: ${e.message}`));
     }
-    await finish(manifest.state);
+    // Back in the queue, the run has not finished; given up to another worker, its manifest is theirs.
+    if (decided === 'waiting') await archive.writeManifest(manifest);
+    else if (decided !== null) await finish(manifest.state);
     throw cancelled && !(error instanceof CancelledError)
       ? new CancelledError(`run ${ctx.id} cancelled: ${String(ctx.signal.reason ?? 'aborted')}`, {
           cause: error,

@@ -217,6 +217,8 @@ export async function readManifest(fixture: Fixture, id: string): Promise<RunMan
 /** The local lane, seen from the test, with its own connection. */
 export function openLane(redisUrl: string): { queue: Queue; redis: Redis; close(): Promise<void> } {
   const redis = createRedis(redisUrl);
+  // Tests stop Redis on purpose: the connection retries, and its errors are expected.
+  redis.on('error', () => undefined);
   const queue = new Queue(laneName('local'), { connection: redis, prefix: QUEUE_PREFIX });
   return {
     queue,

@@ -99,6 +99,29 @@ async function lostLock(slow: string, stopped: Worker, other: Worker, quick: str
   process.stderr.write(`lock-lost: stalled run freed ${freedMs} ms after SIGSTOP (LOCK_DURATION_MS 5000)\n`);
 }
 
+describe('a Redis outage longer than the lock during a run', () => {
+  it('ends with the run completed once, in the queue and in the manifest', async () => {
+    const [a, b] = await Promise.all([start(), start()]);
+    try {
+      const id = await enqueue(lane.queue, ['first-slow']);
+      const first = await waitForBench(fixture, id, 1);
+      await redis.stop();
+      await sleep(12_000);
+      await redis.start();
+      expect(await waitForState(lane.queue, id, ['completed', 'failed'], 120_000)).toBe('completed');
+      expect((await lane.queue.getJob(id))?.returnvalue?.state).toBe('completed');
+      expect((await manifestOf(id)).state).toBe('completed');
+      expect(alive(first.pid)).toBe(false);
+      const finished = [a, b]
+        .flatMap((w) => w.output().split('\n'))
+        .filter((l) => l.includes(`"runId":"${id}"`) && l.includes('"msg":"run finished"'));
+      expect(finished).toHaveLength(1);
+    } finally {
+      await Promise.all([a.stop(10_000), b.stop(10_000)]);
+    }
+  }, 180_000);
+});
+
 describe('graceful requeues', () => {
   it('two SIGTERM requeues in a row do not use up the stall budget; the manifest says waiting meanwhile', async () => {
     const id = await enqueue(lane.queue, ['twice-slow']);

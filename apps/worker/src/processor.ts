@@ -118,9 +118,12 @@ export function createRunProcessor(deps: RunProcessorDeps) {
         };
       return { kind: 'end' };
     };
-    /** Renews the run's Redis lock: false when it is gone (another worker may run it now). */
+    /**
+     * Renews the run's Redis lock: false when Redis says it is gone (another worker may run it now).
+     * An error is no such answer; should the lock be gone, BullMQ refuses the report all the same.
+     */
     const ownsRun = async () =>
-      !token || (await job.extendLock(token, deps.lockDurationMs).catch(() => 0)) === 1;
+      !token || (await job.extendLock(token, deps.lockDurationMs).catch(() => 1)) === 1;
 
     let runner: CommandRunner | undefined;
     try {

@@ -79,7 +79,10 @@ export function createApp(deps: ApiDeps) {
   );
   app.get('/ready', async (c) => {
     await deps.runs.ping();
-    return c.json({ status: 'ready' });
+    // A lane paused for a full or read-only disk still takes runs (they wait): the API is ready,
+    // and says what keeps the runs from starting.
+    const lanes = await deps.runs.laneProblems();
+    return c.json(lanes.length > 0 ? { status: 'degraded', lanes } : { status: 'ready' });
   });
 
   app.route('/runs', runsRoutes(deps));

@@ -234,7 +234,7 @@ export function openApiDocument(version: string) {
       },
       '/minions': {
         get: {
-          summary: "Each minion's lane: state, active run, queue length",
+          summary: "Each minion's lane: state, why a worker paused it, active run, queue length",
           responses: { '200': ok('Minions'), ...errors },
         },
       },
@@ -253,7 +253,8 @@ export function openApiDocument(version: string) {
       '/health': { get: { summary: 'Liveness (public)', security: [], responses: { '200': ok('Alive') } } },
       '/ready': {
         get: {
-          summary: 'Readiness: Redis reachable (public)',
+          summary:
+            'Readiness: Redis reachable (public); `degraded` lists lanes paused for a full or read-only disk',
           security: [],
           responses: { '200': ok('Ready'), '503': ok('Not ready; the reason says why', ref('Error')) },
         },

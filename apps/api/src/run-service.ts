@@ -8,10 +8,14 @@ import {
   UnavailableError,
 } from '@benchrunner/core';
 import {
+  clearLaneProblem,
+  drainLane,
   type Enqueued,
   enqueuePublish,
   enqueueRun,
+  type LaneProblem,
   lanePosition,
+  laneProblem,
   publishJobId,
   requestCancel,
 } from '@benchrunner/queue';
@@ -75,6 +79,8 @@ export interface LaneStatus {
   kind: Minion['kind'];
   labels: Record<string, string>;
   paused: boolean;
+  /** Why a worker paused the lane (a full or read-only disk); null when it did not. */
+  problem: LaneProblem | null;
   activeRun: string | null;
   waiting: number;
   active: number;
@@ -353,8 +359,7 @@ export class RunService {
   async drain(minion?: string): Promise<{ removed: number }> {
     let removed = 0;
     for (const queue of this.selected(minion)) {
-      removed += await timed(queue.getJobCountByTypes('waiting', 'prioritized', 'delayed'), 'to count runs');
-      await timed(queue.drain(true), 'to drain the queue');
+      removed += (await timed(drainLane(queue), 'to drain the queue')).removed;
     }
     return { removed };
   }
@@ -364,26 +369,32 @@ export class RunService {
   }
 
   async resume(minion?: string): Promise<void> {
-    for (const queue of this.selected(minion)) await timed(queue.resume(), 'to resume the queue');
+    for (const name of minion ? [minion] : [...this.lanes.keys()]) {
+      await timed(this.lane(name).resume(), 'to resume the queue');
+      // Resumed by hand, a lane a worker paused for a machine problem (a full disk) is taken as fixed.
+      await timed(clearLaneProblem(this.redis, name), 'to resume the queue');
+    }
   }
 
   async lanesStatus(): Promise<LaneStatus[]> {
     return Promise.all(
       this.minions.map(async (minion) => {
         const queue = this.lane(minion.name);
-        const [counts, paused, active] = await Promise.all([
+        const [counts, paused, active, problem] = await Promise.all([
           timed(
             queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed'),
             'to count runs',
           ),
           timed(queue.isPaused(), 'for the lane state'),
           timed(queue.getActive(0, 0), 'for the active run'),
+          timed(laneProblem(this.redis, minion.name), 'for the lane state'),
         ]);
         return {
           minion: minion.name,
           kind: minion.kind,
           labels: minion.labels,
           paused,
+          problem,
           activeRun: active[0]?.id ?? null,
           waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0),
           active: counts.active ?? 0,
@@ -392,6 +403,17 @@ export class RunService {
         };
       }),
     );
+  }
+
+  /** The lanes a worker paused for a machine problem (a full or read-only disk), with the reason. */
+  async laneProblems(): Promise<(LaneProblem & { minion: string })[]> {
+    const found = await Promise.all(
+      this.minions.map(async (m) => {
+        const problem = await timed(laneProblem(this.redis, m.name), 'for the lane state');
+        return problem ? { minion: m.name, ...problem } : undefined;
+      }),
+    );
+    return found.filter((p) => p !== undefined);
   }
 
   async ping(): Promise<void> {

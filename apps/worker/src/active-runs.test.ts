@@ -46,4 +46,15 @@ describe('ActiveRuns', () => {
     expect(retry.signal.aborted).toBe(true);
     expect(old.signal.aborted).toBe(false);
   });
+
+  it('aborts a run whose lock was lost, and only that run', () => {
+    const active = new ActiveRuns();
+    const a = active.start('ra');
+    const b = active.start('rb');
+    expect(active.lose('ra')).toBe(true);
+    expect(active.lose('rnone')).toBe(false);
+    expect(a.cause()).toEqual({ kind: 'lost' });
+    expect(String(a.signal.reason)).toMatch(/^lock lost/);
+    expect(b.signal.aborted).toBe(false);
+  });
 });

@@ -16,7 +16,7 @@ export const WorkerEnv = z
     PROVISION_ALWAYS: envBoolean.default(false),
     /** Seconds a SIGTERM waits for the active run before aborting and requeueing it. */
     SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
-    /** Milliseconds a run's lock in Redis lasts without renewal: a killed worker's run is freed this fast. */
+    /** Milliseconds a run's lock in Redis lasts without renewal: a killed worker's run is freed within about twice this (lock expiry, then the stall check). */
     LOCK_DURATION_MS: z.coerce.number().int().min(5_000).max(600_000).default(30_000),
     LOG_LEVEL: LogLevel.default('info'),
 

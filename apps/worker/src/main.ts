@@ -20,8 +20,10 @@ import { loadWorkerEnv } from './env.ts';
 import { type Lane, startLane } from './lane.ts';
 import { ansibleProvisioner } from './provisioner.ts';
 import { createPublishProcessor, queueUnpublished } from './publisher.ts';
+import { RedisOutage } from './redis-outage.ts';
 import { sweepArchive } from './retention.ts';
 import { sinksFromEnv } from './sinks.ts';
+import { removeStaleTmpDirs, workerTmpDir } from './tmp-dirs.ts';
 
 async function main(): Promise<void> {
   let env: ReturnType<typeof loadWorkerEnv>;
@@ -35,11 +37,17 @@ async function main(): Promise<void> {
   const dataDir = path.resolve(env.DATA_DIR);
   const archiveRoot = path.join(dataDir, 'runs');
   await mkdir(archiveRoot, { recursive: true });
+  // Temp folders of workers killed mid-run (nothing ran their cleanup).
+  const tmpDir = workerTmpDir(dataDir);
+  const staleTmp = await removeStaleTmpDirs(path.dirname(tmpDir));
+  if (staleTmp.length > 0) logger.info({ removed: staleTmp }, 'removed temp folders of workers that died');
 
   const connection = createRedis(env.REDIS_URL, { name: 'benchrunner-worker' });
   const subscriber = createRedis(env.REDIS_URL, { name: 'benchrunner-worker-cancel' });
-  connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-  subscriber.on('error', (error) => logger.warn({ err: error }, 'redis subscriber error'));
+  const outage = new RedisOutage(logger);
+  connection.on('error', (error) => outage.error('connection', error));
+  subscriber.on('error', (error) => outage.error('subscriber', error));
+  connection.on('ready', () => outage.ready());
   await connectRedis(connection, env.REDIS_URL, 10_000);
   await connectRedis(subscriber, env.REDIS_URL, 10_000);
 
@@ -78,7 +86,7 @@ async function main(): Promise<void> {
     lockDuration: env.LOCK_DURATION_MS,
     settings: { backoffStrategy: (attemptsMade: number) => publishBackoff(attemptsMade) },
   });
-  publishWorker.on('error', (error) => logger.error({ err: error }, 'publish worker error'));
+  publishWorker.on('error', (error) => outage.error('publish worker', error));
 
   const connect = async (minion: Minion, signal: AbortSignal): Promise<CommandRunner> => {
     if (minion.kind === 'local')
@@ -97,8 +105,10 @@ async function main(): Promise<void> {
         connection,
         logger,
         lockDurationMs: env.LOCK_DURATION_MS,
+        outage,
         deps: {
           suiteFile: path.resolve(env.SUITE_FILE),
+          tmpDir,
           archiveRoot,
           logger,
           active,

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import {
   CancelledError,
   ConfigError,
@@ -13,10 +14,13 @@ import {
   zodProblems,
 } from '@benchrunner/core';
 import { type Provisioner, runPipeline, summarize } from '@benchrunner/pipeline';
-import type { CommandRunner } from '@benchrunner/ssh';
+import type { LaneProblem } from '@benchrunner/queue';
+import { type CommandRunner, LockedError } from '@benchrunner/ssh';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { ActiveRuns } from './active-runs.ts';
 import { LogBatcher } from './log-batcher.ts';
+import { machineProblem } from './machine-problem.ts';
+import { removeStaleTmpDirs } from './tmp-dirs.ts';
 
 export interface RunProcessorDeps {
   minion: Minion;
@@ -33,10 +37,33 @@ export interface RunProcessorDeps {
   cancelRequested(runId: string): Promise<string | null>;
   /** Called with every finished run (completed or not) whose archive exists: hands it to publishing. */
   onArchived?(manifest: RunManifest, archiveDir: string): Promise<void>;
+  /** The run's Redis lock lasts this long (LOCK_DURATION_MS); checked again before a run reports. */
+  lockDurationMs: number;
+  /**
+   * How long a run waits for the minion's flock held by another run (a worker that lost its Redis
+   * lock and has not noticed yet: its renewal runs twice per lock duration) before going back to
+   * the queue. Default: lockDurationMs.
+   */
+  minionLockWaitMs?: number;
+  /** This worker's own temp folder (DATA_DIR/tmp/worker-<pid>); its siblings of dead workers are removed. */
+  tmpDir?: string;
+  /** A full or read-only disk: pauses the lane with the reason (the run itself goes back to the queue). */
+  onMachineProblem?(problem: LaneProblem): Promise<void>;
 }
 
-/** Seconds a run aborted by a shutdown waits before another worker takes it. */
+/** Milliseconds a run put back in the queue (shutdown, busy minion, machine problem) waits before it starts again. */
 const REQUEUE_DELAY_MS = 1000;
+
+/**
+ * Times a run may be freed by the stall check (its worker died) and start again. Checked here for
+ * every run, not with BullMQ's maxStartedAttempts: that also counts the graceful requeues above
+ * (a shutdown, a busy minion), and jobs of a scheduler ignore maxStalledCount.
+ */
+const MAX_STALLS = 1;
+export const STALLED_REASON = 'job stalled more than allowable limit';
+
+/** How a run that stopped early leaves: back to the queue, or given up to the worker that owns it now. */
+type Stop = { kind: 'requeue'; why: string; problem?: LaneProblem } | { kind: 'lost' } | { kind: 'end' };
 
 /**
  * The processor of a lane: one run at a time. It declares `(job, token, signal)` so BullMQ hands
@@ -51,6 +78,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       throw new UnrecoverableError(`invalid run data:\n${formatProblems(zodProblems(parsed.error))}`);
     }
     const request = parsed.data;
+    if ((job.stalledCounter ?? 0) > MAX_STALLS) throw new UnrecoverableError(STALLED_REASON);
     // From now on an identical request is a new run, not a duplicate of this one.
     await job.removeDeduplicationKey().catch(() => undefined);
 
@@ -70,9 +98,40 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       job.updateProgress(p).catch((error: Error) => log.warn({ err: error }, 'could not update progress'));
     };
 
+    const stopOf = (error: unknown): Stop => {
+      const cause = run.cause();
+      if (cause?.kind === 'lost') return { kind: 'lost' };
+      if (cause?.kind === 'cancel') return { kind: 'end' };
+      if (cause?.kind === 'shutdown')
+        return {
+          kind: 'requeue',
+          why: 'worker shutting down: the run goes back to the queue and starts again',
+        };
+      if (error instanceof LockedError)
+        return { kind: 'requeue', why: `minion busy (${error.message}): the run goes back to the queue` };
+      const problem = machineProblem(error);
+      if (problem)
+        return {
+          kind: 'requeue',
+          why: `machine problem, lane paused, the run stays queued: ${problem.reason}`,
+          problem,
+        };
+      return { kind: 'end' };
+    };
+    /**
+     * Renews the run's Redis lock: false when Redis says it is gone (another worker may run it now).
+     * An error is no such answer; should the lock be gone, BullMQ refuses the report all the same.
+     */
+    const ownsRun = async () =>
+      !token || (await job.extendLock(token, deps.lockDurationMs).catch(() => 1)) === 1;
+
     let runner: CommandRunner | undefined;
     try {
       log.info({ commit: request.commit, attempt: job.attemptsStarted }, 'run starting');
+      if (deps.tmpDir) {
+        const removed = await removeStaleTmpDirs(path.dirname(deps.tmpDir));
+        if (removed.length > 0) log.info({ removed }, 'removed temp folders of workers that died');
+      }
       let suite: Awaited<ReturnType<typeof loadSuite>>;
       try {
         suite = await loadSuite(deps.suiteFile);
@@ -89,6 +148,8 @@ export function createRunProcessor(deps: RunProcessorDeps) {
           logger: log,
           ...(deps.provisioner ? { provisioner: deps.provisioner } : {}),
           ...(deps.forceProvision ? { forceProvision: true } : {}),
+          lockWaitMs: deps.minionLockWaitMs ?? deps.lockDurationMs,
+          ...(deps.tmpDir ? { tmpDir: deps.tmpDir } : {}),
         },
         {
           id: runId,
@@ -97,8 +158,18 @@ export function createRunProcessor(deps: RunProcessorDeps) {
           signal,
           log: (line) => batcher.push(line),
           progress,
+          stoppedState: (error) => {
+            const stop = stopOf(error);
+            return stop.kind === 'lost' ? null : stop.kind === 'requeue' ? 'waiting' : undefined;
+          },
         },
       );
+      // A worker that was stopped (SIGSTOP, a long pause, Redis away) past its lock may find the
+      // run taken by another worker: that one reports it, this one must not report it twice.
+      if (!(await ownsRun())) {
+        log.warn({ state: manifest.state }, 'lock lost: another worker owns the run now; not reported here');
+        throw new DelayedError();
+      }
       const archiveDir = `${deps.archiveRoot}/${runId}`;
       // The run is done and archived: failing to queue its publishing must not fail it. The
       // worker queues archives without receipts again at its next start.
@@ -113,11 +184,24 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       log.info({ state: manifest.state, durationMs: manifest.durationMs }, 'run finished');
       return summarize(manifest, archiveDir);
     } catch (error) {
+      if (error instanceof DelayedError) throw error;
       const cause = run.cause();
-      if (cause?.kind === 'shutdown' && token) {
-        log.warn('worker shutting down: run requeued');
-        batcher.push('worker shutting down: the run goes back to the queue and starts again');
+      const stop = stopOf(error);
+      if (stop.kind === 'lost') {
+        log.warn('lock lost: another worker owns the run now; this attempt is given up');
+        // BullMQ leaves a job alone after a DelayedError: it is no longer ours to finish or fail.
+        throw new DelayedError();
+      }
+      if (stop.kind === 'requeue' && token) {
+        if (stop.problem) {
+          log.error({ code: stop.problem.code, reason: stop.problem.reason }, 'machine problem: lane paused');
+          await deps
+            .onMachineProblem?.(stop.problem)
+            .catch((e: Error) => log.error({ err: e }, 'could not pause the lane'));
+        } else log.warn({ why: stop.why }, 'run requeued');
+        batcher.push(stop.why);
         await batcher.flush();
+        // Not a start that counts: moveToDelayed keeps the attempts, and MAX_STALLS counts stalls only.
         await job.moveToDelayed(Date.now() + REQUEUE_DELAY_MS, token);
         throw new DelayedError();
       }

@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { requestCancel } from '@benchrunner/queue';
 import { type RedisFixture, startRedis, waitForExit } from '@benchrunner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +8,7 @@ import {
   type Fixture,
   killRecorded,
   openLane,
+  readManifest,
   startWorker,
   waitFor,
   waitForBench,
@@ -28,10 +27,7 @@ const start = async (env: Record<string, string> = {}) => {
   workers.push(worker);
   return worker;
 };
-const manifestOf = async (id: string) =>
-  JSON.parse(await readFile(path.join(fixture.dataDir, 'runs', id, 'manifest.json'), 'utf8')) as {
-    state: string;
-  };
+const manifestOf = (id: string) => readManifest(fixture, id);
 
 beforeAll(async () => {
   [redis, fixture] = await Promise.all([startRedis(), createFixture()]);

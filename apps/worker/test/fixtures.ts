@@ -3,9 +3,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunJobData } from '@benchrunner/core';
+import type { RunJobData, RunManifest } from '@benchrunner/core';
 import { createRedis, enqueueRun, laneName, QUEUE_PREFIX } from '@benchrunner/queue';
-import { type Started, startProcess } from '@benchrunner/testing';
+import { freePort, type Started, startProcess, waitForPort } from '@benchrunner/testing';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
@@ -16,7 +16,7 @@ export const API_DIR = path.resolve(WORKER_DIR, '..', 'api');
  * The test suite's one script. It appends `{run, attempt, pid, ppid}` to $PIDS_FILE when it starts
  * and `start end pid run` (monotonic ns, comparable across processes) to $INTERVALS_FILE when it
  * ends, sleeps as its benchmark says, and writes a seed-format result.
- * SLEEP_MS: every time; FIRST_SLEEP_MS: only on the run's first attempt.
+ * SLEEP_MS: every time; FIRST_SLEEP_MS: only on the run's first SLOW_ATTEMPTS attempts (default 1).
  */
 const BENCH = `
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ const run = process.env.BENCHRUNNER_RUN_ID;
 const pids = process.env.PIDS_FILE;
 const before = existsSync(pids) ? readFileSync(pids, 'utf8').split('\\n').filter((l) => l.includes('"' + run + '"')).length : 0;
 appendFileSync(pids, JSON.stringify({ run, attempt: before + 1, pid: process.pid, ppid: process.ppid, benchmark: process.env.BENCHRUNNER_BENCHMARK }) + '\\n');
-const sleep = before === 0 && process.env.FIRST_SLEEP_MS ? Number(process.env.FIRST_SLEEP_MS) : Number(process.env.SLEEP_MS ?? 0);
+const sleep = before < Number(process.env.SLOW_ATTEMPTS ?? 1) && process.env.FIRST_SLEEP_MS ? Number(process.env.FIRST_SLEEP_MS) : Number(process.env.SLEEP_MS ?? 0);
 await new Promise((r) => setTimeout(r, sleep));
 const end = process.hrtime.bigint();
 const name = process.env.BENCHRUNNER_BENCHMARK;
@@ -51,7 +51,8 @@ export interface Fixture {
 
 /**
  * A temp folder with a suite of four benchmarks: `quick` (sleeps quickMs), `medium` (3 s),
- * `first-slow` (60 s on the first attempt of a run, 200 ms after), `slow` (60 s always).
+ * `first-slow` (60 s on the first attempt of a run, 200 ms after), `twice-slow` (60 s on the first two
+ * attempts, 200 ms after), `slow` (60 s always).
  */
 export async function createFixture(options: { quickMs?: number } = {}): Promise<Fixture> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'benchrunner-worker-test-'));
@@ -77,6 +78,9 @@ benchmarks:
   - name: first-slow
     command: [node, bench.mjs]
     env: { FIRST_SLEEP_MS: "60000", SLEEP_MS: "200" }
+  - name: twice-slow
+    command: [node, bench.mjs]
+    env: { FIRST_SLEEP_MS: "60000", SLOW_ATTEMPTS: "2", SLEEP_MS: "200" }
   - name: slow
     command: [node, bench.mjs]
     env: { SLEEP_MS: "60000" }
@@ -172,9 +176,49 @@ export async function startWorker(
   return Object.assign(started, { pid: started.child.pid! });
 }
 
+/** The API key of the API processes that tests start. */
+export const API_KEY = 'test-key-0123456789abcdef';
+
+/** An API process on a free loopback port, started the way `pnpm start` does; `url` is its base. */
+export async function startApi(
+  fixture: Fixture,
+  redisUrl: string,
+  env: Record<string, string> = {},
+): Promise<Started & { url: string }> {
+  const port = await freePort();
+  const api = startProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: API_DIR,
+    env: {
+      ...process.env,
+      REDIS_URL: redisUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      API_KEYS: API_KEY,
+      DATA_DIR: fixture.dataDir,
+      SUITE_FILE: fixture.suiteFile,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+  });
+  try {
+    await waitForPort(port, '127.0.0.1', 60_000);
+  } catch (error) {
+    await api.stop(2000);
+    throw new Error(`the API did not listen: ${api.output()}`, { cause: error });
+  }
+  return Object.assign(api, { url: `http://127.0.0.1:${port}` });
+}
+
+/** The run's manifest in the fixture's archive. */
+export async function readManifest(fixture: Fixture, id: string): Promise<RunManifest> {
+  return JSON.parse(await readFile(path.join(fixture.dataDir, 'runs', id, 'manifest.json'), 'utf8'));
+}
+
 /** The local lane, seen from the test, with its own connection. */
 export function openLane(redisUrl: string): { queue: Queue; redis: Redis; close(): Promise<void> } {
   const redis = createRedis(redisUrl);
+  // Tests stop Redis on purpose: the connection retries, and its errors are expected.
+  redis.on('error', () => undefined);
   const queue = new Queue(laneName('local'), { connection: redis, prefix: QUEUE_PREFIX });
   return {
     queue,

@@ -1,13 +1,6 @@
-import {
-  freePort,
-  type RedisFixture,
-  type Started,
-  startProcess,
-  startRedis,
-  waitForPort,
-} from '@benchrunner/testing';
+import { type RedisFixture, type Started, startRedis } from '@benchrunner/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { API_DIR, createFixture, type Fixture, openLane } from './fixtures.ts';
+import { createFixture, type Fixture, openLane, startApi as startFixtureApi } from './fixtures.ts';
 
 // The API's daily scheduler seen from the lane the workers consume: it lives here with the other
 // multi-process tests of the lane.
@@ -27,27 +20,8 @@ afterAll(async () => {
 });
 
 async function startApi(env: Record<string, string> = {}): Promise<Started> {
-  const port = await freePort();
-  const api = startProcess(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: API_DIR,
-    env: {
-      ...process.env,
-      REDIS_URL: redis.url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      API_KEYS: 'test-key-0123456789abcdef',
-      DATA_DIR: fixture.dataDir,
-      SUITE_FILE: fixture.suiteFile,
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-  });
+  const api = await startFixtureApi(fixture, redis.url, env);
   apis.push(api);
-  try {
-    await waitForPort(port, '127.0.0.1', 60_000);
-  } catch (error) {
-    throw new Error(`the API did not listen: ${api.output()}`, { cause: error });
-  }
   return api;
 }
 

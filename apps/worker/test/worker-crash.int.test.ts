@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { type RedisFixture, startRedis } from '@benchrunner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import {
   type Fixture,
   killRecorded,
   openLane,
+  readManifest,
   startWorker,
   waitFor,
   waitForBench,
@@ -40,6 +42,16 @@ const killWorker = async (pid: number) => {
   );
   workers.delete(pid);
 };
+
+/** Local temp folders of the run left anywhere: the system's temp folder or a dead worker's under DATA_DIR/tmp. */
+const leftTmp = async (runId: string) => [
+  ...(await readdir(os.tmpdir())).filter((n) => n.startsWith(`benchrunner-${runId}-`)),
+  ...(await readdir(path.join(fixture.dataDir, 'tmp')).catch(() => [])).filter(
+    (n) => !workers.has(Number(n.slice('worker-'.length))),
+  ),
+];
+
+const manifestOf = (id: string) => readManifest(fixture, id);
 
 beforeAll(async () => {
   [redis, fixture] = await Promise.all([startRedis(), createFixture()]);
@@ -81,10 +93,10 @@ describe('SIGKILL of the worker in the middle of a run', () => {
     const stdoutLog = await readFile(path.join(fixture.dataDir, 'runs', id, 'stdout.log'), 'utf8');
     expect(stdoutLog).toContain('=== attempt 2');
     expect(stdoutLog).toMatch(/=== attempt 2[\s\S]*--- step cleanup\nkilled [1-9]\d* process group/);
-    const manifest = JSON.parse(
-      await readFile(path.join(fixture.dataDir, 'runs', id, 'manifest.json'), 'utf8'),
-    );
+    const manifest = await manifestOf(id);
     expect(manifest).toMatchObject({ state: 'completed', attempt: 2 });
+    // The killed attempt's temp folder went with the retry's start.
+    expect(await leftTmp(id)).toEqual([]);
 
     await waitFor(async () => (await lane.queue.getActiveCount()) === 0, 30_000, 'no active run');
   });
@@ -104,6 +116,15 @@ describe('SIGKILL of the worker in the middle of a run', () => {
     expect(job?.stalledCounter).toBe(2);
     // BullMQ counts the failing stall check as a start; the benchmark itself ran exactly twice.
     expect((await benchStarts(fixture)).filter((s) => s.run === id)).toHaveLength(2);
+    // The archive says what the queue says, and the run is published like any finished one.
+    await waitFor(
+      async () => (await manifestOf(id)).state === 'failed',
+      30_000,
+      'the manifest of the stalled run to be settled',
+    );
+    expect(await manifestOf(id)).toMatchObject({ error: 'job stalled more than allowable limit' });
+    expect((await manifestOf(id)).finishedAt).toBeDefined();
+    expect(await leftTmp(id)).toEqual([]);
     await waitFor(async () => (await lane.queue.getActiveCount()) === 0, 30_000, 'no active run');
 
     // Nothing cleaned the second attempt's benchmark yet; the next run's cleanup step does.

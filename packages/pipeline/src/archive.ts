@@ -1,23 +1,33 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunManifest } from '@benchrunner/core';
+import { RunManifest, type RunState } from '@benchrunner/core';
 
 /** The run's folder on the controller: the source of truth until every sink has confirmed it. */
 export class RunArchive {
   readonly dir: string;
   private logStream: WriteStream | undefined;
+  /** The first write error of the log (a full disk): reported by close(). */
+  private logError: Error | undefined;
 
   constructor(archiveRoot: string, runId: string) {
     this.dir = path.join(archiveRoot, runId);
   }
 
   async open(attempt: number): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(path.dirname(this.dir), { recursive: true });
+    // Not recursive: on a read-only file system a recursive mkdir reports ENOENT, this one EROFS.
+    await mkdir(this.dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
     // Appends: a retried run keeps the log of the attempt before it.
     this.logStream = createWriteStream(path.join(this.dir, 'stdout.log'), { flags: 'a' });
+    // Without a listener a failed write (ENOSPC) would be an uncaught error that kills the worker.
+    this.logStream.on('error', (error) => {
+      this.logError ??= error;
+    });
     this.logStream.write(`=== attempt ${attempt} at ${new Date().toISOString()}\n`);
   }
 
@@ -56,11 +66,46 @@ export class RunArchive {
     return (await stat(dest)).size;
   }
 
+  /** Closes the log; rejects with the log's write error, if it had one (the log is incomplete). */
   async close(): Promise<void> {
     const stream = this.logStream;
     this.logStream = undefined;
-    if (!stream) return;
-    stream.end();
-    await once(stream, 'close');
+    if (stream && !stream.closed) {
+      stream.end();
+      await once(stream, 'close');
+    }
+    if (this.logError) throw this.logError;
   }
+}
+
+/** States a manifest may be left in while its run is still the queue's. */
+const UNSETTLED: readonly RunState[] = ['active', 'waiting'];
+
+/**
+ * Brings the manifest of a run that ended without its worker (a stall, a crash, a full disk) to
+ * the state the queue reports: state, error and finishedAt. A manifest that already ended is left
+ * as it is. Returns the manifest when it was changed, undefined when there was none to change.
+ */
+export async function settleManifest(
+  archiveRoot: string,
+  runId: string,
+  state: RunState,
+  error: string,
+  now = new Date(),
+): Promise<RunManifest | undefined> {
+  const file = path.join(archiveRoot, runId, 'manifest.json');
+  let manifest: RunManifest;
+  try {
+    manifest = RunManifest.parse(JSON.parse(await readFile(file, 'utf8')));
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw cause;
+  }
+  if (!UNSETTLED.includes(manifest.state)) return undefined;
+  manifest.state = state;
+  manifest.error = error;
+  manifest.finishedAt = now.toISOString();
+  manifest.durationMs = Math.max(0, now.getTime() - Date.parse(manifest.startedAt));
+  await new RunArchive(archiveRoot, runId).writeManifest(manifest);
+  return manifest;
 }

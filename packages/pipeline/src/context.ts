@@ -1,4 +1,4 @@
-import type { Logger, RunJobData, RunProgress, Suite } from '@benchrunner/core';
+import type { Logger, RunJobData, RunProgress, RunState, Suite } from '@benchrunner/core';
 import type { CommandRunner } from '@benchrunner/ssh';
 
 /** Provisions a minion for a suite (Ansible for SSH minions). Absent for the local minion. */
@@ -26,6 +26,8 @@ export interface PipelineDeps {
   forceProvision?: boolean;
   /** How long to wait for the minion's lock held by another controller (ms). Default 0: fail at once. */
   lockWaitMs?: number;
+  /** Parent of the run's local temp folder. Default: the system's temp folder. */
+  tmpDir?: string;
 }
 
 /** One run as the pipeline sees it. */
@@ -37,4 +39,10 @@ export interface RunContext {
   /** A line for the run's log (batched to the job's log by the worker, and written to stdout.log). */
   log(line: string): void;
   progress(progress: RunProgress): void;
+  /**
+   * The state the manifest of a run that stops early ends in, decided by the run's owner:
+   * `waiting` when it goes back to the queue, null when another worker owns it now (the manifest
+   * is left to that worker). Undefined, or absent: `cancelled` or `failed`.
+   */
+  stoppedState?(error: unknown): RunState | null | undefined;
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -77,7 +77,11 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     profiles: [],
     results: [],
   };
-  await archive.writeManifest(manifest);
+  // A full or read-only disk fails here already: the log goes too, the caller decides what follows.
+  await archive.writeManifest(manifest).catch(async (error: unknown) => {
+    await archive.close().catch(() => undefined);
+    throw error;
+  });
 
   const checkCancelled = () => {
     if (ctx.signal.aborted)
@@ -190,7 +194,9 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     const profileRuns = planProfiles(benchmarks, ctx.request.profile);
     units = benchmarks.reduce((n, b) => n + b.warmup + b.repeats, 0) + profileRuns.length;
 
-    localTmp = await mkdtemp(path.join(os.tmpdir(), `benchrunner-${ctx.id}-`));
+    const tmpDir = deps.tmpDir ?? os.tmpdir();
+    await mkdir(tmpDir, { recursive: true });
+    localTmp = await mkdtemp(path.join(tmpDir, `benchrunner-${ctx.id}-`));
     await step('benchmarks', 10, async () => {
       for (const benchmark of benchmarks) {
         checkCancelled();
@@ -231,10 +237,18 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     return manifest;
   } catch (error) {
     const cancelled = error instanceof CancelledError || ctx.signal.aborted;
-    manifest.state = cancelled ? 'cancelled' : 'failed';
+    const decided = ctx.stoppedState?.(error);
+    manifest.state = decided ?? (cancelled ? 'cancelled' : 'failed');
     manifest.error = (error as Error).message;
-    log(`run ${manifest.state}: ${manifest.error}`);
-    await finish(manifest.state);
+    log(`run ${decided === null ? 'given up' : manifest.state}: ${manifest.error}`);
+    if (decided === 'waiting') {
+      // Back in the queue, the run has not finished, but nothing it started may outlive it.
+      await killLeftovers();
+      await archive.writeManifest(manifest);
+    } else if (decided === null) {
+      // Given up to another worker: its manifest is theirs.
+      await killLeftovers();
+    } else await finish(manifest.state);
     throw cancelled && !(error instanceof CancelledError)
       ? new CancelledError(`run ${ctx.id} cancelled: ${String(ctx.signal.reason ?? 'aborted')}`, {
           cause: error,
@@ -246,14 +260,17 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     await archive.close();
   }
 
+  /** Nothing this run started may outlive it; without the lock, the processes are another run's. */
+  async function killLeftovers(): Promise<void> {
+    if (!lock) return;
+    await runner.killProcessGroups().then(
+      (report) => recordKilled(report, 'run'),
+      (e: Error) => log(`warning: could not kill leftover processes: ${e.message}`),
+    );
+  }
+
   async function finish(state: RunState): Promise<void> {
-    // Nothing this run started may outlive it; without the lock, the processes are another run's.
-    if (lock) {
-      await runner.killProcessGroups().then(
-        (report) => recordKilled(report, 'run'),
-        (e: Error) => log(`warning: could not kill leftover processes: ${e.message}`),
-      );
-    }
+    await killLeftovers();
     manifest.state = state;
     manifest.finishedAt = new Date().toISOString();
     manifest.durationMs = Date.now() - started;

@@ -3,10 +3,19 @@ export { connectRedis, createRedis, redactUrl } from './connection.ts';
 export type { Enqueued } from './enqueue.ts';
 export { dedupId, enqueueRun, lanePosition, runJobOptions } from './enqueue.ts';
 export {
+  clearLaneProblem,
+  drainLane,
+  LaneProblem,
+  laneProblem,
+  pauseLaneForProblem,
+  resumeLaneAfterProblem,
+} from './lanes.ts';
+export {
   CANCEL_CHANNEL,
   cancelKey,
   laneMinion,
   laneName,
+  laneProblemKey,
   NIGHTLY_SCHEDULER_ID,
   PUBLISH_QUEUE,
   QUEUE_PREFIX,

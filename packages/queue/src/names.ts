@@ -24,3 +24,8 @@ export function cancelKey(runId: string): string {
 
 /** The id of the daily job scheduler on each lane. */
 export const NIGHTLY_SCHEDULER_ID = 'nightly';
+
+/** Key holding why a worker paused a lane (a full or read-only disk): see lanes.ts. */
+export function laneProblemKey(minion: string): string {
+  return `benchrunner:lane-problem:${minion}`;
+}

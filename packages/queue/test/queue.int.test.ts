@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cancelRequested, onCancelRequests, requestCancel } from '../src/cancel.ts';
 import { connectRedis, createRedis } from '../src/connection.ts';
 import { enqueueRun, lanePosition } from '../src/enqueue.ts';
+import { drainLane, laneProblem, pauseLaneForProblem, resumeLaneAfterProblem } from '../src/lanes.ts';
 import { CANCEL_CHANNEL, NIGHTLY_SCHEDULER_ID, QUEUE_PREFIX } from '../src/names.ts';
 import { ensureNightlySchedule, removeNightlySchedule } from '../src/schedules.ts';
 
@@ -280,6 +281,48 @@ describe('nightly schedule', () => {
     await removeNightlySchedule(q);
     expect(await q.getJobSchedulers()).toHaveLength(0);
     expect(await q.getDelayedCount()).toBe(0);
+  });
+});
+
+describe('lanes', () => {
+  it('drainLane counts the runs it removed, not the nightly job it keeps', async () => {
+    const q = freshQueue();
+    await ensureNightlySchedule(q, {
+      cron: '0 3 * * *',
+      tz: 'UTC',
+      template: run({ commit: 'main', priority: 'nightly' as const }),
+    });
+    await enqueueRun(q, run({ commit: 'abcdef3' }));
+    await enqueueRun(q, run({ commit: 'abcdef4' }));
+    await q.add('run', run({ commit: 'abcdef5' }), { delay: 60_000 });
+    expect(await drainLane(q)).toEqual({ removed: 3 });
+    // The scheduler's pending job stays: the nightly run still comes.
+    expect(await q.getDelayedCount()).toBe(1);
+    expect((await q.getDelayed())[0]?.data.commit).toBe('main');
+    expect(await drainLane(q)).toEqual({ removed: 0 });
+  });
+
+  it('pauses a lane with the reason of a machine problem and resumes only such a pause', async () => {
+    const q = freshQueue();
+    const minion = q.name.slice('runs-'.length);
+    expect(await laneProblem(redis, minion)).toBeNull();
+    await pauseLaneForProblem(q, redis, minion, {
+      code: 'ENOSPC',
+      reason: 'no space left on /data',
+      since: '2026-01-01T00:00:00.000Z',
+    });
+    expect(await q.isPaused()).toBe(true);
+    expect(await laneProblem(redis, minion)).toMatchObject({
+      code: 'ENOSPC',
+      reason: 'no space left on /data',
+    });
+    expect(await resumeLaneAfterProblem(q, redis, minion)).toBe(true);
+    expect(await q.isPaused()).toBe(false);
+    expect(await laneProblem(redis, minion)).toBeNull();
+    // An operator's pause has no problem stored: the worker does not lift it.
+    await q.pause();
+    expect(await resumeLaneAfterProblem(q, redis, minion)).toBe(false);
+    expect(await q.isPaused()).toBe(true);
   });
 });
 

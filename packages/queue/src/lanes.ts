@@ -1,0 +1,64 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { laneProblemKey } from './names.ts';
+
+const QUEUED = ['waiting', 'prioritized', 'delayed'] as const;
+
+/**
+ * Removes the lane's waiting runs; the active run goes on. BullMQ's drain keeps the job a
+ * scheduler (the nightly run) has pending, so what was removed is the count before minus after.
+ */
+export async function drainLane(queue: Queue): Promise<{ removed: number }> {
+  const before = await queue.getJobCountByTypes(...QUEUED);
+  await queue.drain(true);
+  const after = await queue.getJobCountByTypes(...QUEUED);
+  return { removed: Math.max(0, before - after) };
+}
+
+/** Why a worker paused a lane: a problem of the machine (a full or read-only disk), not of a run. */
+export const LaneProblem = z.object({
+  /** The system error code, e.g. `ENOSPC`, `EROFS`. */
+  code: z.string(),
+  reason: z.string(),
+  /** When the lane was paused (ISO 8601). */
+  since: z.string(),
+});
+export type LaneProblem = z.infer<typeof LaneProblem>;
+
+/**
+ * Pauses the lane for a machine problem: no run starts until it is resolved; the runs stay queued.
+ * The reason is stored first, so whoever sees the lane paused can also read why.
+ */
+export async function pauseLaneForProblem(
+  queue: Queue,
+  redis: Redis,
+  minion: string,
+  problem: LaneProblem,
+): Promise<void> {
+  await redis.set(laneProblemKey(minion), JSON.stringify(problem));
+  await queue.pause();
+}
+
+/** The machine problem the lane is paused for, or null. */
+export async function laneProblem(redis: Redis, minion: string): Promise<LaneProblem | null> {
+  const raw = await redis.get(laneProblemKey(minion));
+  if (!raw) return null;
+  const parsed = LaneProblem.safeParse(JSON.parse(raw));
+  return parsed.success ? parsed.data : { code: 'unknown', reason: raw, since: '' };
+}
+
+/**
+ * Resumes a lane paused for a machine problem and forgets the problem. True when there was one:
+ * a lane paused by an operator (no problem stored) stays paused.
+ */
+export async function resumeLaneAfterProblem(queue: Queue, redis: Redis, minion: string): Promise<boolean> {
+  if ((await redis.del(laneProblemKey(minion))) === 0) return false;
+  await queue.resume();
+  return true;
+}
+
+/** Forgets the lane's machine problem (an operator resumed the lane). */
+export async function clearLaneProblem(redis: Redis, minion: string): Promise<void> {
+  await redis.del(laneProblemKey(minion));
+}

@@ -14,7 +14,16 @@ export type { ComparableDocument, ComparisonRow, RowVerdict } from './stats/comp
 export { compareResults } from './stats/compare-results.ts';
 export type { ConfidenceInterval, DescribeOptions, Outliers, SampleStats } from './stats/describe.ts';
 export { describeSamples, median, quantileSorted } from './stats/describe.ts';
-export { erfc, normalCdf, normalSf } from './stats/distributions.ts';
+export {
+  erfc,
+  incompleteBeta,
+  logGamma,
+  normalCdf,
+  normalSf,
+  studentTTwoSided,
+} from './stats/distributions.ts';
+export type { ChangePoint, EDivisiveOptions, SplitStats, SplitTester } from './stats/e-divisive.ts';
+export { eDivisive, otavaTTest, relativeMagnitude } from './stats/e-divisive.ts';
 export type { MannWhitneyMethod, MannWhitneyOptions, MannWhitneyResult } from './stats/mann-whitney.ts';
 export { mannWhitneyU } from './stats/mann-whitney.ts';
 export type { Random } from './stats/random.ts';

@@ -18,6 +18,8 @@ export type {
   RowVerdict,
 } from './stats/compare-results.ts';
 export { compareResults, DEFAULT_MIN_CHANGE } from './stats/compare-results.ts';
+export type { EnvironmentRecord } from './stats/conditions.ts';
+export { comparisonConditions } from './stats/conditions.ts';
 export type { ConfidenceInterval, DescribeOptions, Outliers, SampleStats } from './stats/describe.ts';
 export { describeSamples, median, quantileSorted } from './stats/describe.ts';
 export {

@@ -4,9 +4,16 @@ export type { LineParser, Parser } from './formats/parser.ts';
 export { mergeResults } from './merge.ts';
 export type { ParseOptions } from './parse.ts';
 export { listFormats, parseResultFile, parseResults } from './parse.ts';
+// -- statistics
+export type {
+  BaselineMethod,
+  BaselineSettings,
+  SeriesTest,
+  SeriesVerdict,
+} from './stats/baseline.ts';
+export { testAgainstBaseline } from './stats/baseline.ts';
 export type { BootstrapOptions } from './stats/bootstrap.ts';
 export { bootstrapMedianChange } from './stats/bootstrap.ts';
-// -- statistics
 export type { DetectOptions, SeriesPoint } from './stats/change-points.ts';
 export { detectChangePoints, SAMPLE_DEFAULTS } from './stats/change-points.ts';
 export type { CompareOptions, Direction, SampleComparison, Verdict } from './stats/compare.ts';

@@ -39,6 +39,15 @@ export function measureDirection(measure: string): Direction | null {
   return DIRECTIONS[measure] ?? null;
 }
 
+/** The direction asked for, else the measure's by its name, else none. */
+export function resolveDirection(
+  direction: Direction | null | undefined,
+  measure: string | undefined,
+): Direction | null {
+  if (direction !== undefined) return direction;
+  return measure === undefined ? null : measureDirection(measure);
+}
+
 /** Options of {@link compareSamples}. */
 export interface CompareOptions {
   /** Significance level of the two-sided Mann-Whitney test; default 0.05. */
@@ -101,12 +110,7 @@ export function compareSamples(
   if (!(Number.isInteger(resamples) && resamples >= 1)) {
     throw new InputError(`resamples must be a positive integer, got ${resamples}`);
   }
-  const direction =
-    options.direction !== undefined
-      ? options.direction
-      : options.measure === undefined
-        ? null
-        : measureDirection(options.measure);
+  const direction = resolveDirection(options.direction, options.measure);
   checkSamples(a, 'a');
   checkSamples(b, 'b');
   const statsA = describeSamples(a, { confidence });

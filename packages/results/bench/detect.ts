@@ -9,8 +9,8 @@ import path from 'node:path';
 import { markdownTable, recordBenchmark } from '@benchrunner/testing';
 import type { SeriesTest } from '../src/index.ts';
 import { detectChangePoints, eDivisive, testAgainstBaseline } from '../src/index.ts';
-import type { SyntheticOptions, SyntheticSeries } from '../src/stats/synthetic.ts';
-import { scoreChangePoints, syntheticSeries } from '../src/stats/synthetic.ts';
+import type { SyntheticOptions } from '../src/stats/synthetic.ts';
+import { scoreDetector, syntheticSeries } from '../src/stats/synthetic.ts';
 
 const ROUNDS = 5;
 
@@ -42,29 +42,14 @@ const SHAPE: SyntheticOptions = {
   outlierSize: 0.5,
 };
 
-function score(sets: SyntheticSeries[], find: (s: SyntheticSeries) => number[]) {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  for (const s of sets) {
-    const r = scoreChangePoints(s.changes, find(s), 2);
-    tp += r.truePositives;
-    fp += r.falsePositives;
-    fn += r.falseNegatives;
-  }
-  const precision = tp / (tp + fp);
-  const recall = tp / (tp + fn);
-  return { precision, recall, f1: (2 * precision * recall) / (precision + recall) };
-}
-
 function quality(shape: SyntheticOptions, seed: number): string[][] {
   const sets = Array.from({ length: 30 }, (_, i) => syntheticSeries(seed + i, shape));
-  const ours = score(sets, (s) => detectChangePoints(s.points).map((p) => p.index));
+  const ours = scoreDetector(sets, (s) => detectChangePoints(s.points).map((p) => p.index));
   let best = { precision: 0, recall: 0, f1: -1, setting: '' };
   for (const window of [10, 20, 30, 50, 100]) {
     for (const maxPValue of [1e-5, 1e-4, 1e-3, 1e-2, 0.05, 0.1]) {
       for (const minMagnitude of [0, 0.01, 0.02, 0.03, 0.05]) {
-        const r = score(sets, (s) =>
+        const r = scoreDetector(sets, (s) =>
           eDivisive(
             s.points.map((p) => p.value),
             { window, maxPValue, minMagnitude },

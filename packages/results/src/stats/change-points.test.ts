@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectChangePoints } from './change-points.ts';
 import { eDivisive } from './e-divisive.ts';
-import type { SyntheticSeries } from './synthetic.ts';
-import { scoreChangePoints, syntheticSeries } from './synthetic.ts';
+import { scoreDetector, syntheticSeries } from './synthetic.ts';
 
 // 200 runs, 4 shifts of 3-8 %, 1 % run-to-run and 2 % within-run noise, 10 samples a run, 2 % of
 // them pauses up to +50 %: what a busy CI machine's latency benchmark looks like.
@@ -19,29 +18,14 @@ const SHAPE = {
 };
 const SETS = Array.from({ length: 20 }, (_, i) => syntheticSeries(1000 + i, SHAPE));
 
-function score(find: (s: SyntheticSeries) => number[]) {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  for (const s of SETS) {
-    const r = scoreChangePoints(s.changes, find(s), 2);
-    tp += r.truePositives;
-    fp += r.falsePositives;
-    fn += r.falseNegatives;
-  }
-  const precision = tp / (tp + fp);
-  const recall = tp / (tp + fn);
-  return { precision, recall, f1: (2 * precision * recall) / (precision + recall) };
-}
-
 describe('detectChangePoints', () => {
   it("beats Otava's best setting in precision and recall on series with samples (fixed seeds)", () => {
-    const ours = score((s) => detectChangePoints(s.points).map((p) => p.index));
+    const ours = scoreDetector(SETS, (s) => detectChangePoints(s.points).map((p) => p.index));
     let best = { precision: 0, recall: 0, f1: 0, setting: '' };
     for (const window of [10, 30, 50, 100]) {
       for (const maxPValue of [1e-4, 1e-3, 1e-2, 0.05]) {
         for (const minMagnitude of [0, 0.01, 0.02, 0.05]) {
-          const otava = score((s) =>
+          const otava = scoreDetector(SETS, (s) =>
             eDivisive(
               s.points.map((p) => p.value),
               { window, maxPValue, minMagnitude },

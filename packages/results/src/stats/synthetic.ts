@@ -78,3 +78,22 @@ export function scoreChangePoints(
     falseNegatives: truth.length - truePositives,
   };
 }
+
+/** Precision, recall and F1 of a detector over generated series, finds within 2 points counting. */
+export function scoreDetector(
+  sets: readonly SyntheticSeries[],
+  find: (series: SyntheticSeries) => number[],
+): { precision: number; recall: number; f1: number } {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (const s of sets) {
+    const r = scoreChangePoints(s.changes, find(s), 2);
+    tp += r.truePositives;
+    fp += r.falsePositives;
+    fn += r.falseNegatives;
+  }
+  const precision = tp / (tp + fp);
+  const recall = tp / (tp + fn);
+  return { precision, recall, f1: (2 * precision * recall) / (precision + recall) };
+}

@@ -53,7 +53,7 @@ describe('renderComparisonTable', () => {
     expect(text).toContain(
       '2 measures with a single value on a side (user_time, system_time) are left out: one value has no spread to test.',
     );
-    expect(text).toContain('adjusted over the 1 tests (Benjamini-Hochberg)');
+    expect(text).toContain('adjusted over 1 test (Benjamini-Hochberg)');
     expect(text).toContain(
       'A change is reported when p < 0.05, the interval excludes 0 and |change| >= 2.00%.',
     );

@@ -97,7 +97,7 @@ export function renderComparisonTable(all: readonly ComparisonRow[], settings: T
     [...counts].map(([verdict, count]) => `${count} ${verdict}`).join(', ') || 'nothing to compare';
   const tested = rows.filter((row) => row.pAdjusted !== null).length;
   const pText = fdr
-    ? `p is a two-sided Mann-Whitney U test adjusted over the ${tested} tests (Benjamini-Hochberg)`
+    ? `p is a two-sided Mann-Whitney U test adjusted over ${tested} ${tested === 1 ? 'test' : 'tests'} (Benjamini-Hochberg)`
     : 'p is a two-sided Mann-Whitney U test';
   const below = [
     `${summary}.`,

@@ -7,8 +7,10 @@ import type { SeriesPoint } from '@benchrunner/results';
 export interface SeriesColumn {
   metric: string;
   points: SeriesPoint[];
-  /** Same length as `points` when the file names commits or times, else undefined. */
+  /** Same length as `points` when the file names commits, else undefined. */
   commits?: string[];
+  /** Same length as `points` when a CSV has a `time` column (and no `commit` column). */
+  times?: string[];
 }
 
 const LABEL_COLUMNS = ['commit', 'time'];
@@ -66,7 +68,9 @@ function readCsv(name: string, text: string): SeriesColumn[] {
       return value;
     });
     const column: SeriesColumn = { metric, points: fillMissing(values).map((value) => ({ value })) };
-    if (labelAt !== undefined) column.commits = rows.map((row) => row[labelAt]!);
+    if (labelAt !== undefined) {
+      column[lowered[labelAt] === 'commit' ? 'commits' : 'times'] = rows.map((row) => row[labelAt]!);
+    }
     columns.push(column);
   });
   if (columns.length === 0) throw new InputError(`${name}: no numeric column after the header row`);

@@ -71,6 +71,19 @@ describe('benchrunner detect', () => {
     });
   });
 
+  it('labels points by a time column in text, and keeps times out of the JSON', async () => {
+    const file = path.join(scratch.path, 'time.csv');
+    const rows = Array.from(
+      { length: 20 },
+      (_, i) => `2026-01-${String(i + 1).padStart(2, '0')},${i < 10 ? 1 : 2}`,
+    );
+    await writeFile(file, ['time,ops', ...rows].join('\n'));
+    const text = await detect([file]);
+    expect(text.stdout).toMatch(/^ {2}index 10 \(2026-01-11\): 1 -> 2 \+100\.00%, p=/m);
+    const json = JSON.parse((await detect([file, '--json'])).stdout);
+    expect(json.metrics[0].changePoints[0]).not.toHaveProperty('commit');
+  });
+
   it('fails a bad cell with one line naming the file and the row', async () => {
     const file = path.join(scratch.path, 'bad.csv');
     await writeFile(file, 'time,ops\n1,10\n2,11\n3,x1\n');

@@ -52,13 +52,15 @@ export const detectCommand: Command = {
       context.stdout(`${JSON.stringify({ metrics }, null, 2)}\n`);
       return 0;
     }
+    const column = (metric: string) => columns.find((c) => c.metric === metric);
     const lines: string[] = [];
     for (const { metric, changePoints } of metrics) {
       lines.push(
         `${metric}: ${changePoints.length === 0 ? 'no change points' : `${changePoints.length} change points`}`,
       );
       for (const p of changePoints) {
-        const at = p.commit === undefined ? `index ${p.index}` : `index ${p.index} (${p.commit})`;
+        const label = p.commit ?? column(metric)?.times?.[p.index];
+        const at = label === undefined ? `index ${p.index}` : `index ${p.index} (${label})`;
         const change = p.before === 0 ? '' : ` ${formatChange(p.after / p.before - 1)}`;
         lines.push(
           `  ${at}: ${number(p.before)} -> ${number(p.after)}${change}, p=${p.pValue.toPrecision(3)}`,

@@ -216,34 +216,31 @@ function testAt(
 /**
  * The energy statistic Q-hat of every split of an interval, computed as Otava's
  * PairDistanceCalculator does (same sums in the same order, so ties and near-ties resolve alike).
+ * Memory is one triangle of partial sums (window squared), not Otava's several square matrices.
  */
 class EnergyCalculator {
-  private readonly n: number;
-  private readonly distance: Float64Array;
+  private readonly series: Float64Array;
   /** v[c] = sum over r <= c of |x_r - x_(c+1)|. */
   private readonly v: Float64Array;
   /** h[t][c] = sum over t <= c' <= c of |x_t - x_(c'+1)|, zero below the diagonal. */
   private readonly h: Float64Array;
+  private readonly m: number;
 
   constructor(series: Float64Array) {
-    const n = series.length;
-    this.n = n;
-    this.distance = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) this.distance[i * n + j] = Math.abs(series[i]! - series[j]!);
-    }
-    const m = Math.max(0, n - 1);
+    this.series = series;
+    const m = Math.max(0, series.length - 1);
+    this.m = m;
     this.v = new Float64Array(m);
     this.h = new Float64Array(m * m);
     for (let c = 0; c < m; c++) {
       let sum = 0;
-      for (let r = 0; r <= c; r++) sum += this.distance[r * n + c + 1]!;
+      for (let r = 0; r <= c; r++) sum += Math.abs(series[r]! - series[c + 1]!);
       this.v[c] = sum;
     }
     for (let t = 0; t < m; t++) {
       let sum = 0;
       for (let c = t; c < m; c++) {
-        sum += this.distance[t * n + c + 1]!;
+        sum += Math.abs(series[t]! - series[c + 1]!);
         this.h[t * m + c] = sum;
       }
     }
@@ -251,56 +248,57 @@ class EnergyCalculator {
 
   /** The split of series[start:end] maximizing Q-hat over (tau, kappa), first in row-major order. */
   candidate(start: number, end: number): { index: number; qhat: number } {
-    const n = this.n;
-    const big = n - 1;
+    const x = this.series;
+    const big = this.m;
     const m = end - 1 - start;
     const cumV = new Float64Array(m);
     let runningV = 0;
     for (let a = 0; a < m; a++) {
       let above = 0;
-      for (let r = 0; r < start; r++) above += this.distance[r * n + start + a + 1]!;
+      for (let r = 0; r < start; r++) above += Math.abs(x[r]! - x[start + a + 1]!);
       runningV += this.v[start + a]! - above;
       cumV[a] = runningV;
     }
-    // cumH[i][j] = sum over a <= i of h_local[a][j]; sufH[i][j] = sum over a >= i of h_local[a][j].
-    const cumH = new Float64Array(m * m);
-    const sufH = new Float64Array(m * m);
-    const hLocal = (a: number, b: number) => (b < a ? 0 : this.h[(start + a) * big + start + b]!);
+    // Column j of the local h: cum[i] = sum over a <= i, suf[i] = sum over a >= i (from the bottom).
+    const cum = new Float64Array(m);
+    const suf = new Float64Array(m + 1);
+    let bestI = 0;
+    let bestJ = 0;
+    let best = Number.NEGATIVE_INFINITY;
+    // numpy's argmax takes the first maximum in row-major order: compare (i, j) on ties.
+    const consider = (q: number, i: number, j: number) => {
+      if (q > best || (q === best && (i < bestI || (i === bestI && j < bestJ)))) {
+        best = q;
+        bestI = i;
+        bestJ = j;
+      }
+    };
     for (let j = 0; j < m; j++) {
+      const column = start + j;
       let sum = 0;
       for (let i = 0; i < m; i++) {
-        sum += hLocal(i, j);
-        cumH[i * m + j] = sum;
+        if (i <= j) sum += this.h[(start + i) * big + column]!;
+        cum[i] = sum;
       }
       sum = 0;
       for (let i = m - 1; i >= 1; i--) {
-        sum += hLocal(i, j);
-        sufH[i * m + j] = sum;
+        if (i <= j) sum += this.h[(start + i) * big + column]!;
+        suf[i] = sum;
+      }
+      const kappa = j + 2 + start;
+      for (let i = 0; i <= j; i++) {
+        const tau = i + 1 + start;
+        const a = (2 / (kappa - start)) * (cum[i]! - (i >= 1 ? cumV[i - 1]! : 0));
+        const b = i >= 1 ? ((2 * (kappa - tau)) / ((kappa - start) * (tau - start - 1))) * cumV[i - 1]! : 0;
+        const c =
+          j > i && i + 1 < m
+            ? ((2 * (tau - start)) / ((kappa - start) * (kappa - tau - 1))) * suf[i + 1]!
+            : 0;
+        consider(a - b - c, i, j);
       }
     }
-    let bestI = 0;
-    let best = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < m; i++) {
-      const tau = i + 1 + start;
-      for (let j = 0; j < m; j++) {
-        let q = 0;
-        if (j >= i) {
-          const kappa = j + 2 + start;
-          const a = (2 / (kappa - start)) * (cumH[i * m + j]! - (i >= 1 ? cumV[i - 1]! : 0));
-          const b = i >= 1 ? ((2 * (kappa - tau)) / ((kappa - start) * (tau - start - 1))) * cumV[i - 1]! : 0;
-          const c =
-            j > i && i + 1 < m
-              ? ((2 * (tau - start)) / ((kappa - start) * (kappa - tau - 1))) * sufH[(i + 1) * m + j]!
-              : 0;
-          q = a - b - c;
-        }
-        // numpy's argmax: the first maximum; the zeros below the diagonal take part as Otava's do.
-        if (q > best) {
-          best = q;
-          bestI = i;
-        }
-      }
-    }
+    // Otava's Q matrix holds zeros below the diagonal; the first of them in row-major order is (1, 0).
+    if (m >= 2) consider(0, 1, 0);
     return { index: bestI + 1 + start, qhat: best };
   }
 }

@@ -102,6 +102,13 @@ async function main(): Promise<void> {
       return { key: `s${i}`, measure: 'latency', history: points.slice(0, 20), candidate: points[20]! };
     });
     const perRun = time(() => testAgainstBaseline(tests));
+    const histories = Array.from(
+      { length: 1000 },
+      (_, i) => syntheticSeries(10_000 + i, { ...SHAPE, length: 100, changes: 2 }).points,
+    );
+    const historyRun = time(() => {
+      for (const points of histories) detectChangePoints(points);
+    });
     const perRunSingle = time(() =>
       testAgainstBaseline(
         tests.map((t) => ({
@@ -138,6 +145,12 @@ async function main(): Promise<void> {
           'testAgainstBaseline, 1,000 series x 20 runs x 10 samples',
           ms(perRun.wall),
           ms(perRun.cpu),
+          '< 1000',
+        ],
+        [
+          'detectChangePoints over 1,000 series x 100 runs x 10 samples (history after a stored run)',
+          ms(historyRun.wall),
+          ms(historyRun.cpu),
           '< 1000',
         ],
         [

@@ -17,6 +17,7 @@ interface Case {
 
 const published: { series: Record<string, number[]>; cases: Case[] } = fixture('published.json');
 const random: Case[] = fixture('random.json');
+const edge: Case[] = fixture('edge.json');
 
 describe('eDivisive (port of Otava)', () => {
   it.each(published.cases)('finds what Otava finds: $source', (c) => {
@@ -35,6 +36,15 @@ describe('eDivisive (port of Otava)', () => {
       found.forEach((p, k) => {
         expect(p.pValue).toBeCloseTo(c.pValues![k]!, 12);
       });
+    }
+  });
+
+  it('finds what Otava finds on degenerate series: constant, 2-3 points, ties, tiny windows', () => {
+    for (const [i, c] of edge.entries()) {
+      expect(
+        eDivisive(c.series as number[], c).map((p) => p.index),
+        `edge.json[${i}]`,
+      ).toEqual(c.expected);
     }
   });
 

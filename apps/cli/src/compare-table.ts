@@ -43,6 +43,7 @@ function formatP(p: number): string {
 
 function verdictText(row: ComparisonRow): string {
   if (row.verdict === 'no test') return `n=${Math.min(row.a?.n ?? 0, row.b?.n ?? 0)}, no test`;
+  if (row.verdict === 'too few samples') return `n=${row.a?.n}/${row.b?.n}, too few to decide`;
   if (row.verdict === 'unit mismatch') return `unit mismatch (${row.unit} vs ${row.unitB})`;
   return row.verdict;
 }
@@ -51,8 +52,23 @@ const HEADER = ['benchmark', 'params', 'measure', 'A', 'B', 'change', 'CI', 'p',
 // A, B, change, CI and p are numbers: right-aligned.
 const RIGHT = new Set([3, 4, 5, 6, 7]);
 
-/** The comparison as an aligned text table (A and B are medians) with a summary line. */
-export function renderComparisonTable(rows: readonly ComparisonRow[], alpha: number): string {
+/** How the rows were decided, for the lines under the table. */
+export interface TableSettings {
+  alpha: number;
+  minChange: number;
+  fdr: boolean;
+  /** Conditions that make the comparison doubtful (environments, load), one sentence each. */
+  notes?: readonly string[];
+}
+
+/**
+ * The comparison as an aligned text table (A and B are medians) with a summary line. Rows with a
+ * single value on a side have nothing to test: they are left out and named once below the table.
+ */
+export function renderComparisonTable(all: readonly ComparisonRow[], settings: TableSettings): string {
+  const { alpha, minChange, fdr } = settings;
+  const rows = all.filter((row) => row.verdict !== 'no test');
+  const single = all.filter((row) => row.verdict === 'no test');
   const cells = rows.map((row) => [
     row.benchmark,
     Object.entries(row.params)
@@ -65,11 +81,11 @@ export function renderComparisonTable(rows: readonly ComparisonRow[], alpha: num
     row.changeCi === null
       ? '-'
       : `[${formatChange(row.changeCi.lower)}, ${formatChange(row.changeCi.upper)}]`,
-    row.test === null ? '-' : formatP(row.test.p),
+    row.pAdjusted === null ? '-' : formatP(row.pAdjusted),
     verdictText(row),
   ]);
-  const all = [[...HEADER], ...cells];
-  const widths = HEADER.map((_, i) => Math.max(...all.map((line) => line[i]!.length)));
+  const lines = [[...HEADER], ...cells];
+  const widths = HEADER.map((_, i) => Math.max(...lines.map((line) => line[i]!.length)));
   const format = (line: string[]) =>
     line
       .map((cell, i) => (RIGHT.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
@@ -79,13 +95,33 @@ export function renderComparisonTable(rows: readonly ComparisonRow[], alpha: num
   for (const row of rows) counts.set(row.verdict, (counts.get(row.verdict) ?? 0) + 1);
   const summary =
     [...counts].map(([verdict, count]) => `${count} ${verdict}`).join(', ') || 'nothing to compare';
+  const tested = rows.filter((row) => row.pAdjusted !== null).length;
+  const pText = fdr
+    ? `p is a two-sided Mann-Whitney U test adjusted over ${tested} ${tested === 1 ? 'test' : 'tests'} (Benjamini-Hochberg)`
+    : 'p is a two-sided Mann-Whitney U test';
+  const below = [
+    `${summary}.`,
+    `A and B are medians; change is B against A with a 95% bootstrap interval; ${pText}.`,
+    `A change is reported when p < ${alpha}, the interval excludes 0 and |change| >= ${formatChange(minChange).replace('+', '')}.`,
+  ];
+  if (single.length > 0) {
+    const measures = [...new Set(single.map((row) => row.measure))].join(', ');
+    below.push(
+      `${single.length} measures with a single value on a side (${measures}) are left out: one value has no spread to test.`,
+    );
+  }
+  if (counts.has('too few samples')) {
+    below.push(
+      `"too few to decide": no arrangement of that many samples gives p < ${alpha}; collect more runs.`,
+    );
+  }
+  for (const note of settings.notes ?? []) below.push(`Cannot trust this comparison fully: ${note}.`);
   return [
     format([...HEADER]),
     format(widths.map((w) => '-'.repeat(w))),
     ...cells.map(format),
     '',
-    `${summary}.`,
-    `A and B are medians; change is B against A with a 95% bootstrap interval; p is a two-sided Mann-Whitney U test, significant below ${alpha}.`,
+    ...below,
     '',
   ].join('\n');
 }

@@ -12,6 +12,8 @@ export interface ResultSource {
   /** The absolute file read (the manifest for a run). */
   path: string;
   documents: ComparableDocument[];
+  /** What the run recorded about its minion; files have none. */
+  environment?: Record<string, string>;
 }
 
 /**
@@ -58,7 +60,9 @@ async function loadManifest(name: string, file: string): Promise<ResultSource> {
     throw new InputError(`run ${name}: ${file}: not JSON: ${(error as Error).message}`, [], { cause: error });
   }
   // Only the results matter here; the rest of the manifest may grow without breaking compare.
-  const parsed = RunManifest.pick({ results: true }).safeParse(json);
+  const parsed = RunManifest.pick({ results: true, environment: true })
+    .partial({ environment: true })
+    .safeParse(json);
   if (!parsed.success) {
     const problems = zodProblems(parsed.error);
     const first = problems[0];
@@ -66,5 +70,12 @@ async function loadManifest(name: string, file: string): Promise<ResultSource> {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
     throw new InputError(`run ${name}: ${file}: not a run manifest${where}${more}`, problems);
   }
-  return { kind: 'run', name, path: file, documents: parsed.data.results };
+  const { results, environment } = parsed.data;
+  return {
+    kind: 'run',
+    name,
+    path: file,
+    documents: results,
+    ...(environment === undefined ? {} : { environment }),
+  };
 }

@@ -1,6 +1,7 @@
 import type { Command } from './cli.ts';
 import { runCli } from './cli.ts';
 import { compareCommand } from './commands/compare.ts';
+import { detectCommand } from './commands/detect.ts';
 import { enqueueCommand, statusCommand } from './commands/enqueue.ts';
 import { formatsCommand } from './commands/formats.ts';
 import { parseCommand } from './commands/parse.ts';
@@ -16,6 +17,7 @@ const COMMANDS: readonly Command[] = [
   statusCommand,
   parseCommand,
   compareCommand,
+  detectCommand,
   formatsCommand,
 ];
 

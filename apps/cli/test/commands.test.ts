@@ -157,8 +157,61 @@ describe('benchrunner compare', () => {
       /^work +- +latency +12\.59 ms +24\.17 ms +\+92\.04% +\[\+\d+\.\d+%, \+\d+\.\d+%\] +<0\.0001 +regressed$/m,
     );
     expect(run.stdout).toMatch(/^steady +- +latency .* no significant change$/m);
-    // hyperfine's user/system times are single figures.
-    expect(run.stdout).toMatch(/^work +- +user_time .* n=1, no test$/m);
+    // hyperfine's user/system times are single figures: left out, and said once why.
+    expect(run.stdout).not.toMatch(/user_time .* no test/);
+    expect(run.stdout).toContain(
+      '4 measures with a single value on a side (user_time, system_time) are left out: one value has no spread to test.',
+    );
+  });
+
+  it('fails when nothing matches, even without --fail-on-regression', async () => {
+    // The same file with its commands renamed, as hyperfine names two variants of one benchmark.
+    const document = JSON.parse(await readFile(CANDIDATE, 'utf8'));
+    for (const result of document.results) result.command = `./v2 ${result.command}`;
+    const renamed = path.join(scratch.path, 'renamed.hyperfine.json');
+    await writeFile(renamed, JSON.stringify(document));
+    for (const extra of [[], ['--fail-on-regression'], ['--json']]) {
+      const run = await runInProcess(['compare', BASELINE, renamed, ...extra]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(oneLine(run.stderr)).toMatch(
+        /^benchrunner compare: no benchmark matched between A and B \(A has 'work', 'steady'; B has '\.\/v2 .*hyperfine -n NAME/,
+      );
+    }
+  });
+
+  it('takes --min-change and --no-fdr, and notes a busy minion of a run', async () => {
+    const big = await runInProcess([
+      'compare',
+      BASELINE,
+      CANDIDATE,
+      '--min-change',
+      '1',
+      '--fail-on-regression',
+    ]);
+    expect(big.code).toBe(0);
+    expect(big.stdout).toMatch(/^work +- +latency .* no significant change$/m);
+    const raw = await runInProcess(['compare', BASELINE, CANDIDATE, '--no-fdr', '--json']);
+    const report = JSON.parse(raw.stdout) as { fdr: boolean; rows: ComparisonRow[] };
+    expect(report.fdr).toBe(false);
+    const work = report.rows.find((r) => r.measure === 'latency' && r.benchmark === 'work')!;
+    expect(work.pAdjusted).toBe(work.test!.p);
+    expect((await runInProcess(['compare', BASELINE, CANDIDATE, '--min-change', '-1'])).code).toBe(2);
+
+    const dataDir = path.join(scratch.path, 'busy');
+    const id = 'rmo1abcbb0123456789';
+    const results: RunManifest['results'] = [{ ...(await parseResultFile(BASELINE)), benchmark: 'work' }];
+    const environment = { cpu_count: '2', load_avg: '3.10 2.00 1.00' };
+    await mkdir(path.join(dataDir, 'runs', id), { recursive: true });
+    await writeFile(
+      path.join(dataDir, 'runs', id, 'manifest.json'),
+      JSON.stringify({ id, results, environment }),
+    );
+    const busy = await runInProcess(['compare', id, id], { env: { DATA_DIR: dataDir } });
+    expect(busy.code).toBe(0);
+    expect(busy.stdout).toContain(
+      'Cannot trust this comparison fully: the minion of A was busy: load average 3.1 on 2 CPUs when the run started.',
+    );
   });
 
   it('prints the same as JSON, and exits 1 on a regression when asked', async () => {

@@ -53,6 +53,7 @@ export type { Suite } from './suite.ts';
 export {
   Argv,
   BenchmarkSpec,
+  DetectSpec,
   loadSuite,
   parseSuite,
   resultsOnStdout,

@@ -90,4 +90,26 @@ describe('suite file', () => {
       /cannot read suite file \/nonexistent\/suite.yaml/,
     );
   });
+
+  it('takes detection settings per suite and per benchmark, and rejects bad ones by path', () => {
+    const suite = parseSuite(
+      [
+        'detect: {window: 20, minChange: 0.03}',
+        'benchmarks:',
+        '  - name: a',
+        '    command: [node, a.js]',
+        '    detect: {maxPValue: 0.01, direction: higher}',
+      ].join('\n'),
+      'suite.yaml',
+    );
+    expect(suite.spec.detect).toEqual({ window: 20, minChange: 0.03 });
+    expect(suite.spec.benchmarks[0]!.detect).toEqual({ maxPValue: 0.01, direction: 'higher' });
+    const error = errorOf(
+      'benchmarks:\n  - name: a\n    command: [x]\n    detect: {window: 1, direction: up}\n',
+    );
+    expect(error.problems.map((p) => p.path)).toEqual([
+      'benchmarks[0].detect.window (line 4, column 22)',
+      'benchmarks[0].detect.direction (line 4, column 36)',
+    ]);
+  });
 });

@@ -31,6 +31,22 @@ const Seconds = z
   .positive()
   .max(7 * 24 * 3600);
 
+/**
+ * How results are judged against their history (all optional; a benchmark's fields override the
+ * suite's, unset ones take the detector's defaults): `window` baseline points, the largest
+ * `maxPValue` (after the false discovery rate correction) and smallest relative `minChange`
+ * reported, and which `direction` is better when the measure's name does not say.
+ */
+export const DetectSpec = z
+  .object({
+    window: z.number().int().min(2).max(10_000).optional(),
+    maxPValue: z.number().gt(0).lt(1).optional(),
+    minChange: z.number().min(0).optional(),
+    direction: z.enum(['lower', 'higher']).optional(),
+  })
+  .strict();
+export type DetectSpec = z.infer<typeof DetectSpec>;
+
 export const BenchmarkSpec = z
   .object({
     name: BenchmarkName,
@@ -51,6 +67,7 @@ export const BenchmarkSpec = z
     warmup: z.number().int().min(0).max(100).default(0),
     profilers: z.array(Profiler).default([]),
     env: z.record(EnvName, z.string()).default({}),
+    detect: DetectSpec.optional(),
   })
   .strict();
 export type BenchmarkSpec = z.infer<typeof BenchmarkSpec>;
@@ -65,6 +82,7 @@ export const SuiteSpec = z
     /** Environment for every command of the suite. */
     env: z.record(EnvName, z.string()).default({}),
     benchmarks: z.array(BenchmarkSpec).min(1),
+    detect: DetectSpec.optional(),
   })
   .strict()
   .superRefine((suite, ctx) => {

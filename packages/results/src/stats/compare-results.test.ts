@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ComparableDocument } from './compare-results.ts';
+import type { ComparableDocument, ComparisonRow } from './compare-results.ts';
 import { compareResults } from './compare-results.ts';
+import { createNormal } from './random.ts';
 
 const doc = (benchmarks: ComparableDocument['benchmarks'], benchmark?: string): ComparableDocument => ({
   format: 'test',
@@ -108,5 +109,53 @@ describe('compareResults', () => {
       doc([{ name: 'x', params: {}, measures: { latency: { value: 1, unit: 'ms' } } }]),
     ];
     expect(() => compareResults(a, a)).toThrow(/A: benchmark 'x' reports latency in both ns and ms/);
+  });
+});
+
+describe('compareResults over many benchmarks (A/A)', () => {
+  const docOf = (means: number[], normal: (m: number, s: number) => number): ComparableDocument => ({
+    format: 'bmf',
+    benchmarks: means.map((mean, i) => ({
+      name: `bench-${i}`,
+      params: {},
+      measures: {
+        latency: {
+          value: mean,
+          unit: 'ns',
+          samples: Array.from({ length: 30 }, () => normal(mean, mean * 0.02)),
+        },
+      },
+    })),
+  });
+  const flagged = (rows: ComparisonRow[]) =>
+    rows.filter((r) => r.verdict !== 'no significant change').map((r) => r.benchmark);
+
+  it('flags nothing in 20 comparisons of 40 benchmarks drawn twice from one distribution', () => {
+    const normal = createNormal(7);
+    const means = Array.from({ length: 40 }, (_, i) => 1000 * (i + 1));
+    let raw = 0;
+    for (let trial = 0; trial < 20; trial++) {
+      const a = docOf(means, normal);
+      const b = docOf(means, normal);
+      expect(flagged(compareResults([a], [b], { resamples: 200 }))).toEqual([]);
+      raw += flagged(compareResults([a], [b], { resamples: 200, fdr: false, minChange: 0 })).length;
+    }
+    // Without the correction and the minimum change, about 5 % of the 800 tests are false alarms.
+    expect(raw).toBeGreaterThan(10);
+  });
+
+  it('finds a real 5 % shift at 2 % noise with n = 30 among 40 benchmarks', () => {
+    const normal = createNormal(8);
+    const means = Array.from({ length: 40 }, (_, i) => 1000 * (i + 1));
+    for (let trial = 0; trial < 10; trial++) {
+      const a = docOf(means, normal);
+      const b = docOf(
+        means.map((m, i) => (i === 3 ? m * 1.05 : m)),
+        normal,
+      );
+      const rows = compareResults([a], [b], { resamples: 200 });
+      expect(flagged(rows)).toEqual(['bench-3']);
+      expect(rows[3]!.verdict).toBe('regressed');
+    }
   });
 });

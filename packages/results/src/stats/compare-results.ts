@@ -1,9 +1,10 @@
 import type { ResultDocument } from '@benchrunner/core';
 import { InputError } from '@benchrunner/core';
 import type { CompareOptions, SampleComparison, Verdict } from './compare.ts';
-import { compareSamples, measureDirection } from './compare.ts';
+import { compareSamples, decideVerdict, measureDirection } from './compare.ts';
 import type { SampleStats } from './describe.ts';
 import { describeSamples } from './describe.ts';
+import { benjaminiHochberg } from './fdr.ts';
 
 /** A result document, optionally tagged with the suite benchmark that produced it (as in a run manifest). */
 export type ComparableDocument = ResultDocument & { benchmark?: string };
@@ -27,8 +28,24 @@ export interface ComparisonRow {
   changeCi: SampleComparison['changeCi'];
   test: SampleComparison['test'];
   direction: SampleComparison['direction'];
+  /**
+   * The test's p-value adjusted for the number of rows tested (Benjamini-Hochberg), which the
+   * verdict uses; the raw p when the correction is off; null without a test.
+   */
+  pAdjusted: number | null;
   verdict: RowVerdict;
 }
+
+/** Options of {@link compareResults}. */
+export interface CompareResultsOptions extends Omit<CompareOptions, 'measure' | 'direction' | 'minChange'> {
+  /** Smallest |relative change| reported as a change; default 0.02, above 1-2 % run-to-run noise. */
+  minChange?: number;
+  /** Control the false discovery rate across all rows (Benjamini-Hochberg); default true. */
+  fdr?: boolean;
+}
+
+/** Default of {@link CompareResultsOptions.minChange}. */
+export const DEFAULT_MIN_CHANGE = 0.02;
 
 interface Entry {
   key: string;
@@ -42,7 +59,12 @@ interface Entry {
 /**
  * Compares every measure of every benchmark in `a` (baseline) with the same one in `b`
  * (candidate), matched by benchmark name, params and measure. A measure's `samples` are used when
- * present, else its single `value` (then n = 1 and the verdict is `no test`). The same benchmark
+ * present, else its single `value` (then n = 1 and the verdict is `no test`).
+ *
+ * Dozens of rows are dozens of tests: by default their p-values are adjusted together
+ * (Benjamini-Hochberg), so on average at most `alpha` of the reported changes are false, and a
+ * change is reported only when its interval excludes zero and its size reaches `minChange` (see
+ * {@link decideVerdict}). The same benchmark
  * appearing more than once on a side (repeats in separate documents) has its samples pooled. The
  * suite benchmark tag is part of the match only when every document on both sides carries it.
  * Rows follow A's order, then what only B has.
@@ -52,8 +74,12 @@ interface Entry {
 export function compareResults(
   a: readonly ComparableDocument[],
   b: readonly ComparableDocument[],
-  options: Omit<CompareOptions, 'measure' | 'direction'> = {},
+  options: CompareResultsOptions = {},
 ): ComparisonRow[] {
+  const { fdr = true, minChange = DEFAULT_MIN_CHANGE, ...sampleOptions } = options;
+  if (!(minChange >= 0 && Number.isFinite(minChange))) {
+    throw new InputError(`minChange must be a number of at least 0, got ${minChange}`);
+  }
   const tagged = [...a, ...b].every((doc) => doc.benchmark !== undefined);
   const entriesA = collect(a, tagged, 'A');
   const entriesB = collect(b, tagged, 'B');
@@ -79,8 +105,12 @@ export function compareResults(
         verdict: 'unit mismatch',
       });
     } else {
-      const result = compareSamples(entry.samples, other.samples, { ...options, measure: entry.measure });
-      rows.push({ ...base, ...result });
+      const result = compareSamples(entry.samples, other.samples, {
+        ...sampleOptions,
+        minChange,
+        measure: entry.measure,
+      });
+      rows.push({ ...base, ...result, pAdjusted: result.test?.p ?? null });
     }
   }
   for (const entry of entriesB.values()) {
@@ -95,11 +125,21 @@ export function compareResults(
       verdict: 'only in B',
     });
   }
+  if (fdr) adjust(rows, sampleOptions.alpha ?? 0.05, minChange);
   return rows;
 }
 
+function adjust(rows: ComparisonRow[], alpha: number, minChange: number): void {
+  const tested = rows.filter((row) => row.test !== null);
+  const q = benjaminiHochberg(tested.map((row) => row.test!.p));
+  tested.forEach((row, i) => {
+    row.pAdjusted = q[i]!;
+    row.verdict = decideVerdict({ ...row, a: row.a!, b: row.b!, alpha }, q[i]!, minChange);
+  });
+}
+
 function missing(direction: ComparisonRow['direction']) {
-  return { a: null, b: null, change: null, changeCi: null, test: null, direction };
+  return { a: null, b: null, change: null, changeCi: null, test: null, pAdjusted: null, direction };
 }
 
 function collect(docs: readonly ComparableDocument[], tagged: boolean, side: string): Map<string, Entry> {

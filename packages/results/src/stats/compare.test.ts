@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gammaSampler, resampledMedian } from './bootstrap.ts';
-import { compareSamples, measureDirection } from './compare.ts';
+import { compareSamples, measureDirection, smallestPValue } from './compare.ts';
 import { median } from './describe.ts';
 import { createNormal, createRandom } from './random.ts';
 
@@ -88,9 +88,35 @@ describe('compareSamples', () => {
     expect(compareSamples(low, high, { direction: 'higher' }).verdict).toBe('improved');
     expect(compareSamples(low, high).verdict).toBe('changed');
     expect(compareSamples(low, low, { measure: 'latency' }).verdict).toBe('no significant change');
-    expect(compareSamples(low, high, { measure: 'latency', alpha: 1e-6 }).verdict).toBe(
+    expect(compareSamples(low, high, { measure: 'latency', alpha: 1e-6 }).verdict).toBe('too few samples');
+  });
+
+  it('says when the sample size cannot reach alpha: 5 against 5 gives p >= 0.0079', () => {
+    expect(smallestPValue(5, 5)).toBeCloseTo(2 / 252, 14);
+    const a = [1, 2, 3, 4, 5];
+    const b = [101, 102, 103, 104, 105];
+    expect(compareSamples(a, b, { measure: 'latency', alpha: 0.008 }).verdict).toBe('regressed');
+    expect(compareSamples(a, b, { measure: 'latency', alpha: 0.0079 }).verdict).toBe('too few samples');
+  });
+
+  it('reports a change only when it reaches minChange', () => {
+    const a = [100, 100.1, 100.2, 100.3, 100.4, 100.5, 100.6, 100.7];
+    const b = a.map((x) => x * 1.015);
+    expect(compareSamples(a, b, { measure: 'latency' }).verdict).toBe('regressed');
+    expect(compareSamples(a, b, { measure: 'latency', minChange: 0.02 }).verdict).toBe(
       'no significant change',
     );
+    expect(compareSamples(a, b, { measure: 'latency', minChange: 0.01 }).verdict).toBe('regressed');
+  });
+
+  it('reports no change when p is small but the interval of the change holds zero', () => {
+    // Same medians, B's spread shifted up: the rank test sees a difference, the medians do not.
+    const a = [10, 10, 10, 10, 10, 10, 10, 10, 10, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const b = [10, 10, 10, 10, 10, 10, 10, 10, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+    const r = compareSamples(a, b, { measure: 'latency' });
+    expect(r.test!.p).toBeLessThan(0.05);
+    expect(r.changeCi!.lower).toBeLessThanOrEqual(0);
+    expect(r.verdict).toBe('no significant change');
   });
 
   it('says "no test" with a single sample on a side', () => {

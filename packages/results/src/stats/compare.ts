@@ -2,6 +2,7 @@ import { InputError } from '@benchrunner/core';
 import { bootstrapMedianChange } from './bootstrap.ts';
 import type { ConfidenceInterval, SampleStats } from './describe.ts';
 import { checkSamples, describeSamples } from './describe.ts';
+import { logGamma } from './distributions.ts';
 import type { MannWhitneyResult } from './mann-whitney.ts';
 import { mannWhitneyU } from './mann-whitney.ts';
 import { createRandom } from './random.ts';
@@ -10,10 +11,17 @@ import { createRandom } from './random.ts';
 export type Direction = 'lower' | 'higher';
 
 /**
- * Outcome of a comparison. `changed`: significant, but the measure has no known better direction.
- * `no test`: a side has fewer than 2 samples.
+ * Outcome of a comparison. `changed`: a change, but the measure has no known better direction.
+ * `no test`: a side has fewer than 2 samples. `too few samples`: no arrangement of this many
+ * samples can give a p-value below alpha, so a change could never be reported.
  */
-export type Verdict = 'improved' | 'regressed' | 'changed' | 'no significant change' | 'no test';
+export type Verdict =
+  | 'improved'
+  | 'regressed'
+  | 'changed'
+  | 'no significant change'
+  | 'no test'
+  | 'too few samples';
 
 const DIRECTIONS: Readonly<Record<string, Direction>> = {
   latency: 'lower',
@@ -31,10 +39,21 @@ export function measureDirection(measure: string): Direction | null {
   return DIRECTIONS[measure] ?? null;
 }
 
+/** The direction asked for, else the measure's by its name, else none. */
+export function resolveDirection(
+  direction: Direction | null | undefined,
+  measure: string | undefined,
+): Direction | null {
+  if (direction !== undefined) return direction;
+  return measure === undefined ? null : measureDirection(measure);
+}
+
 /** Options of {@link compareSamples}. */
 export interface CompareOptions {
   /** Significance level of the two-sided Mann-Whitney test; default 0.05. */
   alpha?: number;
+  /** Smallest |relative change of the medians| reported as a change; default 0 (any size). */
+  minChange?: number;
   /** Better direction; defaults to {@link measureDirection} of `measure`, else none. */
   direction?: Direction | null;
   /** Measure name, used to find the direction. */
@@ -81,6 +100,7 @@ export function compareSamples(
   options: CompareOptions = {},
 ): SampleComparison {
   const alpha = options.alpha ?? 0.05;
+  const minChange = options.minChange ?? 0;
   const confidence = options.confidence ?? 0.95;
   const resamples = options.resamples ?? 2000;
   if (!(alpha > 0 && alpha < 1)) throw new InputError(`alpha must be between 0 and 1, got ${alpha}`);
@@ -90,12 +110,7 @@ export function compareSamples(
   if (!(Number.isInteger(resamples) && resamples >= 1)) {
     throw new InputError(`resamples must be a positive integer, got ${resamples}`);
   }
-  const direction =
-    options.direction !== undefined
-      ? options.direction
-      : options.measure === undefined
-        ? null
-        : measureDirection(options.measure);
+  const direction = resolveDirection(options.direction, options.measure);
   checkSamples(a, 'a');
   checkSamples(b, 'b');
   const statsA = describeSamples(a, { confidence });
@@ -113,18 +128,36 @@ export function compareSamples(
           confidence,
           random: createRandom(options.seed ?? 1),
         });
-  return { ...base, changeCi, test, verdict: verdictOf(test, statsA.n * statsB.n, alpha, direction) };
+  const comparison = { ...base, changeCi, test };
+  return { ...comparison, verdict: decideVerdict(comparison, test.p, minChange) };
 }
 
-function verdictOf(
-  test: MannWhitneyResult,
-  pairs: number,
-  alpha: number,
-  direction: Direction | null,
+/**
+ * The verdict of a comparison at p-value `p` (the test's own, or one adjusted for many tests): a
+ * change only when p is below alpha, the change's interval excludes zero and |change| reaches
+ * `minChange`; `too few samples` when no p-value this sample size allows is below alpha.
+ */
+export function decideVerdict(
+  comparison: Pick<SampleComparison, 'a' | 'b' | 'change' | 'changeCi' | 'test' | 'alpha' | 'direction'>,
+  p: number,
+  minChange: number,
 ): Verdict {
-  if (!(test.p < alpha)) return 'no significant change';
+  const { test, changeCi, change, alpha, direction } = comparison;
+  if (test === null) return 'no test';
+  if (smallestPValue(comparison.a.n, comparison.b.n) >= alpha) return 'too few samples';
+  if (!(p < alpha)) return 'no significant change';
+  if (changeCi !== null && changeCi.lower <= 0 && changeCi.upper >= 0) return 'no significant change';
+  if (change !== null && Math.abs(change) < minChange) return 'no significant change';
   // U counts pairs with a > b: above half, the baseline tends to be larger, so b went down.
-  const wentUp = test.u < pairs / 2;
+  const wentUp = test.u < (comparison.a.n * comparison.b.n) / 2;
   if (direction === null) return 'changed';
   return wentUp === (direction === 'higher') ? 'improved' : 'regressed';
+}
+
+/**
+ * The smallest two-sided p-value a rank test of n1 against n2 samples can give: every value of one
+ * side above every value of the other, 2 / C(n1 + n2, n1). With 5 against 5 that is 0.0079.
+ */
+export function smallestPValue(n1: number, n2: number): number {
+  return Math.min(1, 2 * Math.exp(logGamma(n1 + 1) + logGamma(n2 + 1) - logGamma(n1 + n2 + 1)));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binomialHalfQuantile, erfc, normalCdf, normalSf } from './distributions.ts';
+import { binomialHalfQuantile, erfc, normalCdf, normalSf, studentTTwoSided } from './distributions.ts';
 
 describe('erfc', () => {
   it('matches scipy.special.erfc on both sides of the series/continued-fraction switch', () => {
@@ -44,5 +44,21 @@ describe('binomialHalfQuantile', () => {
     expect(Math.abs(k - approx)).toBeLessThan(2);
     expect(below).toBeGreaterThan(0.024);
     expect(below).toBeLessThanOrEqual(0.025);
+  });
+});
+
+describe('studentTTwoSided', () => {
+  it("matches scipy's 2 * t.sf(|t|, df)", () => {
+    const cases: [number, number, number][] = [
+      [0.5, 3, 0.651447964848151],
+      [2.1, 10, 0.06207724420221853],
+      [5, 28, 2.7733414997812672e-5],
+      [-1.3, 1, 0.41742880032030544],
+      [40, 100, 2.462107602140071e-63],
+      [0.01, 400, 0.9920262728351453],
+    ];
+    for (const [t, df, p] of cases) expect(studentTTwoSided(t, df) / p).toBeCloseTo(1, 11);
+    expect(studentTTwoSided(Number.POSITIVE_INFINITY, 5)).toBe(0);
+    expect(studentTTwoSided(Number.NaN, 5)).toBeNaN();
   });
 });

@@ -49,7 +49,7 @@ export {
   TriggerKind,
 } from './run-request.ts';
 export type { Suite } from './suite.ts';
-export { Argv, BenchmarkSpec, loadSuite, parseSuite, resultsPath, SuiteSpec } from './suite.ts';
+export { Argv, BenchmarkSpec, loadSuite, parseSuite, resultsPath, SuiteSpec, TargetSpec } from './suite.ts';
 export { CommitInfo, CommitSha, RunTarget } from './target.ts';
 export type { LocatedYaml } from './yaml-problems.ts';
 export { locatedProblems, parseYamlFile } from './yaml-problems.ts';

@@ -215,6 +215,25 @@ export class GitMirror {
     return info;
   }
 
+  /**
+   * The newest commit of `sha`'s first-parent chain committed at or before `time`: where a branch
+   * stood then. `sha` itself when nothing on the chain is that old.
+   */
+  async asOf(sha: string, time: Date): Promise<CommitInfo> {
+    const before = `--before=${Math.floor(time.getTime() / 1000)}`;
+    const result = await this.git([
+      'rev-list',
+      '--first-parent',
+      '--max-count=1',
+      before,
+      '--end-of-options',
+      sha,
+    ]);
+    if (result.code !== 0)
+      throw new GitError(`cannot walk ${sha} in ${this.dir}: ${firstLine(result.stderr)}`);
+    return this.commit(result.stdout.trim() || sha);
+  }
+
   /** Full shas of `ref`'s first-parent chain, newest first, at most `limit` of them. */
   async firstParentLog(ref: string, limit: number): Promise<string[]> {
     const sha = await this.revParse(ref);

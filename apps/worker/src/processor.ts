@@ -12,6 +12,7 @@ import {
   type RunSummary,
   zodProblems,
 } from '@benchrunner/core';
+import type { TargetResolver } from '@benchrunner/git';
 import { type Provisioner, runPipeline, summarize } from '@benchrunner/pipeline';
 import type { CommandRunner } from '@benchrunner/ssh';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
@@ -29,6 +30,8 @@ export interface RunProcessorDeps {
   connect(minion: Minion, signal: AbortSignal): Promise<CommandRunner>;
   provisioner?: Provisioner;
   forceProvision?: boolean;
+  /** Resolves runs queued without a target commit (nightly, CLI) in the mirror of the suite's target. */
+  targets?: TargetResolver;
   /** A cancel request stored while no worker was listening. */
   cancelRequested(runId: string): Promise<string | null>;
   /** Called with every finished run (completed or not) whose archive exists: hands it to publishing. */
@@ -89,12 +92,17 @@ export function createRunProcessor(deps: RunProcessorDeps) {
           logger: log,
           ...(deps.provisioner ? { provisioner: deps.provisioner } : {}),
           ...(deps.forceProvision ? { forceProvision: true } : {}),
+          ...(deps.targets ? { targets: deps.targets } : {}),
         },
         {
           id: runId,
           attempt: Math.max(1, job.attemptsStarted),
           request,
           signal,
+          // A job scheduler's job records when it fired (its delay is zeroed once it is promoted).
+          ...(request.trigger.kind === 'schedule' && job.opts.prevMillis
+            ? { scheduledAt: new Date(job.opts.prevMillis) }
+            : {}),
           log: (line) => batcher.push(line),
           progress,
         },

@@ -8,8 +8,8 @@ export interface GitRepoFixture {
   dir: string;
   /** Full shas by name: A, B, F1, F2, M (merge), C on main; D on topic. */
   sha: Record<'A' | 'B' | 'F1' | 'F2' | 'M' | 'C' | 'D', string>;
-  /** Commits a file on `branch` (checked out) and returns the new sha. */
-  commit(branch: string, message: string): Promise<string>;
+  /** Commits a file on `branch` (checked out) and returns the new sha; `when` sets its dates. */
+  commit(branch: string, message: string, when?: Date): Promise<string>;
   git(...args: string[]): string;
   stop(): Promise<void>;
 }
@@ -29,8 +29,9 @@ export interface GitRepoFixture {
 export async function createGitRepository(): Promise<GitRepoFixture> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'benchrunner-git-'));
   let tick = 0;
+  let at: Date | undefined;
   const git = (...args: string[]) => {
-    const when = `${1767225600 + tick * 3600} +0000`;
+    const when = `${at ? Math.floor(at.getTime() / 1000) : 1767225600 + tick * 3600} +0000`;
     return execFileSync('git', args, {
       cwd: dir,
       encoding: 'utf8',
@@ -47,12 +48,14 @@ export async function createGitRepository(): Promise<GitRepoFixture> {
       },
     }).trim();
   };
-  const commit = async (branch: string, message: string) => {
+  const commit = async (branch: string, message: string, when?: Date) => {
+    at = when;
     if (git('symbolic-ref', '--short', 'HEAD') !== branch) git('checkout', '--quiet', branch);
     await writeFile(path.join(dir, 'file.txt'), `${message}\n`);
     git('add', 'file.txt');
     git('commit', '--quiet', '-m', message);
     tick++;
+    at = undefined;
     return git('rev-parse', 'HEAD');
   };
   git('init', '--quiet', '--initial-branch=main');

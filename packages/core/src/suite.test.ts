@@ -20,6 +20,7 @@ describe('suite file', () => {
   it('loads the example suite with defaults filled in', async () => {
     const suite = await loadSuite(EXAMPLE);
     expect(suite.spec.project).toBe('example');
+    expect(suite.spec.target).toEqual({ repository: '..', branch: 'main' });
     const add = suite.spec.benchmarks.find((b) => b.name === 'add')!;
     expect(add.command).toEqual(['node', 'add.mjs']);
     expect(add.format).toBe('seed');

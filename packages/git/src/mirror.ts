@@ -87,6 +87,8 @@ export class GitMirror {
   private lastFetch = Number.NEGATIVE_INFINITY;
   private fetching: Promise<void> | undefined;
   private readonly commits = new Map<string, CommitInfo>();
+  /** Refs resolved since the last fetch: the mirror's refs only move when it fetches. */
+  private readonly names = new Map<string, { sha: string; branch?: string }>();
 
   constructor(options: GitMirrorOptions) {
     this.location = options.location;
@@ -146,6 +148,7 @@ export class GitMirror {
       );
     }
     this.lastFetch = started;
+    this.names.clear();
   }
 
   private async fetchIfStale(): Promise<boolean> {
@@ -180,12 +183,18 @@ export class GitMirror {
     if (cached) return { commit: cached };
     let fetched = false;
     if (!HEXISH.test(ref)) fetched = await this.fetchIfStale();
+    const known = this.names.get(ref);
+    if (known)
+      return { commit: await this.commit(known.sha), ...(known.branch ? { branch: known.branch } : {}) };
     let sha = await this.revParse(ref);
     if (!sha && !fetched && (await this.fetchIfStale())) sha = await this.revParse(ref);
     if (!sha) throw new UnknownRefError(ref, this.location);
     const branchName = ref.replace(/^refs\/heads\//, '');
     const isBranch = !HEXISH.test(ref) && (await this.revParse(`refs/heads/${branchName}`)) === sha;
-    return { commit: await this.commit(sha), ...(isBranch ? { branch: branchName } : {}) };
+    const branch = isBranch ? branchName : undefined;
+    if (this.names.size >= CACHE_SIZE) this.names.clear();
+    this.names.set(ref, { sha, ...(branch ? { branch } : {}) });
+    return { commit: await this.commit(sha), ...(branch ? { branch } : {}) };
   }
 
   /** Metadata of a commit present in the mirror (a full sha). */

@@ -79,7 +79,10 @@ const content = (schema: object) => ({ 'application/json': { schema } });
 const errors = {
   '400': { description: 'Invalid input; `details` names each field', content: content(ref('Error')) },
   '401': { description: 'Missing or wrong API key', content: content(ref('Error')) },
-  '503': { description: 'Redis is not reachable; retry later', content: content(ref('Error')) },
+  '503': {
+    description: 'Redis (or the target repository) is not reachable; retry later',
+    content: content(ref('Error')),
+  },
 };
 const minionParam = {
   name: 'minion',

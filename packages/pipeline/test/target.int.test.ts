@@ -9,8 +9,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPipeline } from '../src/pipeline.ts';
 
-// The setup writes what it was given; the benchmark does nothing (its failure is not the point).
-const SETUP = `require('fs').writeFileSync(process.env.SEEN_FILE, JSON.stringify({
+// The setup and the benchmark write what they were given (the benchmark's missing results are not the point).
+const SEEN = (file: string) => `require('fs').writeFileSync(process.env.${file}, JSON.stringify({
   commit: process.env.BENCHRUNNER_COMMIT, repository: process.env.BENCHRUNNER_REPOSITORY ?? null }))`;
 
 let root: string;
@@ -36,12 +36,13 @@ async function runWith(target: string, request: Partial<RunJobData>, scheduledAt
   const dir = path.join(root, `suite-${counter}`);
   await mkdir(dir, { recursive: true });
   const seen = path.join(dir, 'seen.json');
+  const benchSeen = path.join(dir, 'bench-seen.json');
   const yaml = [
     target,
-    `env: {SEEN_FILE: ${JSON.stringify(seen)}}`,
-    `setup: [node, -e, ${JSON.stringify(SETUP)}]`,
+    `env: {SEEN_FILE: ${JSON.stringify(seen)}, BENCH_SEEN_FILE: ${JSON.stringify(benchSeen)}}`,
+    `setup: [node, -e, ${JSON.stringify(SEEN('SEEN_FILE'))}]`,
     'benchmarks:',
-    '  - {name: a, command: [node, -e, "0"]}',
+    `  - {name: a, command: [node, -e, ${JSON.stringify(SEEN('BENCH_SEEN_FILE'))}]}`,
   ].join('\n');
   const suite = parseSuite(yaml, path.join(dir, 'suite.yaml'));
   const id = `target${counter}`;
@@ -72,16 +73,20 @@ async function runWith(target: string, request: Partial<RunJobData>, scheduledAt
   const manifest = JSON.parse(
     await readFile(path.join(archiveRoot, id, 'manifest.json'), 'utf8'),
   ) as RunManifest;
-  const given = await readFile(seen, 'utf8').then(
-    (text) => JSON.parse(text) as { commit: string; repository: string | null },
-    () => undefined,
-  );
-  return { manifest, given, error };
+  const read = (file: string) =>
+    readFile(file, 'utf8').then(
+      (text) => JSON.parse(text) as { commit: string; repository: string | null },
+      () => undefined,
+    );
+  return { manifest, given: await read(seen), benchmarkGiven: await read(benchSeen), error };
 }
 
 describe('the run records its target', () => {
   it('resolves a run queued without a target (nightly, CLI) and gives the setup the full sha and the repository', async () => {
-    const { manifest, given } = await runWith(`target: {repository: ${repo.dir}}`, { commit: 'main' });
+    const { manifest, given, benchmarkGiven } = await runWith(`target: {repository: ${repo.dir}}`, {
+      commit: 'main',
+    });
+    expect(benchmarkGiven).toEqual({ commit: repo.sha.C, repository: repo.dir });
     expect(manifest.target).toMatchObject({
       repository: repo.dir,
       ref: 'main',

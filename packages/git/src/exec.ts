@@ -36,7 +36,6 @@ const QUIET_ENV: Record<string, string> = {
   GIT_ASKPASS: 'true',
   SSH_ASKPASS: 'true',
   GCM_INTERACTIVE: 'never',
-  GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
 };
 /** Options before the subcommand: no credential helper, no `ext::` transport, no background gc. */
 const QUIET_CONFIG = [
@@ -60,7 +59,13 @@ export function exec(argv: readonly string[], options: ExecOptions): Promise<Exe
     const [cmd, ...args] = argv;
     const child = spawn(cmd!, args, {
       cwd: options.cwd,
-      env: { ...process.env, ...QUIET_ENV, LC_ALL: 'C' },
+      env: {
+        ...process.env,
+        ...QUIET_ENV,
+        // The operator's ssh command (a deploy key) is kept; batch mode is added to it.
+        GIT_SSH_COMMAND: `${process.env.GIT_SSH_COMMAND ?? 'ssh'} -o BatchMode=yes`,
+        LC_ALL: 'C',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -147,6 +147,14 @@ export class GitMirror {
         fetched.stderr,
       );
     }
+    // An http server that is not git (a web page) answers the dumb protocol with no refs, and git
+    // calls that a successful fetch: a target without a single ref is treated as not git.
+    const refs = await this.git(['for-each-ref', '--count=1', '--format=%(refname)']);
+    if (refs.code !== 0 || refs.stdout.trim() === '') {
+      throw new GitError(
+        `cannot fetch ${this.location}: it has no branches or tags (is it a git repository?)`,
+      );
+    }
     this.lastFetch = started;
     this.names.clear();
   }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -126,6 +127,29 @@ describe('GitMirror against a real repository', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitError);
     expect((error as Error).message).toMatch(/cannot fetch .*plain-folder: .*not .*git repository/);
+  });
+
+  it('fails clearly for an http URL that serves no git repository, and for one that asks for credentials', async () => {
+    const server = http.createServer((req, res) => {
+      if (req.url?.startsWith('/private')) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="git"' }).end();
+      } else res.writeHead(200, { 'content-type': 'text/html' }).end('<html>a web page</html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      await expect(mirrorOf(`http://127.0.0.1:${port}/page.git`).resolve('main')).rejects.toThrow(
+        /cannot fetch http:\/\/127\.0\.0\.1:\d+\/page\.git: it has no branches or tags \(is it a git repository\?\)/,
+      );
+      // No prompt: git gives up at once instead of waiting for a user name.
+      const started = Date.now();
+      await expect(mirrorOf(`http://127.0.0.1:${port}/private/repo.git`).resolve('main')).rejects.toThrow(
+        /cannot fetch .*private\/repo\.git: .*(terminal prompts disabled|Authentication failed|could not read Username)/,
+      );
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      server.close();
+    }
   });
 
   it('kills a fetch that hangs after its timeout, without prompting', async () => {

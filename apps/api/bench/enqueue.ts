@@ -4,11 +4,11 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { openSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { newRunId, type RunJobData } from '@benchrunner/core';
+import { loadSuite, newRunId, type RunJobData } from '@benchrunner/core';
 import { createRedis, dedupId, laneName, QUEUE_PREFIX, runJobOptions } from '@benchrunner/queue';
 import { freePort, markdownTable, recordBenchmark, startRedis, waitForPort } from '@benchrunner/testing';
 import autocannon from 'autocannon';
@@ -159,12 +159,18 @@ function analysis(d: Measured, ref: Measured, api: Measured): string {
 
 const best = (rounds: Measured[]) => rounds.reduce((a, b) => (b.rps > a.rps ? b : a));
 
+// The example suite without its target: each request names a fresh commit, which a target would
+// resolve (and refuse, for these made-up ones). JSON is YAML, so the spec is written back as JSON.
+const suiteFile = path.join(tmp, 'suite.json');
+const example = await loadSuite(path.join(REPO, 'examples', 'suite.yaml'));
+await writeFile(suiteFile, JSON.stringify({ ...example.spec, target: undefined }));
+
 const apiEnv = {
   REDIS_URL: redis.url,
   HOST: '127.0.0.1',
   API_KEYS: KEY,
   DATA_DIR: path.join(tmp, 'data'),
-  SUITE_FILE: path.join(REPO, 'examples', 'suite.yaml'),
+  SUITE_FILE: suiteFile,
   NIGHTLY_ENABLED: 'false',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
 };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { loadInventory } from '@benchrunner/ansible';
 import { createLogger, LOCAL_MINION, loadSuite, type Minion } from '@benchrunner/core';
+import { TargetResolver } from '@benchrunner/git';
 import {
   connectRedis,
   createRedis,
@@ -48,6 +49,9 @@ async function main(): Promise<void> {
 
   const suiteFile = path.resolve(env.SUITE_FILE);
   const suite = await loadSuite(suiteFile);
+  // A suite's target is fetched once at start: a bad repository or branch stops the API here.
+  const targets = new TargetResolver({ gitRoot: path.resolve(env.DATA_DIR, 'git') });
+  await targets.check(suite);
   const minions: Minion[] = env.INVENTORY_FILE ? await loadInventory(env.INVENTORY_FILE) : [LOCAL_MINION];
 
   // failFast: while Redis is down, requests fail at once with 503 instead of hanging.
@@ -96,6 +100,7 @@ async function main(): Promise<void> {
     logger,
     runs,
     suite: suiteProvider(suiteFile, suite),
+    targets,
     minions,
     apiKeys,
     publicReads: env.PUBLIC_READS,

@@ -5,6 +5,7 @@ import {
   RunRequest,
   RunState,
   RunSummary,
+  RunTarget,
   Trigger,
 } from '@benchrunner/core';
 import { z } from 'zod';
@@ -20,6 +21,7 @@ export const RunViewSchema = z.object({
   tag: z.string().optional(),
   priority: PriorityClass,
   trigger: Trigger,
+  target: RunTarget.optional().describe("the target repository's commit, for suites with a `target`"),
   position: z.number().int().optional().describe('runs ahead of this one while it waits in the lane'),
   dueAt: z
     .string()
@@ -53,6 +55,9 @@ const RunAccepted = z.object({
   id: z.string(),
   state: z.literal('waiting'),
   minion: z.string(),
+  commit: z.string().optional().describe('the full sha the ref resolved to (suites with a `target`)'),
+  ref: z.string().optional().describe('the ref as asked for (suites with a `target`)'),
+  branch: z.string().optional().describe('the branch the run belongs to (suites with a `target`)'),
   position: z.number().int(),
   duplicate: z.boolean().describe('true when an identical waiting run answered'),
   links: z.object({ self: z.string(), logs: z.string() }).optional(),
@@ -74,7 +79,10 @@ const content = (schema: object) => ({ 'application/json': { schema } });
 const errors = {
   '400': { description: 'Invalid input; `details` names each field', content: content(ref('Error')) },
   '401': { description: 'Missing or wrong API key', content: content(ref('Error')) },
-  '503': { description: 'Redis is not reachable; retry later', content: content(ref('Error')) },
+  '503': {
+    description: 'Redis (or the target repository) is not reachable; retry later',
+    content: content(ref('Error')),
+  },
 };
 const minionParam = {
   name: 'minion',
@@ -122,7 +130,7 @@ export function openApiDocument(version: string) {
         post: {
           summary: 'Enqueue a run',
           description:
-            'An identical run that is still waiting is not queued twice: its id is returned with `duplicate: true`.',
+            "An identical run that is still waiting is not queued twice: its id is returned with `duplicate: true`. When the suite names a `target`, `commit` (a branch, tag or short sha) is resolved to a full sha in the controller's mirror of it; an unknown ref is a 400 naming `body.commit`.",
           requestBody: { required: true, content: content(ref('RunRequest')) },
           responses: {
             '202': ok('Accepted', ref('RunAccepted')),

@@ -33,6 +33,8 @@ export interface RunView {
   tag?: string;
   priority: RunJobData['priority'];
   trigger: RunJobData['trigger'];
+  /** The target repository's commit (suites with a `target`). */
+  target?: RunJobData['target'];
   /** Runs ahead of this one, while it waits in the lane. */
   position?: number;
   /** When a scheduled run (the next nightly run, a run put back at a worker's shutdown) joins the lane. */
@@ -196,6 +198,7 @@ export class RunService {
       ...(d.tag ? { tag: d.tag } : {}),
       priority: d.priority,
       trigger: d.trigger,
+      ...(d.target ? { target: d.target } : {}),
       createdAt: new Date(job.timestamp).toISOString(),
       attempts: job.attemptsStarted ?? 0,
     };

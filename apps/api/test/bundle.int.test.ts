@@ -1,7 +1,7 @@
 // The production build: apps/api/dist/main.js (esbuild bundle, plain node, no tsx) started as a real
 // process against a real redis-server, from a folder that is not the app's, answering the probes,
 // POST /runs, the offline docs and Bull Board with the files of the external packages.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
@@ -85,7 +85,9 @@ describe('the API bundle (dist/main.js)', () => {
   });
 
   it('accepts POST /runs with a key and refuses it without one', async () => {
-    const body = JSON.stringify({ commit: 'b0a7ed00'.repeat(5) });
+    // A commit of the example suite's target (this repository): refs are resolved when a run is accepted.
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const body = JSON.stringify({ commit: head });
     const headers = { 'content-type': 'application/json' };
     expect((await fetch(`${base}/runs`, { method: 'POST', headers, body })).status).toBe(401);
     const accepted = await fetch(`${base}/runs`, {

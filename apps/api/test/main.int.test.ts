@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -17,6 +18,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KEYS, REPO_ROOT, SUITE_FILE, until } from './harness.ts';
 
 const TSX = path.join(REPO_ROOT, 'apps/api/node_modules/.bin/tsx');
+/** A commit of the example suite's target (this repository): refs are resolved when a run is accepted. */
+const HEAD = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
 const MAIN = path.join(REPO_ROOT, 'apps/api/src/main.ts');
 
 let redis: RedisFixture;
@@ -202,7 +205,7 @@ describe('running', () => {
       const response = await fetch(`${base}/runs`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ commit: 'abc1234', tag: key.slice(0, 4) }),
+        body: JSON.stringify({ commit: HEAD, tag: key.slice(0, 4) }),
       });
       expect(response.status).toBe(202);
     }
@@ -281,7 +284,7 @@ describe('running', () => {
     const after = await fetch(`http://127.0.0.1:${port}/runs`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ commit: 'abc1234' }),
+      body: JSON.stringify({ commit: HEAD }),
     });
     expect(after.status).toBe(202);
     expect(api.output()).not.toMatch(/"level":50/);

@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadInventory } from '@benchrunner/ansible';
-import { createLogger, LOCAL_MINION, type Minion } from '@benchrunner/core';
+import { createLogger, LOCAL_MINION, loadSuite, type Minion } from '@benchrunner/core';
+import { TargetResolver } from '@benchrunner/git';
 import {
   cancelRequested,
   connectRedis,
@@ -41,6 +42,11 @@ async function main(): Promise<void> {
   const tmpDir = workerTmpDir(dataDir);
   const staleTmp = await removeStaleTmpDirs(path.dirname(tmpDir));
   if (staleTmp.length > 0) logger.info({ removed: staleTmp }, 'removed temp folders of workers that died');
+  // The suite's target is fetched once at start: a bad repository or branch stops the worker here.
+  // A suite that does not load is reported by each run, as before.
+  const targets = new TargetResolver({ gitRoot: path.join(dataDir, 'git') });
+  const suite = await loadSuite(path.resolve(env.SUITE_FILE)).catch(() => undefined);
+  if (suite) await targets.check(suite);
 
   const connection = createRedis(env.REDIS_URL, { name: 'benchrunner-worker' });
   const subscriber = createRedis(env.REDIS_URL, { name: 'benchrunner-worker-cancel' });
@@ -115,6 +121,7 @@ async function main(): Promise<void> {
           connect,
           ...(minion.kind === 'ssh' ? { provisioner: ansibleProvisioner(minion, { logger }) } : {}),
           forceProvision: env.PROVISION_ALWAYS,
+          targets,
           cancelRequested: (runId) => cancelRequested(connection, runId),
           onArchived: async (manifest) => {
             await enqueuePublish(publishQueue, manifest.id);

@@ -13,6 +13,7 @@ import {
   type RunSummary,
   zodProblems,
 } from '@benchrunner/core';
+import type { TargetResolver } from '@benchrunner/git';
 import { type Provisioner, runPipeline, summarize } from '@benchrunner/pipeline';
 import type { LaneProblem } from '@benchrunner/queue';
 import { type CommandRunner, LockedError } from '@benchrunner/ssh';
@@ -33,6 +34,8 @@ export interface RunProcessorDeps {
   connect(minion: Minion, signal: AbortSignal): Promise<CommandRunner>;
   provisioner?: Provisioner;
   forceProvision?: boolean;
+  /** Resolves runs queued without a target commit (nightly, CLI) in the mirror of the suite's target. */
+  targets?: TargetResolver;
   /** A cancel request stored while no worker was listening. */
   cancelRequested(runId: string): Promise<string | null>;
   /** Called with every finished run (completed or not) whose archive exists: hands it to publishing. */
@@ -150,12 +153,17 @@ export function createRunProcessor(deps: RunProcessorDeps) {
           ...(deps.forceProvision ? { forceProvision: true } : {}),
           lockWaitMs: deps.minionLockWaitMs ?? deps.lockDurationMs,
           ...(deps.tmpDir ? { tmpDir: deps.tmpDir } : {}),
+          ...(deps.targets ? { targets: deps.targets } : {}),
         },
         {
           id: runId,
           attempt: Math.max(1, job.attemptsStarted),
           request,
           signal,
+          // A job scheduler's job records when it fired (its delay is zeroed once it is promoted).
+          ...(request.trigger.kind === 'schedule' && job.opts.prevMillis
+            ? { scheduledAt: new Date(job.opts.prevMillis) }
+            : {}),
           log: (line) => batcher.push(line),
           progress,
           stoppedState: (error) => {

@@ -60,6 +60,7 @@ export {
   resultsPath,
   STDOUT_RESULTS,
   SuiteSpec,
+  TargetSpec,
 } from './suite.ts';
 export { CommitInfo, CommitSha, RunTarget } from './target.ts';
 export type { LocatedYaml } from './yaml-problems.ts';

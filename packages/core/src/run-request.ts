@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BenchmarkName, FileSetName, GitRevision, MinionName, Profiler, Tag } from './names.ts';
+import { RunTarget } from './target.ts';
 
 /** Why a run was asked for; decides its priority in the lane. */
 export const PriorityClass = z.enum(['manual', 'ci', 'bisect', 'nightly']);
@@ -26,7 +27,10 @@ export type Profile = z.infer<typeof Profile>;
 /** What a user (or a webhook, or the schedule) asks for. */
 export const RunRequest = z
   .object({
+    /** A branch, a tag or a sha; resolved to a full sha when the suite names a `target`. */
     commit: GitRevision,
+    /** The branch the run belongs to when `commit` is a tag or a sha. Default: the suite's target branch. */
+    branch: GitRevision.optional(),
     benchmarks: z.array(BenchmarkName).max(500).default([]),
     profile: Profile.default(false),
     minion: MinionName.optional(),
@@ -57,5 +61,10 @@ export const RunJobData = RunRequest.extend({
   requestedAt: z.iso.datetime().optional(),
   /** Unique per enqueue call; tells a deduplicated answer from a fresh one. */
   nonce: z.string().min(1).optional(),
+  /**
+   * The target commit, resolved when the run was accepted (suites with a `target`). Absent on jobs
+   * of the nightly scheduler and the CLI: the worker resolves those when it takes them.
+   */
+  target: RunTarget.optional(),
 }).strict();
 export type RunJobData = z.infer<typeof RunJobData>;

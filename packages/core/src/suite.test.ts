@@ -20,6 +20,7 @@ describe('suite file', () => {
   it('loads the example suite with defaults filled in', async () => {
     const suite = await loadSuite(EXAMPLE);
     expect(suite.spec.project).toBe('example');
+    expect(suite.spec.target).toEqual({ repository: '..', branch: 'main' });
     const add = suite.spec.benchmarks.find((b) => b.name === 'add')!;
     expect(add.command).toEqual(['node', 'add.mjs']);
     expect(add.format).toBe('seed');
@@ -74,6 +75,28 @@ describe('suite file', () => {
     expect(paths).toEqual(
       expect.arrayContaining(['benchmarks[1]', 'benchmarks[1].results', 'benchmarks[1].profilers[0]']),
     );
+  });
+
+  it('reads the target repository, defaulting its branch to main, and has none by default', () => {
+    const bench = 'benchmarks:\n  - {name: a, command: [x]}\n';
+    expect(parseSuite(bench, 'suite.yaml').spec.target).toBeUndefined();
+    const suite = parseSuite(`target: {repository: ../project}\n${bench}`, 'suite.yaml');
+    expect(suite.spec.target).toEqual({ repository: '../project', branch: 'main' });
+    const other = parseSuite(
+      `target: {repository: 'https://example.test/p.git', branch: trunk}\n${bench}`,
+      'x.yaml',
+    );
+    expect(other.spec.target?.branch).toBe('trunk');
+  });
+
+  it('rejects a target repository git would read as an option or a remote helper, and a bad branch', () => {
+    const bench = 'benchmarks:\n  - {name: a, command: [x]}\n';
+    for (const repository of ['--upload-pack=touch /tmp/x', "'ext::sh -c id'", "''"]) {
+      const error = errorOf(`target: {repository: ${repository}}\n${bench}`);
+      expect(error.problems[0]?.path, repository).toMatch(/^target\.repository \(line 1/);
+    }
+    const error = errorOf(`target: {repository: ., branch: '-x'}\n${bench}`);
+    expect(error.problems[0]?.path).toMatch(/^target\.branch/);
   });
 
   it('rejects duplicate benchmark names', () => {

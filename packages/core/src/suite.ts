@@ -4,7 +4,7 @@ import path from 'node:path';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, formatProblems, type Problem } from './errors.ts';
-import { BenchmarkName, EnvName, FileSetName, Profiler } from './names.ts';
+import { BenchmarkName, EnvName, FileSetName, GitRevision, Profiler } from './names.ts';
 import { formatPath } from './zod-problems.ts';
 
 /** A command as an argv array: never a string a shell would split. */
@@ -72,10 +72,31 @@ export const BenchmarkSpec = z
   .strict();
 export type BenchmarkSpec = z.infer<typeof BenchmarkSpec>;
 
+/**
+ * The project under test. Runs of a suite with a target measure a commit resolved in the
+ * controller's mirror of it (DATA_DIR/git); without one, the requested commit is passed on as given.
+ */
+export const TargetSpec = z
+  .object({
+    /** A git URL (`https://`, `ssh://`, `file://`, `user@host:path`) or a path relative to the suite file. */
+    repository: z
+      .string()
+      .min(1)
+      .max(1000)
+      .refine((r) => !r.startsWith('-'), 'must not start with "-" (git would read it as an option)')
+      .refine((r) => !r.includes('::'), 'remote helpers ("transport::address") are not allowed')
+      .refine((r) => !/[\s\0]/.test(r), 'must not contain whitespace'),
+    /** The main line: runs of a tag or a sha belong to it unless the trigger names another branch. */
+    branch: GitRevision.default('main'),
+  })
+  .strict();
+export type TargetSpec = z.infer<typeof TargetSpec>;
+
 export const SuiteSpec = z
   .object({
     project: z.string().min(1).max(100).default('benchmarks'),
-    /** Prepares the target at the requested commit (BENCHRUNNER_COMMIT is set). Runs before any benchmark. */
+    target: TargetSpec.optional(),
+    /** Prepares the target at the requested commit (BENCHRUNNER_COMMIT and, with a target, BENCHRUNNER_REPOSITORY set). Runs before any benchmark. */
     setup: Argv.optional(),
     /** Seconds the setup command may take. */
     setupTimeout: Seconds.default(1800),

@@ -1,4 +1,5 @@
 import type { Logger, RunJobData, RunProgress, RunState, Suite } from '@benchrunner/core';
+import type { TargetResolver } from '@benchrunner/git';
 import type { CommandRunner } from '@benchrunner/ssh';
 
 /** Provisions a minion for a suite (Ansible for SSH minions). Absent for the local minion. */
@@ -24,6 +25,8 @@ export interface PipelineDeps {
   provisioner?: Provisioner;
   /** Force provisioning even when the suite's hash matches. */
   forceProvision?: boolean;
+  /** Resolves the commit of runs queued without one, in the mirror of the suite's target. */
+  targets?: TargetResolver;
   /** How long to wait for the minion's lock held by another controller (ms). Default 0: fail at once. */
   lockWaitMs?: number;
   /** Parent of the run's local temp folder. Default: the system's temp folder. */
@@ -36,6 +39,8 @@ export interface RunContext {
   attempt: number;
   request: RunJobData;
   signal: AbortSignal;
+  /** When a scheduled run was queued: a branch is resolved as it stood then, not when the lane got to it. */
+  scheduledAt?: Date;
   /** A line for the run's log (batched to the job's log by the worker, and written to stdout.log). */
   log(line: string): void;
   progress(progress: RunProgress): void;

@@ -31,6 +31,7 @@ import {
   toolsDir,
 } from './plan.ts';
 import { StdoutCapture } from './stdout-results.ts';
+import { recordTarget } from './target.ts';
 
 /** Lines of a failed command's output kept in the manifest. */
 const TAIL_LINES = 40;
@@ -165,6 +166,7 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     });
 
     await step('prepare', 8, async () => {
+      await recordTarget(deps, ctx, manifest, baseEnv, log);
       const setup = suite.spec.setup;
       if (!setup) return { skipped: 'the suite has no setup command' };
       const result = await runner.exec(setup, {

@@ -153,7 +153,7 @@ benchmarks:
 
       const dumps = {
         setup: await readFile(path.join(root, 'setup.environ')),
-        benchmark: await readFile(path.join(root, 'runs', `iso-${nonce}`, 'raw', 'env', '0', 'environ')),
+        benchmark: await readFile(path.join(root, 'runs', `iso-${nonce}`, 'raw', 'env', '1', 'environ')),
       };
       for (const [which, bytes] of Object.entries(dumps)) {
         const env = parseEnviron(bytes);

@@ -5,6 +5,9 @@ export type { BrowserFixture } from './browser.ts';
 
 // -- redis, browser, processes (service end to end)
 export { CHROMIUM_FLAGS, CHROMIUM_PATH, launchBrowser } from './browser.ts';
+// -- git (the suite's target repository)
+export type { GitRepoFixture } from './git-repo.ts';
+export { createGitRepository } from './git-repo.ts';
 export type { Influxd, InfluxStatementResult, StartInfluxdOptions } from './influxd.ts';
 // -- influxd, ipfs (publishing)
 export { startInfluxd } from './influxd.ts';

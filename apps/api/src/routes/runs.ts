@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { checkRequest } from '../checks.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
+import { acceptTarget } from '../targets.ts';
 import { jsonBody, validate } from '../validate.ts';
 
 export const RunListQuery = z
@@ -32,16 +33,29 @@ export function runsRoutes(deps: ApiDeps) {
 
   app.post('/', async (c) => {
     const request = validate(RunRequest, await jsonBody(c, deps.bodyLimitBytes), 'body');
-    checkRequest(request, await deps.suite(), (name) => deps.runs.hasMinion(name));
+    const suite = await deps.suite();
+    checkRequest(request, suite, (name) => deps.runs.hasMinion(name));
+    const target = await acceptTarget(
+      deps,
+      suite,
+      { ref: request.commit, ...(request.branch ? { branch: request.branch } : {}) },
+      'body.commit',
+    );
     const minion = request.minion ?? deps.runs.defaultMinion;
     const enqueued = await deps.runs.enqueue({
       ...request,
+      ...(target ? { commit: target.commit.sha, target } : {}),
       minion,
       trigger: { kind: 'api', detail: {} },
       requestedAt: new Date().toISOString(),
     });
     enqueueLog.info(
-      { runId: enqueued.id, minion, commit: request.commit, duplicate: enqueued.duplicate },
+      {
+        runId: enqueued.id,
+        minion,
+        commit: target?.commit.sha ?? request.commit,
+        duplicate: enqueued.duplicate,
+      },
       'run enqueued',
     );
     return c.json(
@@ -49,6 +63,7 @@ export function runsRoutes(deps: ApiDeps) {
         id: enqueued.id,
         state: 'waiting',
         minion,
+        ...(target ? { commit: target.commit.sha, ref: target.ref, branch: target.branch } : {}),
         position: enqueued.position,
         duplicate: enqueued.duplicate,
         links: { self: `/runs/${enqueued.id}`, logs: `/runs/${enqueued.id}/logs` },

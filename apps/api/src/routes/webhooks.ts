@@ -1,8 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { GitRevision, Tag } from '@benchrunner/core';
+import { GitRevision, type RunTarget, Tag } from '@benchrunner/core';
 import { Hono } from 'hono';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
+import { acceptTarget } from '../targets.ts';
 
 /** Largest webhook payload GitHub sends (25 MB). */
 export const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
@@ -18,6 +19,11 @@ export function verifySignature(secret: string, body: Uint8Array, header: string
 interface Target {
   commit: string;
   ref?: string;
+  /** Where the commit is in the payload, for errors. */
+  field: string;
+  /** The branch the run belongs to: the pushed branch, or `pull/<number>/head` for a pull request. */
+  branch?: string;
+  pullRequest?: RunTarget['pullRequest'];
   detail: Record<string, string>;
 }
 
@@ -32,7 +38,14 @@ function targetOf(event: string, payload: Record<string, unknown>): Target | str
     const after = str(payload.after);
     if (!after || /^0+$/.test(after) || payload.deleted === true) return 'push deletes a ref: nothing to run';
     const ref = str(payload.ref);
-    return { commit: after, ...(ref ? { ref } : {}), detail: { event, repository, ...(ref ? { ref } : {}) } };
+    const branch = ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
+    return {
+      commit: after,
+      field: 'body.after',
+      ...(ref ? { ref } : {}),
+      ...(branch ? { branch } : {}),
+      detail: { event, repository, ...(ref ? { ref } : {}) },
+    };
   }
   if (event === 'pull_request') {
     const action = str(payload.action) ?? '';
@@ -46,9 +59,18 @@ function targetOf(event: string, payload: Record<string, unknown>): Target | str
         { path: 'body.pull_request.head.sha', message: 'missing' },
       ]);
     const ref = str(head?.ref);
+    const base = str((pr?.base as Record<string, unknown> | undefined)?.ref);
+    const number = pr?.number;
+    // A pull request's runs form their own series: its head branch may be a fork's `main`.
+    const pullRequest =
+      typeof number === 'number' && Number.isInteger(number) && number > 0 && ref && base
+        ? { number, baseBranch: base, headBranch: ref }
+        : undefined;
     return {
       commit: sha,
+      field: 'body.pull_request.head.sha',
       ...(ref ? { ref } : {}),
+      ...(pullRequest ? { branch: `pull/${pullRequest.number}/head`, pullRequest } : {}),
       detail: { event, action, repository, pull_request: String(pr?.number ?? ''), ...(ref ? { ref } : {}) },
     };
   }
@@ -97,15 +119,26 @@ export function webhookRoutes(deps: ApiDeps) {
     const commit = GitRevision.safeParse(target.commit);
     if (!commit.success) {
       throw new ApiError(400, 'invalid_request', `commit "${target.commit.slice(0, 80)}" is not a hex sha`, [
-        { path: 'body.after', message: 'not a commit sha' },
+        { path: target.field, message: 'not a commit sha' },
       ]);
     }
     // The branch becomes the run's tag when it is a safe one.
     const branch = target.ref?.replace(/^refs\/heads\//, '');
     const tag = branch && Tag.safeParse(branch).success ? branch : undefined;
+    const resolved = await acceptTarget(
+      deps,
+      await deps.suite(),
+      {
+        ref: commit.data,
+        ...(target.branch ? { branch: target.branch } : {}),
+        ...(target.pullRequest ? { pullRequest: target.pullRequest } : {}),
+      },
+      target.field,
+    );
     const minion = deps.runs.defaultMinion;
     const enqueued = await deps.runs.enqueue({
-      commit: commit.data,
+      commit: resolved?.commit.sha ?? commit.data,
+      ...(resolved ? { target: resolved } : {}),
       benchmarks: [],
       profile: false,
       minion,

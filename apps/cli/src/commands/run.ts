@@ -9,6 +9,7 @@ import {
   RunRequest,
   zodProblems,
 } from '@benchrunner/core';
+import { TargetResolver } from '@benchrunner/git';
 import { runPipeline, summarize } from '@benchrunner/pipeline';
 import { formatMeasure } from '@benchrunner/results';
 import { LocalRunner } from '@benchrunner/ssh';
@@ -68,6 +69,8 @@ export const runCommand: Command = {
           suite,
           archiveRoot: path.join(data, 'runs'),
           logger: createLogger({ name: 'cli', level: 'silent' }),
+          // A suite with a target: --commit is resolved in DATA_DIR/git and recorded in the manifest.
+          targets: new TargetResolver({ gitRoot: path.join(data, 'git') }),
         },
         {
           id,

@@ -1,35 +1,5 @@
 import type { ComparisonRow } from '@benchrunner/results';
-
-const TIME_STEPS: [number, string][] = [
-  [1e9, 's'],
-  [1e6, 'ms'],
-  [1e3, 'µs'],
-  [1, 'ns'],
-];
-const BYTE_STEPS: [number, string][] = [
-  [2 ** 30, 'GiB'],
-  [2 ** 20, 'MiB'],
-  [2 ** 10, 'KiB'],
-  [1, 'B'],
-];
-
-function number(value: number): string {
-  if (Math.abs(value) >= 1e4) return Math.round(value).toLocaleString('en-US');
-  return String(Number(value.toPrecision(4)));
-}
-
-function scaled(value: number, steps: [number, string][]): string {
-  const [factor, name] = steps.find(([f]) => Math.abs(value) >= f) ?? steps[steps.length - 1]!;
-  return `${number(value / factor)} ${name}`;
-}
-
-/** A value with its unit for people: nanoseconds and bytes scaled, other units as they are. */
-export function formatValue(value: number, unit: string): string {
-  if (unit === 'ns') return scaled(value, TIME_STEPS);
-  if (unit === 'bytes') return scaled(value, BYTE_STEPS);
-  if (unit === 'percent') return `${number(value)}%`;
-  return `${number(value)} ${unit}`;
-}
+import { formatMeasure } from '@benchrunner/results';
 
 /** A relative change as a signed percentage: 0.0512 -> `+5.12%`. */
 export function formatChange(change: number): string {
@@ -75,8 +45,8 @@ export function renderComparisonTable(all: readonly ComparisonRow[], settings: T
       .map(([k, v]) => `${k}=${v}`)
       .join(',') || '-',
     row.measure,
-    row.a === null ? '-' : formatValue(row.a.median, row.unit),
-    row.b === null ? '-' : formatValue(row.b.median, row.unitB ?? row.unit),
+    row.a === null ? '-' : formatMeasure(row.a.median, row.unit),
+    row.b === null ? '-' : formatMeasure(row.b.median, row.unitB ?? row.unit),
     row.change === null ? '-' : formatChange(row.change),
     row.changeCi === null
       ? '-'

@@ -46,9 +46,11 @@ export interface Enqueued {
   position: number;
 }
 
-/** Adds a run to its lane, or answers with the id of an identical run that is still waiting. */
-export async function enqueueRun(queue: Queue, data: RunJobData): Promise<Enqueued> {
-  const id = newRunId();
+/**
+ * Adds a run to its lane, or answers with the id of an identical run that is still waiting. `id` is
+ * the new run's id: a caller that gives up waiting knows which job its add may still create.
+ */
+export async function enqueueRun(queue: Queue, data: RunJobData, id: string = newRunId()): Promise<Enqueued> {
   const nonce = data.nonce ?? id;
   const added = queue.add(
     'run',

@@ -244,7 +244,13 @@ export function openApiDocument(version: string) {
           security: [{ githubSignature: [] }],
           responses: {
             '202': ok('Enqueued', ref('RunAccepted')),
-            '200': ok('Acknowledged and ignored'),
+            '200': ok(
+              'Acknowledged and ignored, or a delivery id seen before (`duplicate`, the run it started)',
+            ),
+            '400': ok(
+              'Malformed payload, or no X-GitHub-Delivery on an event that starts a run',
+              ref('Error'),
+            ),
             '401': ok('Bad signature', ref('Error')),
             '404': ok('Webhook off', ref('Error')),
           },

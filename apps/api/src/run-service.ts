@@ -10,11 +10,14 @@ import {
   UnavailableError,
 } from '@benchrunner/core';
 import {
+  claimDelivery,
   type Enqueued,
   enqueuePublish,
   enqueueRun,
   lanePosition,
   publishJobId,
+  recordDelivery,
+  releaseDelivery,
   requestCancel,
 } from '@benchrunner/queue';
 import type { Job, JobState, JobType, Queue } from 'bullmq';
@@ -171,6 +174,19 @@ export class RunService {
       if (error instanceof UnavailableError) this.withdraw(lane, id);
       throw error;
     }
+  }
+
+  /** Null for a webhook delivery id seen for the first time; else the run it started ('' while being added). */
+  async claimDelivery(delivery: string): Promise<string | null> {
+    return timed(claimDelivery(this.redis, delivery), 'to check the delivery id');
+  }
+
+  async recordDelivery(delivery: string, runId: string): Promise<void> {
+    await timed(recordDelivery(this.redis, delivery, runId), 'to record the delivery id');
+  }
+
+  async releaseDelivery(delivery: string): Promise<void> {
+    await timed(releaseDelivery(this.redis, delivery), 'to release the delivery id');
   }
 
   /**

@@ -3,8 +3,10 @@ import { newRunId, PRIORITY, type RunJobData } from '@benchrunner/core';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
-/** How long finished runs stay visible in Redis (the archive keeps them for good). */
-const KEEP_FINISHED = { age: 30 * 24 * 3600, count: 10_000 };
+/** Seconds finished runs stay visible in Redis (the archive keeps them for good). */
+export const RUN_RETENTION_SECONDS = 30 * 24 * 3600;
+
+const KEEP_FINISHED = { age: RUN_RETENTION_SECONDS, count: 10_000 };
 
 /** The options every run job gets. */
 export function runJobOptions(data: RunJobData): JobsOptions {

@@ -1,10 +1,12 @@
 export { cancelRequested, onCancelRequests, requestCancel } from './cancel.ts';
 export { connectRedis, createRedis, redactUrl } from './connection.ts';
+export { claimDelivery, recordDelivery, releaseDelivery } from './deliveries.ts';
 export type { Enqueued } from './enqueue.ts';
-export { dedupId, enqueueRun, lanePosition, runJobOptions } from './enqueue.ts';
+export { dedupId, enqueueRun, lanePosition, RUN_RETENTION_SECONDS, runJobOptions } from './enqueue.ts';
 export {
   CANCEL_CHANNEL,
   cancelKey,
+  deliveryKey,
   laneMinion,
   laneName,
   NIGHTLY_SCHEDULER_ID,

@@ -24,3 +24,8 @@ export function cancelKey(runId: string): string {
 
 /** The id of the daily job scheduler on each lane. */
 export const NIGHTLY_SCHEDULER_ID = 'nightly';
+
+/** Key that remembers a GitHub webhook delivery id and the run it started. */
+export function deliveryKey(delivery: string): string {
+  return `benchrunner:webhook-delivery:${delivery}`;
+}

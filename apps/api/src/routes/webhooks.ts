@@ -15,6 +15,17 @@ export function verifySignature(secret: string, body: Uint8Array, header: string
   return timingSafeEqual(expected, Buffer.from(match[1]!, 'hex'));
 }
 
+/** The X-GitHub-Delivery header: GitHub's id of this delivery (a GUID), needed to refuse replays. */
+function deliveryId(header: string | undefined): string {
+  if (header && /^[A-Za-z0-9-]{1,100}$/.test(header)) return header;
+  throw new ApiError(
+    400,
+    'invalid_request',
+    `X-GitHub-Delivery: ${header ? 'not a delivery id (letters, digits and "-", at most 100)' : 'missing'}`,
+    [{ path: 'header.x-github-delivery', message: header ? 'not a delivery id' : 'missing' }],
+  );
+}
+
 interface Target {
   commit: string;
   ref?: string;
@@ -74,7 +85,6 @@ export function webhookRoutes(deps: ApiDeps) {
       );
     }
     const event = c.req.header('x-github-event') ?? '';
-    const delivery = c.req.header('x-github-delivery') ?? '';
     if (event === 'ping') return c.json({ ok: true, event });
     let payload: unknown;
     try {
@@ -103,17 +113,39 @@ export function webhookRoutes(deps: ApiDeps) {
     // The branch becomes the run's tag when it is a safe one.
     const branch = target.ref?.replace(/^refs\/heads\//, '');
     const tag = branch && Tag.safeParse(branch).success ? branch : undefined;
+    const delivery = deliveryId(c.req.header('x-github-delivery'));
+    // A delivery is accepted once: a replayed signed request starts nothing, even after its run began.
+    const seen = await deps.runs.claimDelivery(delivery);
+    if (seen !== null)
+      return c.json({
+        ok: true,
+        duplicate: true,
+        ...(seen ? { id: seen } : {}),
+        ignored: `delivery ${delivery} was already received`,
+      });
     const minion = deps.runs.defaultMinion;
-    const enqueued = await deps.runs.enqueue({
-      commit: commit.data,
-      benchmarks: [],
-      profile: false,
-      minion,
-      ...(tag ? { tag } : {}),
-      priority: 'ci',
-      trigger: { kind: 'github', detail: { ...target.detail, delivery } },
-      requestedAt: new Date().toISOString(),
-    });
+    const enqueued = await deps.runs
+      .enqueue({
+        commit: commit.data,
+        benchmarks: [],
+        profile: false,
+        minion,
+        ...(tag ? { tag } : {}),
+        priority: 'ci',
+        trigger: { kind: 'github', detail: { ...target.detail, delivery } },
+        requestedAt: new Date().toISOString(),
+      })
+      .catch(async (error: unknown) => {
+        await deps.runs
+          .releaseDelivery(delivery)
+          .catch((e: Error) => deps.logger.warn({ err: e, delivery }, 'could not release the delivery id'));
+        throw error;
+      });
+    await deps.runs
+      .recordDelivery(delivery, enqueued.id)
+      .catch((error: Error) =>
+        deps.logger.warn({ err: error, delivery, runId: enqueued.id }, 'could not record the delivery id'),
+      );
     deps.logger.info({ runId: enqueued.id, event, delivery, commit: commit.data }, 'webhook enqueued a run');
     return c.json(
       {

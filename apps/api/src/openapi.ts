@@ -7,7 +7,9 @@ import {
   RunSummary,
   Trigger,
 } from '@benchrunner/core';
+import { RUN_LOG_MAX_LINE_CHARS, RUN_LOG_MAX_LINES } from '@benchrunner/queue';
 import { z } from 'zod';
+import { RUN_LOG_PAGE_MAX } from './routes/runs.ts';
 
 /** The run as `GET /runs/:id` shows it (kept in step with RunView in run-service.ts by a test). */
 export const RunViewSchema = z.object({
@@ -178,11 +180,21 @@ export function openApiDocument(version: string) {
       },
       '/runs/{id}/logs': {
         get: {
-          summary: "The run's log lines",
+          summary: `The run's log lines as Redis keeps them: the first ${RUN_LOG_MAX_LINES} lines of at most ${RUN_LOG_MAX_LINE_CHARS} characters (the run archive's stdout.log has all)`,
           parameters: [
             idParam,
-            { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0 } },
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000 } },
+            {
+              name: 'offset',
+              in: 'query',
+              description: 'first line',
+              schema: { type: 'integer', minimum: 0 },
+            },
+            {
+              name: 'limit',
+              in: 'query',
+              description: 'lines to answer',
+              schema: { type: 'integer', minimum: 1, maximum: RUN_LOG_PAGE_MAX, default: 1000 },
+            },
           ],
           responses: {
             '200': ok('Log lines', {

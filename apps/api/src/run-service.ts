@@ -16,6 +16,7 @@ import {
   enqueueRun,
   lanePosition,
   publishJobId,
+  readRunLog,
   recordDelivery,
   releaseDelivery,
   requestCancel,
@@ -370,7 +371,7 @@ export class RunService {
   async logs(id: string, start: number, end: number): Promise<{ logs: string[]; count: number }> {
     const found = await this.find(id);
     if (!found) throw new NotFoundError(`no run ${id}`);
-    return timed(found.queue.getJobLogs(id, start, end, true), 'to read the run log');
+    return timed(readRunLog(found.queue, id, start, end), 'to read the run log');
   }
 
   /** Cancels a run: a waiting one is removed; an active one is aborted by its worker. */

@@ -1,5 +1,5 @@
 import type { Logger, Minion } from '@benchrunner/core';
-import { laneName, QUEUE_PREFIX } from '@benchrunner/queue';
+import { appendRunLog, laneName, QUEUE_PREFIX } from '@benchrunner/queue';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createRunProcessor, type RunProcessorDeps } from './processor.ts';
@@ -21,12 +21,16 @@ export async function startLane(options: {
   connection: Redis;
   logger: Logger;
   lockDurationMs: number;
-  deps: Omit<RunProcessorDeps, 'minion'>;
+  deps: Omit<RunProcessorDeps, 'minion' | 'appendLog'>;
 }): Promise<Lane> {
   const name = laneName(options.minion.name);
   const queue = new Queue(name, { connection: options.connection, prefix: QUEUE_PREFIX });
   await queue.setGlobalConcurrency(1);
-  const processor = createRunProcessor({ ...options.deps, minion: options.minion });
+  const processor = createRunProcessor({
+    ...options.deps,
+    minion: options.minion,
+    appendLog: (runId, lines) => appendRunLog(queue, runId, lines),
+  });
   const worker = new Worker(name, processor, {
     connection: options.connection,
     prefix: QUEUE_PREFIX,

@@ -13,6 +13,7 @@ import {
   zodProblems,
 } from '@benchrunner/core';
 import { type Provisioner, runPipeline, summarize } from '@benchrunner/pipeline';
+import { capRunLogLine } from '@benchrunner/queue';
 import type { CommandRunner } from '@benchrunner/ssh';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { ActiveRuns } from './active-runs.ts';
@@ -29,6 +30,8 @@ export interface RunProcessorDeps {
   connect(minion: Minion, signal: AbortSignal): Promise<CommandRunner>;
   provisioner?: Provisioner;
   forceProvision?: boolean;
+  /** Appends lines to the run's log in Redis (capped: the archive's stdout.log keeps them all). */
+  appendLog(runId: string, lines: readonly string[]): Promise<unknown>;
   /** A cancel request stored while no worker was listening. */
   cancelRequested(runId: string): Promise<string | null>;
   /** Called with every finished run (completed or not) whose archive exists: hands it to publishing. */
@@ -59,7 +62,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
 
     const run = deps.active.start(runId);
     const signal = bullSignal ? AbortSignal.any([run.signal, bullSignal]) : run.signal;
-    const batcher = new LogBatcher((text) => job.log(text), {
+    const batcher = new LogBatcher((lines) => deps.appendLog(runId, lines), {
       onError: (error) => log.warn({ err: error }, 'could not write run log to Redis'),
     });
     let lastProgress = '';
@@ -95,7 +98,8 @@ export function createRunProcessor(deps: RunProcessorDeps) {
           attempt: Math.max(1, job.attemptsStarted),
           request,
           signal,
-          log: (line) => batcher.push(line),
+          // Cut here, not only in Redis: a batch of 200 pieces of a huge line would hold 13 MB.
+          log: (line) => batcher.push(capRunLogLine(line)),
           progress,
         },
       );

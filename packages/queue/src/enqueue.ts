@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { newRunId, PRIORITY, type RunJobData } from '@benchrunner/core';
 import type { JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { scriptClient } from './scripts.ts';
 
 /** Seconds finished runs stay visible in Redis (the archive keeps them for good). */
 export const RUN_RETENTION_SECONDS = 30 * 24 * 3600;
@@ -113,16 +113,13 @@ interface LanePositionCommand {
 
 /** The position of a prioritised run, or -1 when jobId is not one (not waiting, or not added yet). */
 async function rankedPosition(queue: Queue, jobId: string): Promise<number> {
-  // BullMQ's client type lists only the commands BullMQ itself uses; it is an ioredis client.
-  const client = (await queue.getBackend().client) as unknown as Redis & Partial<LanePositionCommand>;
-  if (!client.benchrunnerLanePosition)
-    client.defineCommand('benchrunnerLanePosition', { numberOfKeys: 3, lua: LANE_POSITION_LUA });
-  return (client as unknown as LanePositionCommand).benchrunnerLanePosition(
-    queue.keys.prioritized!,
-    queue.keys.wait!,
-    queue.keys.active!,
-    jobId,
+  const client = await scriptClient<LanePositionCommand>(
+    queue,
+    'benchrunnerLanePosition',
+    3,
+    LANE_POSITION_LUA,
   );
+  return client.benchrunnerLanePosition(queue.keys.prioritized!, queue.keys.wait!, queue.keys.active!, jobId);
 }
 
 /** How many runs are ahead of jobId in its lane (prioritised order, active runs included); 0 when it is not waiting. */

@@ -20,5 +20,12 @@ export {
   publishBackoff,
   publishJobId,
 } from './publish.ts';
+export {
+  appendRunLog,
+  capRunLogLine,
+  RUN_LOG_MAX_LINE_CHARS,
+  RUN_LOG_MAX_LINES,
+  readRunLog,
+} from './run-log.ts';
 export type { NightlySchedule } from './schedules.ts';
 export { ensureNightlySchedule, removeNightlySchedule } from './schedules.ts';

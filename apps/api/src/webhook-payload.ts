@@ -199,10 +199,13 @@ export class PayloadScanner {
       this.mode = Mode.Colon;
       return;
     }
-    if (this.stringRole === 'skip' || this.tokenOverflow) {
-      // A wanted value too long to be what the webhook needs is left out, as if absent.
-      this.tokenPath = null;
+    if (this.stringRole === 'skip') {
       this.mode = Mode.AfterValue;
+      return;
+    }
+    // A wanted value too long to be a sha, a ref or a name: kept as a note, which no check accepts.
+    if (this.tokenOverflow) {
+      this.found(`(a string longer than ${MAX_VALUE_BYTES} bytes)`);
       return;
     }
     // The raw bytes between the quotes, escapes included: JSON.parse decodes them.

@@ -9,7 +9,7 @@ import { ApiError, errorBody, toResponse } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { queueRoutes } from './routes/queue.ts';
 import { runsRoutes } from './routes/runs.ts';
-import { WEBHOOK_BODY_LIMIT, webhookRoutes } from './routes/webhooks.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 export const VERSION = '0.1.0';
 
@@ -71,8 +71,7 @@ export function createApp(deps: ApiDeps) {
   // POST /runs reads its body through jsonBody, which enforces BODY_LIMIT_BYTES itself without
   // building a fetch Request; the other routes take no body, and a large one is refused all the same.
   app.use('/queue/*', bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge(deps.bodyLimitBytes) }));
-
-  app.use('/webhooks/*', bodyLimit({ maxSize: WEBHOOK_BODY_LIMIT, onError: tooLarge(WEBHOOK_BODY_LIMIT) }));
+  // The webhook streams its body through the HMAC and enforces WEBHOOK_BODY_LIMIT itself.
 
   app.get('/health', (c) =>
     c.json({ status: 'ok', version: VERSION, uptimeSeconds: Math.round(process.uptime()) }),

@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   for (const queue of [...lanes.values(), publishQueue]) {
     queue.on('error', (error) => logger.debug({ err: error.message, queue: queue.name }, 'queue error'));
   }
-  const runs = new RunService(minions, lanes, redis, publishQueue);
+  const runs = new RunService(minions, lanes, redis, publishQueue, logger);
   const app = createApp({
     logger,
     runs,

@@ -8,7 +8,9 @@ import {
   RunTarget,
   Trigger,
 } from '@benchrunner/core';
+import { RUN_LOG_MAX_LINE_CHARS, RUN_LOG_MAX_LINES } from '@benchrunner/queue';
 import { z } from 'zod';
+import { RUN_LOG_PAGE_MAX } from './routes/runs.ts';
 
 /** The run as `GET /runs/:id` shows it (kept in step with RunView in run-service.ts by a test). */
 export const RunViewSchema = z.object({
@@ -186,11 +188,21 @@ export function openApiDocument(version: string) {
       },
       '/runs/{id}/logs': {
         get: {
-          summary: "The run's log lines",
+          summary: `The run's log lines as Redis keeps them: the first ${RUN_LOG_MAX_LINES} lines of at most ${RUN_LOG_MAX_LINE_CHARS} characters (the run archive's stdout.log has all)`,
           parameters: [
             idParam,
-            { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0 } },
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000 } },
+            {
+              name: 'offset',
+              in: 'query',
+              description: 'first line',
+              schema: { type: 'integer', minimum: 0 },
+            },
+            {
+              name: 'limit',
+              in: 'query',
+              description: 'lines to answer',
+              schema: { type: 'integer', minimum: 1, maximum: RUN_LOG_PAGE_MAX, default: 1000 },
+            },
           ],
           responses: {
             '200': ok('Log lines', {
@@ -252,9 +264,16 @@ export function openApiDocument(version: string) {
           security: [{ githubSignature: [] }],
           responses: {
             '202': ok('Enqueued', ref('RunAccepted')),
-            '200': ok('Acknowledged and ignored'),
-            '401': ok('Bad signature', ref('Error')),
+            '200': ok(
+              'Acknowledged and ignored, or a delivery id seen before (`duplicate`, the run it started)',
+            ),
+            '400': ok(
+              'Malformed payload, or no X-GitHub-Delivery on an event that starts a run',
+              ref('Error'),
+            ),
+            '401': ok('Bad signature (a missing or malformed one before the body is read)', ref('Error')),
             '404': ok('Webhook off', ref('Error')),
+            '413': ok('Body larger than 25 MB', ref('Error')),
           },
         },
       },

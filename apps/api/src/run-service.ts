@@ -1,6 +1,8 @@
 import {
+  type Logger,
   type Minion,
   NotFoundError,
+  newRunId,
   RunJobData,
   type RunProgress,
   type RunState,
@@ -8,6 +10,7 @@ import {
   UnavailableError,
 } from '@benchrunner/core';
 import {
+  claimDelivery,
   clearLaneProblem,
   drainLane,
   type Enqueued,
@@ -17,6 +20,9 @@ import {
   lanePosition,
   laneProblem,
   publishJobId,
+  readRunLog,
+  recordDelivery,
+  releaseDelivery,
   requestCancel,
 } from '@benchrunner/queue';
 import type { Job, JobState, JobType, Queue } from 'bullmq';
@@ -144,6 +150,7 @@ export class RunService {
     lanes: Map<string, Queue>,
     private readonly redis: Redis,
     private readonly publishQueue?: Queue,
+    private readonly logger?: Logger,
   ) {
     this.lanes = lanes;
   }
@@ -162,8 +169,57 @@ export class RunService {
     return queue;
   }
 
+  /**
+   * Adds a run. When Redis does not answer in time the caller gets a 503, so the add still on the
+   * wire is withdrawn at once: a late add must not start a run that a 503 said was not queued (a
+   * client retrying after it would get a second run).
+   */
   async enqueue(data: RunJobData): Promise<Enqueued> {
-    return timed(enqueueRun(this.lane(data.minion), data), 'to enqueue the run');
+    const lane = this.lane(data.minion);
+    const id = newRunId();
+    try {
+      return await timed(enqueueRun(lane, data, id), 'to enqueue the run');
+    } catch (error) {
+      if (error instanceof UnavailableError) this.withdraw(lane, id);
+      throw error;
+    }
+  }
+
+  /** Null for a webhook delivery id seen for the first time; else the run it started ('' while being added). */
+  async claimDelivery(delivery: string): Promise<string | null> {
+    return timed(claimDelivery(this.redis, delivery), 'to check the delivery id');
+  }
+
+  async recordDelivery(delivery: string, runId: string): Promise<void> {
+    await timed(recordDelivery(this.redis, delivery, runId), 'to record the delivery id');
+  }
+
+  async releaseDelivery(delivery: string): Promise<void> {
+    await timed(releaseDelivery(this.redis, delivery), 'to release the delivery id');
+  }
+
+  /**
+   * Removes run `id` if a late add created it. Sent now, on the connection that carries the add, so
+   * Redis runs it right after the add and before any retry; a worker that took the run at that very
+   * moment is asked to cancel it.
+   */
+  private withdraw(lane: Queue, id: string): void {
+    const reason = 'the API answered 503 before Redis confirmed the run';
+    lane
+      .remove(id)
+      .then(async (removed) => {
+        if (removed === 1) this.logger?.warn({ runId: id }, 'late add withdrawn after a 503');
+        else if ((await lane.getJobState(id)) === 'active') {
+          await requestCancel(this.redis, id, reason);
+          this.logger?.warn({ runId: id }, 'late add already started after a 503: cancel requested');
+        }
+      })
+      .catch((error: Error) =>
+        this.logger?.error(
+          { err: error, runId: id },
+          'could not withdraw a run answered with 503: if it exists, DELETE /runs/:id cancels it',
+        ),
+      );
   }
 
   /**
@@ -324,7 +380,7 @@ export class RunService {
   async logs(id: string, start: number, end: number): Promise<{ logs: string[]; count: number }> {
     const found = await this.find(id);
     if (!found) throw new NotFoundError(`no run ${id}`);
-    return timed(found.queue.getJobLogs(id, start, end, true), 'to read the run log');
+    return timed(readRunLog(found.queue, id, start, end), 'to read the run log');
   }
 
   /** Cancels a run: a waiting one is removed; an active one is aborted by its worker. */

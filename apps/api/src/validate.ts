@@ -39,29 +39,74 @@ export function bodyTooLarge(limit: number): ApiError {
 async function bodyText(c: Context, limit: number): Promise<string> {
   const declared = Number(c.req.header('content-length') ?? Number.NaN);
   if (declared > limit) throw bodyTooLarge(limit);
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  if (!incoming || typeof incoming.on !== 'function') {
+  const incoming = nodeIncoming(c);
+  if (!incoming) {
     const text = await c.req.text();
     if (Buffer.byteLength(text) > limit) throw bodyTooLarge(limit);
     return text;
   }
-  return readLimited(incoming, limit).catch((error: unknown) => {
-    // The rest of an oversize body is never read: close the connection once the 413 is sent.
+  const chunks: Buffer[] = [];
+  const size = await closeOnTooLarge(
+    c,
+    streamLimited(incoming, limit, (chunk) => chunks.push(chunk)),
+  );
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
+/** Node's request under @hono/node-server; undefined elsewhere (tests through `app.request`). */
+function nodeIncoming(c: Context): IncomingMessage | undefined {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  return incoming && typeof incoming.on === 'function' ? incoming : undefined;
+}
+
+/** The rest of an oversize body is never read: close the connection once the 413 is sent. */
+function closeOnTooLarge<T>(c: Context, reading: Promise<T>): Promise<T> {
+  return reading.catch((error: unknown) => {
     if (error instanceof ApiError && error.status === 413) c.header('Connection', 'close');
     throw error;
   });
 }
 
-/** Reads a Node stream to text, refusing (and no longer buffering) anything past `limit` bytes. */
-function readLimited(incoming: IncomingMessage, limit: number): Promise<string> {
+/**
+ * Hands the body of at most `limit` bytes to `onChunk` as it arrives, keeping none of it: a 413
+ * past the limit (a declared or an actual length).
+ */
+export async function streamBody(
+  c: Context,
+  limit: number,
+  onChunk: (chunk: Uint8Array) => void,
+): Promise<void> {
+  const declared = Number(c.req.header('content-length') ?? Number.NaN);
+  if (declared > limit) {
+    c.header('Connection', 'close');
+    throw bodyTooLarge(limit);
+  }
+  const incoming = nodeIncoming(c);
+  if (incoming) {
+    await closeOnTooLarge(c, streamLimited(incoming, limit, onChunk));
+    return;
+  }
+  let size = 0;
+  for await (const chunk of c.req.raw.body ?? []) {
+    size += chunk.length;
+    if (size > limit) throw bodyTooLarge(limit);
+    onChunk(chunk);
+  }
+}
+
+/** Passes a Node stream's chunks to `onChunk`, refusing (and no longer reading) anything past `limit` bytes; resolves with the size. */
+function streamLimited(
+  incoming: IncomingMessage,
+  limit: number,
+  onChunk: (chunk: Buffer) => void,
+): Promise<number> {
   // Events rather than `for await`: the async iterator costs a promise and a stream wrapper per chunk.
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
     let size = 0;
     const done = (error?: Error) => {
       incoming.off('data', onData).off('end', onEnd).off('error', onGone).off('close', onGone);
       if (error) reject(error);
-      else resolve(Buffer.concat(chunks, size).toString('utf8'));
+      else resolve(size);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -69,7 +114,7 @@ function readLimited(incoming: IncomingMessage, limit: number): Promise<string> 
       if (size > limit) {
         incoming.pause();
         done(bodyTooLarge(limit));
-      } else chunks.push(chunk);
+      } else onChunk(chunk);
     };
     const onEnd = () => done();
     // A client that goes away mid-body gets no answer; a 400 keeps it out of the error log.

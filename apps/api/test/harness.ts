@@ -76,9 +76,10 @@ async function buildHarness(redis: RedisFixture, options: HarnessOptions): Promi
   // Queues re-emit connection errors (Redis stopped on purpose in some tests).
   for (const queue of [...lanes.values(), publishQueue]) queue.on('error', () => undefined);
   const suite = await loadSuite(SUITE_FILE);
-  const runs = new RunService(minions, lanes, connection, publishQueue);
+  const logger = createLogger({ name: 'api-test', level: 'silent' });
+  const runs = new RunService(minions, lanes, connection, publishQueue, logger);
   const deps: ApiDeps = {
-    logger: createLogger({ name: 'api-test', level: 'silent' }),
+    logger,
     runs,
     suite: async () => suite,
     minions,

@@ -342,6 +342,22 @@ describe('GET /runs/:id and /logs', () => {
     expect(RunViewSchema.parse(done)).toBeTruthy();
   });
 
+  it('counts logs?limit in lines, at most 5000, also in entries that hold a batch of lines', async () => {
+    const run = await enqueue({ commit: 'abc1234' });
+    // Workers before one-line entries wrote a batch of up to 200 lines per entry.
+    const batches = [0, 1, 2].map((b) =>
+      Array.from({ length: 200 }, (_, i) => `batch ${b} line ${i}`).join('\n'),
+    );
+    const { finish } = await takeRun('local', { lines: batches });
+    const page = await json(await h.call(`/runs/${run.id}/logs?limit=10`));
+    expect(page.logs).toEqual(Array.from({ length: 10 }, (_, i) => `batch 0 line ${i}`));
+    expect((await json(await h.call(`/runs/${run.id}/logs?limit=5000`))).logs).toHaveLength(600);
+    const tooMany = await h.call(`/runs/${run.id}/logs?limit=5001`);
+    expect(tooMany.status).toBe(400);
+    expect((await json(tooMany)).error.details[0].path).toBe('query.limit');
+    await finish();
+  });
+
   it('shows completed_with_failures from the summary', async () => {
     const run = await enqueue({ commit: 'abc1234' });
     const { finish } = await takeRun('local', { summary: { state: 'completed_with_failures', failed: 1 } });

@@ -1,8 +1,9 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { PRIORITY } from '@benchrunner/core';
+import { deliveryKey, RUN_RETENTION_SECONDS } from '@benchrunner/queue';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.ts';
-import { type Harness, json, startHarness } from './harness.ts';
+import { type Harness, json, startHarness, startLaneWorker } from './harness.ts';
 
 const SECRET = 'webhook-secret-0123456789';
 const SHA = 'a'.repeat(40);
@@ -27,7 +28,7 @@ function sign(body: string, secret = SECRET): string {
 async function deliver(
   event: string,
   payload: unknown,
-  options: { signature?: string | null; app?: ReturnType<typeof createApp> } = {},
+  options: { signature?: string | null; app?: ReturnType<typeof createApp>; delivery?: string | null } = {},
 ) {
   const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
   const signature = options.signature === undefined ? sign(body) : options.signature;
@@ -37,7 +38,8 @@ async function deliver(
     headers: {
       'content-type': 'application/json',
       'x-github-event': event,
-      'x-github-delivery': 'delivery-1',
+      // GitHub gives every delivery its own id.
+      ...(options.delivery === null ? {} : { 'x-github-delivery': options.delivery ?? randomUUID() }),
       ...(signature === null ? {} : { 'x-hub-signature-256': signature }),
     },
   });
@@ -85,7 +87,7 @@ describe('signature', () => {
 
 describe('events', () => {
   it('enqueues a push of payload.after with priority class ci', async () => {
-    const response = await deliver('push', push);
+    const response = await deliver('push', push, { delivery: 'delivery-1' });
     expect(response.status).toBe(202);
     const payload = await json(response);
     expect(payload).toMatchObject({ state: 'waiting', minion: 'local', duplicate: false, position: 0 });
@@ -178,6 +180,35 @@ describe('events', () => {
     expect(second.id).toBe(first.id);
     expect(second.duplicate).toBe(true);
     expect(await jobCount()).toBe(1);
+  });
+});
+
+describe('replayed deliveries', () => {
+  it('accepts a delivery id once, also after its run started, for as long as runs are kept', async () => {
+    const delivery = randomUUID();
+    const first = await deliver('push', push, { delivery });
+    expect(first.status).toBe(202);
+    const { id } = await json(first);
+    // A worker takes the run; from then on an identical request is a new run, not a duplicate.
+    const lane = startLaneWorker(h.plainConnection(), 'local', () => new Promise(() => undefined));
+    expect((await lane.started).id).toBe(id);
+    for (let i = 0; i < 3; i++) {
+      const replay = await deliver('push', push, { delivery });
+      expect(replay.status).toBe(200);
+      expect(await json(replay)).toMatchObject({ ok: true, duplicate: true, id });
+    }
+    expect(await h.lanes.get('local')!.getJobCountByTypes('waiting', 'prioritized', 'active')).toBe(1);
+    expect(await h.connection.ttl(deliveryKey(delivery))).toBeGreaterThanOrEqual(RUN_RETENTION_SECONDS - 60);
+    await lane.worker.close(true);
+  });
+
+  it('answers 400 naming X-GitHub-Delivery when a run-starting event has none', async () => {
+    const response = await deliver('push', push, { delivery: null });
+    expect(response.status).toBe(400);
+    const body = await json(response);
+    expect(body.error.message).toMatch(/X-GitHub-Delivery/);
+    expect(body.error.details[0].path).toBe('header.x-github-delivery');
+    expect(await jobCount()).toBe(0);
   });
 });
 

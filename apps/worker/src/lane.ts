@@ -1,6 +1,7 @@
 import type { Logger, Minion } from '@benchrunner/core';
 import { settleManifest } from '@benchrunner/pipeline';
 import {
+  appendRunLog,
   type LaneProblem,
   laneName,
   laneProblem,
@@ -35,7 +36,7 @@ export async function startLane(options: {
   logger: Logger;
   lockDurationMs: number;
   outage?: RedisOutage;
-  deps: Omit<RunProcessorDeps, 'minion' | 'onMachineProblem' | 'lockDurationMs'>;
+  deps: Omit<RunProcessorDeps, 'minion' | 'onMachineProblem' | 'lockDurationMs' | 'appendLog'>;
 }): Promise<Lane> {
   const name = laneName(options.minion.name);
   const minion = options.minion.name;
@@ -69,6 +70,7 @@ export async function startLane(options: {
     minion: options.minion,
     lockDurationMs: options.lockDurationMs,
     onMachineProblem,
+    appendLog: (runId, lines) => appendRunLog(queue, runId, lines),
   });
   const worker = new Worker(name, processor, {
     connection: options.connection,

@@ -6,7 +6,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('LogBatcher', () => {
   it('writes the lines of one interval as one call, in order', async () => {
     const writes: string[] = [];
-    const batcher = new LogBatcher(async (text) => writes.push(text), { intervalMs: 30 });
+    const batcher = new LogBatcher(async (lines) => writes.push(lines.join('\n')), { intervalMs: 30 });
     batcher.push('a');
     batcher.push('b');
     batcher.push('c');
@@ -20,7 +20,10 @@ describe('LogBatcher', () => {
 
   it('flushes at once when maxLines are buffered', async () => {
     const writes: string[] = [];
-    const batcher = new LogBatcher(async (text) => writes.push(text), { intervalMs: 60_000, maxLines: 3 });
+    const batcher = new LogBatcher(async (lines) => writes.push(lines.join('\n')), {
+      intervalMs: 60_000,
+      maxLines: 3,
+    });
     for (let i = 1; i <= 7; i++) batcher.push(String(i));
     await sleep(0);
     expect(writes).toEqual(['1\n2\n3', '4\n5\n6']);
@@ -32,7 +35,8 @@ describe('LogBatcher', () => {
     const writes: string[] = [];
     let calls = 0;
     const batcher = new LogBatcher(
-      async (text) => {
+      async (lines) => {
+        const text = lines.join('\n');
         // The first write takes longest: a batcher that did not chain would reorder.
         await sleep(calls++ === 0 ? 50 : 1);
         writes.push(text);
@@ -49,7 +53,8 @@ describe('LogBatcher', () => {
     const errors: string[] = [];
     let fail = true;
     const batcher = new LogBatcher(
-      async (text) => {
+      async (lines) => {
+        const text = lines.join('\n');
         if (fail) {
           fail = false;
           throw new Error('redis down');

@@ -8,7 +8,7 @@ export class LogBatcher {
   private pending: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly write: (text: string) => Promise<unknown>,
+    private readonly write: (lines: string[]) => Promise<unknown>,
     private readonly options: {
       intervalMs?: number;
       maxLines?: number;
@@ -27,10 +27,10 @@ export class LogBatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.lines.length === 0) return this.pending;
-    const text = this.lines.join('\n');
+    const lines = this.lines;
     this.lines = [];
     this.pending = this.pending
-      .then(() => this.write(text))
+      .then(() => this.write(lines))
       .then(
         () => undefined,
         (error: Error) => this.options.onError?.(error),

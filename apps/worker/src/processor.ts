@@ -15,7 +15,7 @@ import {
 } from '@benchrunner/core';
 import type { TargetResolver } from '@benchrunner/git';
 import { type Provisioner, runPipeline, summarize } from '@benchrunner/pipeline';
-import type { LaneProblem } from '@benchrunner/queue';
+import { capRunLogLine, type LaneProblem } from '@benchrunner/queue';
 import { type CommandRunner, LockedError } from '@benchrunner/ssh';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { ActiveRuns } from './active-runs.ts';
@@ -36,6 +36,8 @@ export interface RunProcessorDeps {
   forceProvision?: boolean;
   /** Resolves runs queued without a target commit (nightly, CLI) in the mirror of the suite's target. */
   targets?: TargetResolver;
+  /** Appends lines to the run's log in Redis (capped: the archive's stdout.log keeps them all). */
+  appendLog(runId: string, lines: readonly string[]): Promise<unknown>;
   /** A cancel request stored while no worker was listening. */
   cancelRequested(runId: string): Promise<string | null>;
   /** Called with every finished run (completed or not) whose archive exists: hands it to publishing. */
@@ -90,7 +92,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
 
     const run = deps.active.start(runId);
     const signal = bullSignal ? AbortSignal.any([run.signal, bullSignal]) : run.signal;
-    const batcher = new LogBatcher((text) => job.log(text), {
+    const batcher = new LogBatcher((lines) => deps.appendLog(runId, lines), {
       onError: (error) => log.warn({ err: error }, 'could not write run log to Redis'),
     });
     let lastProgress = '';
@@ -164,7 +166,8 @@ export function createRunProcessor(deps: RunProcessorDeps) {
           ...(request.trigger.kind === 'schedule' && job.opts.prevMillis
             ? { scheduledAt: new Date(job.opts.prevMillis) }
             : {}),
-          log: (line) => batcher.push(line),
+          // Cut here, not only in Redis: a batch of 200 pieces of a huge line would hold 13 MB.
+          log: (line) => batcher.push(capRunLogLine(line)),
           progress,
           stoppedState: (error) => {
             const stop = stopOf(error);

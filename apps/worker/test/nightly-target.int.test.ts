@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createLogger, LOCAL_MINION, type RunManifest } from '@benchrunner/core';
 import { TargetResolver } from '@benchrunner/git';
 import {
+  appendRunLog,
   createRedis,
   ensureNightlySchedule,
   laneName,
@@ -92,6 +93,7 @@ it('a nightly run measures its branch as it stood when the scheduler queued it, 
       connect: async () => new LocalRunner({ minion: 'local', workDir: path.join(root, 'minion') }),
       cancelRequested: async () => null,
       lockDurationMs: 30_000,
+      appendLog: (runId, lines) => appendRunLog(queue, runId, lines),
       targets: new TargetResolver({ gitRoot: path.join(root, 'git') }),
     }),
     { connection: createRedis(redis.url), prefix: QUEUE_PREFIX },

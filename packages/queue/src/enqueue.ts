@@ -1,10 +1,12 @@
 import { hash } from 'node:crypto';
 import { newRunId, PRIORITY, type RunJobData } from '@benchrunner/core';
 import type { JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { scriptClient } from './scripts.ts';
 
-/** How long finished runs stay visible in Redis (the archive keeps them for good). */
-const KEEP_FINISHED = { age: 30 * 24 * 3600, count: 10_000 };
+/** Seconds finished runs stay visible in Redis (the archive keeps them for good). */
+export const RUN_RETENTION_SECONDS = 30 * 24 * 3600;
+
+const KEEP_FINISHED = { age: RUN_RETENTION_SECONDS, count: 10_000 };
 
 /** The options every run job gets. */
 export function runJobOptions(data: RunJobData): JobsOptions {
@@ -46,9 +48,11 @@ export interface Enqueued {
   position: number;
 }
 
-/** Adds a run to its lane, or answers with the id of an identical run that is still waiting. */
-export async function enqueueRun(queue: Queue, data: RunJobData): Promise<Enqueued> {
-  const id = newRunId();
+/**
+ * Adds a run to its lane, or answers with the id of an identical run that is still waiting. `id` is
+ * the new run's id: a caller that gives up waiting knows which job its add may still create.
+ */
+export async function enqueueRun(queue: Queue, data: RunJobData, id: string = newRunId()): Promise<Enqueued> {
   const nonce = data.nonce ?? id;
   const added = queue.add(
     'run',
@@ -109,16 +113,13 @@ interface LanePositionCommand {
 
 /** The position of a prioritised run, or -1 when jobId is not one (not waiting, or not added yet). */
 async function rankedPosition(queue: Queue, jobId: string): Promise<number> {
-  // BullMQ's client type lists only the commands BullMQ itself uses; it is an ioredis client.
-  const client = (await queue.getBackend().client) as unknown as Redis & Partial<LanePositionCommand>;
-  if (!client.benchrunnerLanePosition)
-    client.defineCommand('benchrunnerLanePosition', { numberOfKeys: 3, lua: LANE_POSITION_LUA });
-  return (client as unknown as LanePositionCommand).benchrunnerLanePosition(
-    queue.keys.prioritized!,
-    queue.keys.wait!,
-    queue.keys.active!,
-    jobId,
+  const client = await scriptClient<LanePositionCommand>(
+    queue,
+    'benchrunnerLanePosition',
+    3,
+    LANE_POSITION_LUA,
   );
+  return client.benchrunnerLanePosition(queue.keys.prioritized!, queue.keys.wait!, queue.keys.active!, jobId);
 }
 
 /** How many runs are ahead of jobId in its lane (prioritised order, active runs included); 0 when it is not waiting. */

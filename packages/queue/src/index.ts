@@ -1,7 +1,8 @@
 export { cancelRequested, onCancelRequests, requestCancel } from './cancel.ts';
 export { connectRedis, createRedis, redactUrl } from './connection.ts';
+export { claimDelivery, recordDelivery, releaseDelivery } from './deliveries.ts';
 export type { Enqueued } from './enqueue.ts';
-export { dedupId, enqueueRun, lanePosition, runJobOptions } from './enqueue.ts';
+export { dedupId, enqueueRun, lanePosition, RUN_RETENTION_SECONDS, runJobOptions } from './enqueue.ts';
 export {
   clearLaneProblem,
   drainLane,
@@ -13,6 +14,7 @@ export {
 export {
   CANCEL_CHANNEL,
   cancelKey,
+  deliveryKey,
   laneMinion,
   laneName,
   laneProblemKey,
@@ -27,5 +29,12 @@ export {
   publishBackoff,
   publishJobId,
 } from './publish.ts';
+export {
+  appendRunLog,
+  capRunLogLine,
+  RUN_LOG_MAX_LINE_CHARS,
+  RUN_LOG_MAX_LINES,
+  readRunLog,
+} from './run-log.ts';
 export type { NightlySchedule } from './schedules.ts';
 export { ensureNightlySchedule, removeNightlySchedule } from './schedules.ts';

@@ -29,3 +29,8 @@ export const NIGHTLY_SCHEDULER_ID = 'nightly';
 export function laneProblemKey(minion: string): string {
   return `benchrunner:lane-problem:${minion}`;
 }
+
+/** Key that remembers a GitHub webhook delivery id and the run it started. */
+export function deliveryKey(delivery: string): string {
+  return `benchrunner:webhook-delivery:${delivery}`;
+}

@@ -16,10 +16,14 @@ export const RunListQuery = z
   })
   .strict();
 
+/** Most log lines one GET /runs/:id/logs answers (lines are at most RUN_LOG_MAX_LINE_CHARS). */
+export const RUN_LOG_PAGE_MAX = 5000;
+
 export const RunLogsQuery = z
   .object({
     offset: z.coerce.number().int().min(0).default(0),
-    limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+    /** Lines, not Redis entries. */
+    limit: z.coerce.number().int().min(1).max(RUN_LOG_PAGE_MAX).default(1000),
   })
   .strict();
 

@@ -1,19 +1,96 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { GitRevision, type RunTarget, Tag } from '@benchrunner/core';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { acceptTarget } from '../targets.ts';
+import { streamBody } from '../validate.ts';
+import { MalformedJsonError, PayloadScanner } from '../webhook-payload.ts';
 
 /** Largest webhook payload GitHub sends (25 MB). */
 export const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
 
-/** True when `X-Hub-Signature-256` is the HMAC SHA-256 of the raw body under the secret. */
-export function verifySignature(secret: string, body: Uint8Array, header: string | undefined): boolean {
+/** The digest `X-Hub-Signature-256` claims, or undefined when the header is missing or malformed. */
+function claimedDigest(header: string | undefined): Buffer | undefined {
   const match = header?.match(/^sha256=([0-9a-f]{64})$/);
-  if (!match) return false;
-  const expected = createHmac('sha256', secret).update(body).digest();
-  return timingSafeEqual(expected, Buffer.from(match[1]!, 'hex'));
+  return match ? Buffer.from(match[1]!, 'hex') : undefined;
+}
+
+/** The fields of a push or pull_request payload the webhook reads; the rest is never kept. */
+const WANTED = new Set([
+  'after',
+  'ref',
+  'deleted',
+  'action',
+  'repository.full_name',
+  'pull_request.number',
+  'pull_request.head.sha',
+  'pull_request.head.ref',
+  'pull_request.base.ref',
+]);
+
+const badSignature = () =>
+  new ApiError(
+    401,
+    'bad_signature',
+    'X-Hub-Signature-256 does not match the body under the configured secret',
+  );
+
+/**
+ * Reads the body once as it arrives: through the HMAC and a scanner that keeps only the wanted
+ * fields, so an unsigned 25 MB body costs a chunk at a time, not 25 MB. A body whose signature does
+ * not match is refused before anything in it is looked at.
+ */
+async function signedPayload(c: Context, secret: string): Promise<Record<string, unknown>> {
+  const claimed = claimedDigest(c.req.header('x-hub-signature-256'));
+  if (!claimed) {
+    // Nothing can match: the body is not read at all.
+    c.header('Connection', 'close');
+    throw badSignature();
+  }
+  const hmac = createHmac('sha256', secret);
+  const scanner = new PayloadScanner(WANTED);
+  let malformed: MalformedJsonError | undefined;
+  await streamBody(c, WEBHOOK_BODY_LIMIT, (chunk) => {
+    hmac.update(chunk);
+    if (malformed) return;
+    try {
+      scanner.write(chunk);
+    } catch (error) {
+      if (!(error instanceof MalformedJsonError)) throw error;
+      malformed = error;
+    }
+  });
+  if (!timingSafeEqual(hmac.digest(), claimed)) throw badSignature();
+  let payload: Record<string, unknown> | undefined;
+  try {
+    if (malformed) throw malformed;
+    payload = scanner.end();
+  } catch (error) {
+    if (!(error instanceof MalformedJsonError)) throw error;
+    throw new ApiError(
+      400,
+      'invalid_json',
+      `body: malformed JSON (${error.message}); send the webhook as application/json`,
+      [{ path: 'body', message: 'malformed JSON' }],
+    );
+  }
+  if (!scanner.rootIsObject)
+    throw new ApiError(400, 'invalid_request', 'body: expected a JSON object', [
+      { path: 'body', message: 'expected an object' },
+    ]);
+  return payload;
+}
+
+/** The X-GitHub-Delivery header: GitHub's id of this delivery (a GUID), needed to refuse replays. */
+function deliveryId(header: string | undefined): string {
+  if (header && /^[A-Za-z0-9-]{1,100}$/.test(header)) return header;
+  throw new ApiError(
+    400,
+    'invalid_request',
+    `X-GitHub-Delivery: ${header ? 'not a delivery id (letters, digits and "-", at most 100)' : 'missing'}`,
+    [{ path: 'header.x-github-delivery', message: header ? 'not a delivery id' : 'missing' }],
+  );
 }
 
 interface Target {
@@ -87,34 +164,10 @@ export function webhookRoutes(deps: ApiDeps) {
         'webhook_disabled',
         'the GitHub webhook is off: set GITHUB_WEBHOOK_SECRET to turn it on',
       );
-    const body = new Uint8Array(await c.req.arrayBuffer());
-    if (!verifySignature(secret, body, c.req.header('x-hub-signature-256'))) {
-      throw new ApiError(
-        401,
-        'bad_signature',
-        'X-Hub-Signature-256 does not match the body under the configured secret',
-      );
-    }
+    const payload = await signedPayload(c, secret);
     const event = c.req.header('x-github-event') ?? '';
-    const delivery = c.req.header('x-github-delivery') ?? '';
     if (event === 'ping') return c.json({ ok: true, event });
-    let payload: unknown;
-    try {
-      payload = JSON.parse(Buffer.from(body).toString('utf8'));
-    } catch (error) {
-      throw new ApiError(
-        400,
-        'invalid_json',
-        `body: malformed JSON (${(error as Error).message}); send the webhook as application/json`,
-        [{ path: 'body', message: 'malformed JSON' }],
-      );
-    }
-    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-      throw new ApiError(400, 'invalid_request', 'body: expected a JSON object', [
-        { path: 'body', message: 'expected an object' },
-      ]);
-    }
-    const target = targetOf(event, payload as Record<string, unknown>);
+    const target = targetOf(event, payload);
     if (typeof target === 'string') return c.json({ ok: true, ignored: target });
     const commit = GitRevision.safeParse(target.commit);
     if (!commit.success) {
@@ -125,6 +178,8 @@ export function webhookRoutes(deps: ApiDeps) {
     // The branch becomes the run's tag when it is a safe one.
     const branch = target.ref?.replace(/^refs\/heads\//, '');
     const tag = branch && Tag.safeParse(branch).success ? branch : undefined;
+    const delivery = deliveryId(c.req.header('x-github-delivery'));
+    // Resolved before the delivery is claimed: a 400 for an unknown commit leaves the id unclaimed.
     const resolved = await acceptTarget(
       deps,
       await deps.suite(),
@@ -135,18 +190,39 @@ export function webhookRoutes(deps: ApiDeps) {
       },
       target.field,
     );
+    // A delivery is accepted once: a replayed signed request starts nothing, even after its run began.
+    const seen = await deps.runs.claimDelivery(delivery);
+    if (seen !== null)
+      return c.json({
+        ok: true,
+        duplicate: true,
+        ...(seen ? { id: seen } : {}),
+        ignored: `delivery ${delivery} was already received`,
+      });
     const minion = deps.runs.defaultMinion;
-    const enqueued = await deps.runs.enqueue({
-      commit: resolved?.commit.sha ?? commit.data,
-      ...(resolved ? { target: resolved } : {}),
-      benchmarks: [],
-      profile: false,
-      minion,
-      ...(tag ? { tag } : {}),
-      priority: 'ci',
-      trigger: { kind: 'github', detail: { ...target.detail, delivery } },
-      requestedAt: new Date().toISOString(),
-    });
+    const enqueued = await deps.runs
+      .enqueue({
+        commit: resolved?.commit.sha ?? commit.data,
+        ...(resolved ? { target: resolved } : {}),
+        benchmarks: [],
+        profile: false,
+        minion,
+        ...(tag ? { tag } : {}),
+        priority: 'ci',
+        trigger: { kind: 'github', detail: { ...target.detail, delivery } },
+        requestedAt: new Date().toISOString(),
+      })
+      .catch(async (error: unknown) => {
+        await deps.runs
+          .releaseDelivery(delivery)
+          .catch((e: Error) => deps.logger.warn({ err: e, delivery }, 'could not release the delivery id'));
+        throw error;
+      });
+    await deps.runs
+      .recordDelivery(delivery, enqueued.id)
+      .catch((error: Error) =>
+        deps.logger.warn({ err: error, delivery, runId: enqueued.id }, 'could not record the delivery id'),
+      );
     deps.logger.info({ runId: enqueued.id, event, delivery, commit: commit.data }, 'webhook enqueued a run');
     return c.json(
       {

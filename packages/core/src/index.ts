@@ -51,6 +51,7 @@ export {
 export type { Suite } from './suite.ts';
 export { Argv, BenchmarkSpec, loadSuite, parseSuite, resultsPath, SuiteSpec } from './suite.ts';
 export { CommitInfo, CommitSha, RunTarget } from './target.ts';
+export { redactUrl } from './urls.ts';
 export type { LocatedYaml } from './yaml-problems.ts';
 export { locatedProblems, parseYamlFile } from './yaml-problems.ts';
 export { formatPath, zodProblems } from './zod-problems.ts';

@@ -1,6 +1,6 @@
 export { HistoryQueryError, ResultsDbUnavailableError } from './errors.ts';
 export type { OpenResultsDbOptions } from './kysely-results-db.ts';
-export { openResultsDb, SQLITE_FILE } from './kysely-results-db.ts';
+export { DatabaseUrl, openResultsDb, SQLITE_FILE } from './kysely-results-db.ts';
 export type { ReindexOutcome } from './reindex.ts';
 export { reindex } from './reindex.ts';
 export type {

@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { type Dialect, Kysely, PostgresDialect, type Selectable, SqliteDialect, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
+import { z } from 'zod';
 import { HistoryQueryError, ResultsDbUnavailableError } from './errors.ts';
 import { migrationProvider } from './migrations.ts';
 import type {
@@ -364,3 +365,8 @@ function narrow(rows: Selectable<SeriesTable>[], query: HistoryQuery): Selectabl
   }
   return rows[0] as Selectable<SeriesTable>;
 }
+
+/** `DATABASE_URL`: a PostgreSQL connection URL. */
+export const DatabaseUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a PostgreSQL URL, postgres://user:password@host:5432/database');

@@ -1,4 +1,5 @@
 import type { Logger, Minion, Suite } from '@benchrunner/core';
+import type { ResultsDb } from '@benchrunner/results-db';
 import type { Queue } from 'bullmq';
 import type { RunService } from './run-service.ts';
 
@@ -15,6 +16,8 @@ export interface ApiDeps {
   /** Unset: the GitHub webhook is off (404). */
   webhookSecret?: string;
   bodyLimitBytes: number;
+  /** The results history (GET /history, GET /series). */
+  results: ResultsDb;
   /** Queues shown in Bull Board: every lane and the publish queue. */
   boardQueues: Queue[];
 }

@@ -51,6 +51,22 @@ const HEADER = ['benchmark', 'params', 'measure', 'A', 'B', 'change', 'CI', 'p',
 // A, B, change, CI and p are numbers: right-aligned.
 const RIGHT = new Set([3, 4, 5, 6, 7]);
 
+/** A header, a rule and the rows, each column as wide as its widest cell; `right` columns right-aligned. */
+export function alignedTable(
+  header: readonly string[],
+  cells: readonly string[][],
+  right: ReadonlySet<number>,
+): string[] {
+  const all = [[...header], ...cells];
+  const widths = header.map((_, i) => Math.max(...all.map((line) => line[i]!.length)));
+  const format = (line: readonly string[]) =>
+    line
+      .map((cell, i) => (right.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [format(header), format(widths.map((w) => '-'.repeat(w))), ...cells.map(format)];
+}
+
 /** The comparison as an aligned text table (A and B are medians) with a summary line. */
 export function renderComparisonTable(rows: readonly ComparisonRow[], alpha: number): string {
   const cells = rows.map((row) => [
@@ -68,21 +84,12 @@ export function renderComparisonTable(rows: readonly ComparisonRow[], alpha: num
     row.test === null ? '-' : formatP(row.test.p),
     verdictText(row),
   ]);
-  const all = [[...HEADER], ...cells];
-  const widths = HEADER.map((_, i) => Math.max(...all.map((line) => line[i]!.length)));
-  const format = (line: string[]) =>
-    line
-      .map((cell, i) => (RIGHT.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
   const counts = new Map<string, number>();
   for (const row of rows) counts.set(row.verdict, (counts.get(row.verdict) ?? 0) + 1);
   const summary =
     [...counts].map(([verdict, count]) => `${count} ${verdict}`).join(', ') || 'nothing to compare';
   return [
-    format([...HEADER]),
-    format(widths.map((w) => '-'.repeat(w))),
-    ...cells.map(format),
+    ...alignedTable(HEADER, cells, RIGHT),
     '',
     `${summary}.`,
     `A and B are medians; change is B against A with a 95% bootstrap interval; p is a two-sided Mann-Whitney U test, significant below ${alpha}.`,

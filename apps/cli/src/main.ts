@@ -3,6 +3,7 @@ import { runCli } from './cli.ts';
 import { compareCommand } from './commands/compare.ts';
 import { enqueueCommand, statusCommand } from './commands/enqueue.ts';
 import { formatsCommand } from './commands/formats.ts';
+import { historyCommand, reindexCommand } from './commands/history.ts';
 import { parseCommand } from './commands/parse.ts';
 import { runCommand } from './commands/run.ts';
 import { startCommand } from './commands/start.ts';
@@ -14,6 +15,8 @@ const COMMANDS: readonly Command[] = [
   runCommand,
   enqueueCommand,
   statusCommand,
+  historyCommand,
+  reindexCommand,
   parseCommand,
   compareCommand,
   formatsCommand,

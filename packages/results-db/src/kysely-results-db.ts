@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { type RunManifest, redactUrl } from '@benchrunner/core';
+import { ConfigError, type RunManifest, redactUrl } from '@benchrunner/core';
 import BetterSqlite3 from 'better-sqlite3';
 import { type Dialect, Kysely, PostgresDialect, type Selectable, SqliteDialect, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
@@ -25,6 +25,11 @@ const BATCH = 1000;
 /** Where the embedded database lives inside DATA_DIR. */
 export const SQLITE_FILE = 'results.sqlite';
 
+/** `DATABASE_URL`: a PostgreSQL connection URL. */
+export const DatabaseUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a PostgreSQL URL, postgres://user:password@host:5432/database');
+
 export interface OpenResultsDbOptions {
   /** `postgres://...`: PostgreSQL. Unset: SQLite in `dataDir`. */
   databaseUrl?: string;
@@ -40,7 +45,14 @@ export interface OpenResultsDbOptions {
  * applied by the first operation, and retried by the next one if the database was down.
  */
 export function openResultsDb(options: OpenResultsDbOptions): ResultsDb {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  if (options.databaseUrl) {
+    const checked = DatabaseUrl.safeParse(options.databaseUrl);
+    if (!checked.success) {
+      const message = checked.error.issues[0]?.message ?? 'invalid';
+      throw new ConfigError(`DATABASE_URL: ${message}`, [{ path: 'DATABASE_URL', message }]);
+    }
+    return openPostgres(options.databaseUrl, options.poolSize ?? 10);
+  }
   return openSqlite(path.join(options.dataDir, SQLITE_FILE));
 }
 
@@ -365,8 +377,3 @@ function narrow(rows: Selectable<SeriesTable>[], query: HistoryQuery): Selectabl
   }
   return rows[0] as Selectable<SeriesTable>;
 }
-
-/** `DATABASE_URL`: a PostgreSQL connection URL. */
-export const DatabaseUrl = z
-  .string()
-  .regex(/^postgres(ql)?:\/\/\S+$/, 'expected a PostgreSQL URL, postgres://user:password@host:5432/database');

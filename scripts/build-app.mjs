@@ -11,11 +11,20 @@ import { pathToFileURL } from 'node:url';
  * - ssh2, cpu-features: native addons (node-ssh is bundled; its `require('ssh2')` stays a require).
  * - @bull-board/ui: @bull-board/api serves the UI's static files and views from its package folder.
  * - swagger-ui-dist: apps/api/src/docs.ts serves its files from the package folder.
+ * - better-sqlite3: a native addon found through `bindings` (results database).
+ * - pg-native: pg's optional native binding, never installed; pg itself is bundled.
  * Checked to work bundled: bullmq (its Lua scripts are compiled into JS strings), pino (thread-stream
  * is only for transports, which we do not use), kubo-rpc-client, ipfs-unixfs-importer, node-ssh,
  * @influxdata/influxdb-client.
  */
-export const EXTERNAL = ['ssh2', 'cpu-features', '@bull-board/ui', 'swagger-ui-dist'];
+export const EXTERNAL = [
+  'ssh2',
+  'cpu-features',
+  '@bull-board/ui',
+  'swagger-ui-dist',
+  'better-sqlite3',
+  'pg-native',
+];
 
 // CommonJS dependencies call require(), and @bull-board/api runs `eval("require.resolve(...)")`:
 // give the ESM bundle a module-scoped `require` (resolving from dist/, i.e. from the app's folder),

@@ -18,6 +18,8 @@ declare -A NEED=(
   [curl]=curl
   [hyperfine]=hyperfine
   [docker-compose]=docker-compose
+  [/usr/lib/postgresql/15/bin/initdb]=postgresql-15
+  [psql]=postgresql-client-15
 )
 
 missing=()

@@ -7,6 +7,7 @@ import type { ApiDeps } from './deps.ts';
 import { docsRoutes } from './docs.ts';
 import { ApiError, errorBody, toResponse } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
+import { historyRoutes } from './routes/history.ts';
 import { queueRoutes } from './routes/queue.ts';
 import { runsRoutes } from './routes/runs.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
@@ -87,6 +88,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/runs', runsRoutes(deps));
   app.route('/queue', queueRoutes(deps));
   app.route('/webhooks', webhookRoutes(deps));
+  app.route('/', historyRoutes(deps));
 
   app.get('/benchmarks', async (c) => {
     const suite = await deps.suite();

@@ -1,5 +1,6 @@
 import type { Logger, Minion, Suite } from '@benchrunner/core';
 import type { TargetResolver } from '@benchrunner/git';
+import type { ResultsDb } from '@benchrunner/results-db';
 import type { Queue } from 'bullmq';
 import type { RunService } from './run-service.ts';
 
@@ -18,6 +19,8 @@ export interface ApiDeps {
   bodyLimitBytes: number;
   /** Resolves refs in the mirror of the suite's target. Unset: commits are passed on as given. */
   targets?: TargetResolver;
+  /** The results history (GET /history, GET /series). */
+  results: ResultsDb;
   /** Queues shown in Bull Board: every lane and the publish queue. */
   boardQueues: Queue[];
 }

@@ -1,4 +1,5 @@
 import { envBoolean, LogLevel, parseEnv } from '@benchrunner/core';
+import { DatabaseUrl } from '@benchrunner/results-db';
 import { z } from 'zod';
 
 /** Bearer tokens: hono's bearerAuth accepts only these characters, and short keys are guessable. */
@@ -35,6 +36,8 @@ export const ApiEnv = z.object({
   GITHUB_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Run archives live under DATA_DIR/runs. */
   DATA_DIR: z.string().min(1).default('.data'),
+  /** PostgreSQL of the results history. Unset: SQLite in DATA_DIR/results.sqlite (shared with the worker). */
+  DATABASE_URL: DatabaseUrl.optional(),
   /** The benchmark suite (YAML): benchmark names are checked against it. */
   SUITE_FILE: z.string().min(1).default('examples/suite.yaml'),
   /** Ansible inventory of SSH minions. Unset: one local minion. */

@@ -13,6 +13,7 @@ import {
   redactUrl,
   removeNightlySchedule,
 } from '@benchrunner/queue';
+import { openResultsDb } from '@benchrunner/results-db';
 import { serve } from '@hono/node-server';
 import { Queue } from 'bullmq';
 import { createApp } from './app.ts';
@@ -96,7 +97,12 @@ async function main(): Promise<void> {
     queue.on('error', (error) => logger.debug({ err: error.message, queue: queue.name }, 'queue error'));
   }
   const runs = new RunService(minions, lanes, redis, publishQueue, logger);
+  const results = openResultsDb({
+    dataDir: path.resolve(env.DATA_DIR),
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+  });
   const app = createApp({
+    results,
     logger,
     runs,
     suite: suiteProvider(suiteFile, suite),
@@ -125,6 +131,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'api shutting down');
     server.close(async () => {
       await Promise.all([...lanes.values(), publishQueue].map((q) => q.close()));
+      await results.close().catch(() => undefined);
       await redis.quit().catch(() => undefined);
       process.exit(0);
     });

@@ -10,6 +10,7 @@ import {
 } from '@benchrunner/core';
 import { RUN_LOG_MAX_LINE_CHARS, RUN_LOG_MAX_LINES } from '@benchrunner/queue';
 import { z } from 'zod';
+import { HistoryQuerySchema, SeriesQuerySchema } from './routes/history.ts';
 import { RUN_LOG_PAGE_MAX } from './routes/runs.ts';
 
 /** The run as `GET /runs/:id` shows it (kept in step with RunView in run-service.ts by a test). */
@@ -64,6 +65,47 @@ const RunAccepted = z.object({
   duplicate: z.boolean().describe('true when an identical waiting run answered'),
   links: z.object({ self: z.string(), logs: z.string() }).optional(),
 });
+
+const SeriesInfo = z.object({
+  benchmark: z.string(),
+  result: z.string(),
+  params: z.record(z.string(), z.string()),
+  measure: z.string(),
+  unit: z.string(),
+  direction: z.enum(['lower', 'higher']).nullable(),
+  minion: z.string(),
+  branch: z.string(),
+});
+
+const HistoryPoint = z.object({
+  runId: z.string(),
+  commit: z.string(),
+  subject: z.string().nullable(),
+  commitTime: z.string().nullable(),
+  firstParentDepth: z.number().int().nullable(),
+  startedAt: z.string(),
+  cid: z.string().nullable(),
+  value: z.number(),
+  n: z.number().int().nullable(),
+  median: z.number().nullable(),
+  mean: z.number().nullable(),
+  stddev: z.number().nullable(),
+  ci: z
+    .object({ lower: z.number().nullable(), upper: z.number().nullable(), level: z.number().nullable() })
+    .nullable()
+    .describe("the median's interval from the samples (level: its coverage), else the tool's own bounds"),
+});
+
+/** Query parameters of a GET route, from the zod schema it validates with. */
+function queryParams(schema: z.ZodObject) {
+  const required = new Set(json(schema, 'input').required as string[] | undefined);
+  return Object.entries(schema.shape).map(([name, field]) => ({
+    name,
+    in: 'query',
+    required: required.has(name),
+    schema: z.toJSONSchema(field as z.ZodType, { io: 'input', unrepresentable: 'any' }),
+  }));
+}
 
 const ErrorBody = z.object({
   error: z.object({
@@ -124,6 +166,8 @@ export function openApiDocument(version: string) {
         RunAccepted: json(RunAccepted),
         Run: json(RunViewSchema),
         Error: json(ErrorBody),
+        Series: json(SeriesInfo),
+        HistoryPoint: json(HistoryPoint),
       },
     },
     security: [{ bearer: [] }],
@@ -256,6 +300,47 @@ export function openApiDocument(version: string) {
         get: {
           summary: "Each minion's lane: state, why a worker paused it, active run, queue length",
           responses: { '200': ok('Minions'), ...errors },
+        },
+      },
+      '/history': {
+        get: {
+          summary: "One series of the results history, oldest first, in the branch's first-parent order",
+          description:
+            'Points of runs that recorded a target commit are ordered by its first-parent depth, then by run start; runs without a target follow, by run start. `result` and `params.<key>` may be left out when the rest names one series. Unknown names answer 400 listing the valid ones.',
+          parameters: [
+            ...queryParams(HistoryQuerySchema),
+            {
+              name: 'params',
+              in: 'query',
+              style: 'deepObject',
+              explode: true,
+              required: false,
+              schema: { type: 'object', additionalProperties: { type: 'string' } },
+              description: 'a result parameter, e.g. `params.fileSet=One4MBFile`',
+            },
+          ],
+          responses: {
+            '200': ok('The series and its points', {
+              type: 'object',
+              properties: { series: ref('Series'), points: { type: 'array', items: ref('HistoryPoint') } },
+            }),
+            ...errors,
+            '503': ok('The results database is not reachable; retry later', ref('Error')),
+          },
+        },
+      },
+      '/series': {
+        get: {
+          summary: 'The series keys that exist (benchmark, result, params, measure, minion, branch)',
+          parameters: queryParams(SeriesQuerySchema),
+          responses: {
+            '200': ok('Series', {
+              type: 'object',
+              properties: { series: { type: 'array', items: ref('Series') } },
+            }),
+            ...errors,
+            '503': ok('The results database is not reachable; retry later', ref('Error')),
+          },
         },
       },
       '/webhooks/github': {

@@ -66,13 +66,22 @@ afterAll(async () => {
 });
 
 describe('the API bundle (dist/main.js)', () => {
-  it('is plain JavaScript with no package left outside: ssh code is not in it at all', async () => {
+  it('is plain JavaScript with only the native better-sqlite3 left outside: ssh code is not in it at all', async () => {
     const code = await readFile(BUNDLE, 'utf8');
     const imports = [...code.matchAll(/^import\s.*?from\s+"([^"]+)";?$/gm)].map((m) => m[1]!);
-    expect(imports.filter((spec) => !isBuiltin(spec))).toEqual([]);
+    expect(imports.filter((spec) => !isBuiltin(spec))).toEqual(['better-sqlite3']);
     // The inventory reader does not pull node-ssh or the ssh2 addon into the API.
     expect(code).not.toMatch(/NodeSSH|__require\("ssh2"\)/);
     expect(existsSync(`${BUNDLE}.map`)).toBe(true);
+  });
+
+  it('reads the results history from SQLite in DATA_DIR (the native addon resolves from dist/)', async () => {
+    const series = await fetch(`${base}/series`, { headers: bearer });
+    expect(series.status).toBe(200);
+    expect(await series.json()).toEqual({ series: [] });
+    expect(existsSync(path.join(cwd, 'data', 'results.sqlite'))).toBe(true);
+    const unknown = await fetch(`${base}/history?benchmark=add&measure=latency`, { headers: bearer });
+    expect(unknown.status).toBe(400);
   });
 
   it('answers /health and /ready', async () => {

@@ -1,6 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger, LOCAL_MINION, loadSuite, type Minion, type Suite } from '@benchrunner/core';
 import { connectRedis, createRedis, laneName, PUBLISH_QUEUE, QUEUE_PREFIX } from '@benchrunner/queue';
+import { openResultsDb } from '@benchrunner/results-db';
 import { type RedisFixture, startRedis } from '@benchrunner/testing';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -78,7 +82,11 @@ async function buildHarness(redis: RedisFixture, options: HarnessOptions): Promi
   const suite = await loadSuite(SUITE_FILE);
   const logger = createLogger({ name: 'api-test', level: 'silent' });
   const runs = new RunService(minions, lanes, connection, publishQueue, logger);
+  // SQLite opens lazily: nothing is created unless a test reads the history.
+  const resultsDir = await mkdtemp(path.join(os.tmpdir(), 'benchrunner-api-results-'));
+  const results = openResultsDb({ dataDir: resultsDir });
   const deps: ApiDeps = {
+    results,
     logger,
     runs,
     suite: async () => suite,
@@ -123,6 +131,8 @@ async function buildHarness(redis: RedisFixture, options: HarnessOptions): Promi
     async close() {
       await Promise.all([...lanes.values(), publishQueue].map((q) => q.close()));
       for (const client of [connection, ...extra]) client.disconnect();
+      await results.close();
+      await rm(resultsDir, { recursive: true, force: true });
       if (!options.redis) await redis.close();
     },
   };

@@ -22,6 +22,22 @@ const HEADER = ['benchmark', 'params', 'measure', 'A', 'B', 'change', 'CI', 'p',
 // A, B, change, CI and p are numbers: right-aligned.
 const RIGHT = new Set([3, 4, 5, 6, 7]);
 
+/** A header, a rule and the rows, each column as wide as its widest cell; `right` columns right-aligned. */
+export function alignedTable(
+  header: readonly string[],
+  cells: readonly string[][],
+  right: ReadonlySet<number>,
+): string[] {
+  const all = [[...header], ...cells];
+  const widths = header.map((_, i) => Math.max(...all.map((line) => line[i]!.length)));
+  const format = (line: readonly string[]) =>
+    line
+      .map((cell, i) => (right.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [format(header), format(widths.map((w) => '-'.repeat(w))), ...cells.map(format)];
+}
+
 /** How the rows were decided, for the lines under the table. */
 export interface TableSettings {
   alpha: number;
@@ -54,13 +70,6 @@ export function renderComparisonTable(all: readonly ComparisonRow[], settings: T
     row.pAdjusted === null ? '-' : formatP(row.pAdjusted),
     verdictText(row),
   ]);
-  const lines = [[...HEADER], ...cells];
-  const widths = HEADER.map((_, i) => Math.max(...lines.map((line) => line[i]!.length)));
-  const format = (line: string[]) =>
-    line
-      .map((cell, i) => (RIGHT.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
   const counts = new Map<string, number>();
   for (const row of rows) counts.set(row.verdict, (counts.get(row.verdict) ?? 0) + 1);
   const summary =
@@ -86,12 +95,5 @@ export function renderComparisonTable(all: readonly ComparisonRow[], settings: T
     );
   }
   for (const note of settings.notes ?? []) below.push(`Cannot trust this comparison fully: ${note}.`);
-  return [
-    format([...HEADER]),
-    format(widths.map((w) => '-'.repeat(w))),
-    ...cells.map(format),
-    '',
-    ...below,
-    '',
-  ].join('\n');
+  return [...alignedTable(HEADER, cells, RIGHT), '', ...below, ''].join('\n');
 }

@@ -4,6 +4,7 @@ import { compareCommand } from './commands/compare.ts';
 import { detectCommand } from './commands/detect.ts';
 import { enqueueCommand, statusCommand } from './commands/enqueue.ts';
 import { formatsCommand } from './commands/formats.ts';
+import { historyCommand, reindexCommand } from './commands/history.ts';
 import { parseCommand } from './commands/parse.ts';
 import { runCommand } from './commands/run.ts';
 import { startCommand } from './commands/start.ts';
@@ -15,6 +16,8 @@ const COMMANDS: readonly Command[] = [
   runCommand,
   enqueueCommand,
   statusCommand,
+  historyCommand,
+  reindexCommand,
   parseCommand,
   compareCommand,
   detectCommand,

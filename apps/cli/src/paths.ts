@@ -24,7 +24,14 @@ export function callerCwd(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): 
 const CliEnv = z.object({
   /** The controller's data directory (run archives under runs/<id>/); relative to the repo root. */
   DATA_DIR: z.string().default('.data'),
+  /** PostgreSQL of the results history; unset: SQLite in DATA_DIR/results.sqlite. Checked by openResultsDb. */
+  DATABASE_URL: z.string().min(1).optional(),
 });
+
+/** Where the results database is, as the API and the worker find it. */
+export function databaseUrl(env: NodeJS.ProcessEnv): string | undefined {
+  return parseEnv(CliEnv, env).DATABASE_URL;
+}
 
 /** DATA_DIR as an absolute path: the environment's value or `.data`, relative paths taken from the repo root. */
 export function dataDir(env: NodeJS.ProcessEnv): string {

@@ -1,4 +1,5 @@
 import { envBoolean, LogLevel, parseEnv } from '@benchrunner/core';
+import { DatabaseUrl } from '@benchrunner/results-db';
 import { z } from 'zod';
 
 /** The worker's configuration. Parsed once in main.ts; every bad variable is reported by name. */
@@ -44,6 +45,8 @@ export const WorkerEnv = z
     INFLUX_BUCKET: z.string().min(1).optional(),
     INFLUX_ORG: z.string().min(1).optional(),
     INFLUX_TOKEN: z.string().min(1).optional(),
+    /** PostgreSQL for the results history, e.g. postgres://user:pw@host:5432/benchrunner. Unset: SQLite in DATA_DIR/results.sqlite. */
+    DATABASE_URL: DatabaseUrl.optional(),
     /** Publish jobs running at once. */
     PUBLISH_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
     /** Days to keep a run's folder after every configured sink confirmed it. 0 keeps everything. */

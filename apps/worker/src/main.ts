@@ -13,6 +13,7 @@ import {
   publishBackoff,
   QUEUE_PREFIX,
 } from '@benchrunner/queue';
+import { openResultsDb } from '@benchrunner/results-db';
 import { type ArtifactStore, type MetricsSink, MissingDatabaseError } from '@benchrunner/sinks';
 import { type CommandRunner, LocalRunner, SshRunner } from '@benchrunner/ssh';
 import { Queue, Worker } from 'bullmq';
@@ -20,7 +21,7 @@ import { ActiveRuns } from './active-runs.ts';
 import { loadWorkerEnv } from './env.ts';
 import { type Lane, startLane } from './lane.ts';
 import { ansibleProvisioner } from './provisioner.ts';
-import { createPublishProcessor, queueUnpublished } from './publisher.ts';
+import { createPublishProcessor, queueUnpublished, RESULTS_DB_SINK } from './publisher.ts';
 import { RedisOutage } from './redis-outage.ts';
 import { sweepArchive } from './retention.ts';
 import { sinksFromEnv } from './sinks.ts';
@@ -84,14 +85,32 @@ async function main(): Promise<void> {
     );
   if (sinks.artifactStore) void checkSink(sinks.artifactStore);
   if (sinks.metricsSink) await checkSink(sinks.metricsSink);
-  const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
-  const publishWorker = new Worker(PUBLISH_QUEUE, createPublishProcessor({ archiveRoot, logger, ...sinks }), {
-    connection,
-    prefix: QUEUE_PREFIX,
-    concurrency: env.PUBLISH_CONCURRENCY,
-    lockDuration: env.LOCK_DURATION_MS,
-    settings: { backoffStrategy: (attemptsMade: number) => publishBackoff(attemptsMade) },
+  // The results history is one more publish sink: written when a run ends, retried like the others.
+  const resultsDb = openResultsDb({
+    dataDir,
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
   });
+  void resultsDb.check().then(
+    () => logger.info({ sink: RESULTS_DB_SINK, db: resultsDb.location }, 'sink ready'),
+    (error: Error) =>
+      logger.warn(
+        { sink: RESULTS_DB_SINK, reason: error.message },
+        'sink not ready: runs will be written when it is',
+      ),
+  );
+  const publishSinks = { ...sinks, resultsDb };
+  const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
+  const publishWorker = new Worker(
+    PUBLISH_QUEUE,
+    createPublishProcessor({ archiveRoot, logger, ...publishSinks }),
+    {
+      connection,
+      prefix: QUEUE_PREFIX,
+      concurrency: env.PUBLISH_CONCURRENCY,
+      lockDuration: env.LOCK_DURATION_MS,
+      settings: { backoffStrategy: (attemptsMade: number) => publishBackoff(attemptsMade) },
+    },
+  );
   publishWorker.on('error', (error) => outage.error('publish worker', error));
 
   const connect = async (minion: Minion, signal: AbortSignal): Promise<CommandRunner> => {
@@ -101,7 +120,7 @@ async function main(): Promise<void> {
   };
 
   // Runs archived while publishing could not be queued (Redis down, a crash) are queued now.
-  void queueUnpublished({ archiveRoot, publishQueue, sinks, logger });
+  void queueUnpublished({ archiveRoot, publishQueue, sinks: publishSinks, logger });
 
   const lanes: Lane[] = [];
   for (const minion of minions) {
@@ -135,7 +154,7 @@ async function main(): Promise<void> {
     sweepArchive({
       archiveRoot,
       days: env.RETENTION_DAYS,
-      sinks: { artifacts: Boolean(sinks.artifactStore), metrics: Boolean(sinks.metricsSink) },
+      sinks: { artifacts: Boolean(sinks.artifactStore), metrics: Boolean(sinks.metricsSink), results: true },
       logger,
     }).catch((error: Error) => logger.warn({ err: error }, 'retention sweep failed'));
   const retention = env.RETENTION_DAYS > 0 ? setInterval(sweep, 3600_000) : undefined;
@@ -161,6 +180,7 @@ async function main(): Promise<void> {
     clearTimeout(grace);
     await unsubscribe().catch(() => undefined);
     await Promise.all([...lanes.map((lane) => lane.queue.close()), publishQueue.close()]);
+    await resultsDb.close().catch(() => undefined);
     subscriber.disconnect();
     await connection.quit().catch(() => undefined);
     logger.info('worker stopped');

@@ -2,6 +2,7 @@ import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Logger, RunManifest } from '@benchrunner/core';
 import { enqueuePublish, PublishJobData, publishJobId } from '@benchrunner/queue';
+import type { ResultsDb } from '@benchrunner/results-db';
 import { type ArtifactStore, type MetricsSink, runPoints } from '@benchrunner/sinks';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
@@ -19,6 +20,10 @@ export const PublishReceipts = z.object({
     .optional(),
   metrics: z
     .object({ sink: z.string(), points: z.number().int(), cid: z.string().optional(), at: z.string() })
+    .optional(),
+  /** The results database (history): one row per series point, rewritten idempotently. */
+  results: z
+    .object({ db: z.string(), points: z.number().int(), cid: z.string().optional(), at: z.string() })
     .optional(),
   /** The last failure of each sink, for the run's publish state. */
   errors: z.record(z.string(), z.string()).default({}),
@@ -45,25 +50,32 @@ async function writeReceipts(archiveRoot: string, runId: string, receipts: Publi
   await rename(`${file}.tmp`, file);
 }
 
-/** True when every configured sink has confirmed the run (and the metrics carry the CID). */
+/** True when a sink's receipt is missing or lacks the archive's CID it should carry. */
+function behindCid(receipt: { cid?: string } | undefined, cid: string | undefined): boolean {
+  return !receipt || (cid !== undefined && receipt.cid !== cid);
+}
+
+/** True when every configured sink has confirmed the run (and the metrics and results carry the CID). */
 export function fullyPublished(
   receipts: PublishReceipts,
-  sinks: { artifacts: boolean; metrics: boolean },
+  sinks: { artifacts: boolean; metrics: boolean; results?: boolean },
 ): boolean {
   if (sinks.artifacts && !receipts.artifacts) return false;
-  if (
-    sinks.metrics &&
-    (!receipts.metrics || (receipts.artifacts && receipts.metrics.cid !== receipts.artifacts.cid))
-  )
-    return false;
+  const cid = receipts.artifacts?.cid;
+  if (sinks.metrics && behindCid(receipts.metrics, cid)) return false;
+  if (sinks.results && behindCid(receipts.results, cid)) return false;
   return true;
 }
+
+/** Where a run's results database write failed, in `receipts.errors`. */
+export const RESULTS_DB_SINK = 'results-db';
 
 export interface PublishDeps {
   archiveRoot: string;
   logger: Logger;
   artifactStore?: ArtifactStore;
   metricsSink?: MetricsSink;
+  resultsDb?: ResultsDb;
 }
 
 /**
@@ -109,7 +121,7 @@ export function createPublishProcessor(deps: PublishDeps) {
     }
 
     const cid = receipts.artifacts?.cid;
-    if (deps.metricsSink && (again || !receipts.metrics || (cid && receipts.metrics.cid !== cid))) {
+    if (deps.metricsSink && (again || behindCid(receipts.metrics, cid))) {
       try {
         const points = runPoints(manifest, cid ? { cid } : {});
         const written = await deps.metricsSink.write(points, opts);
@@ -124,6 +136,24 @@ export function createPublishProcessor(deps: PublishDeps) {
       } catch (error) {
         receipts.errors[deps.metricsSink.name] = (error as Error).message;
         failures.push(`${deps.metricsSink.name}: ${(error as Error).message}`);
+      }
+      await writeReceipts(deps.archiveRoot, runId, receipts);
+    }
+
+    if (deps.resultsDb && (again || behindCid(receipts.results, cid))) {
+      try {
+        const written = await deps.resultsDb.ingestRun(manifest, cid ? { cid } : {});
+        receipts.results = {
+          db: deps.resultsDb.name,
+          points: written.points,
+          ...(cid ? { cid } : {}),
+          at: new Date().toISOString(),
+        };
+        delete receipts.errors[RESULTS_DB_SINK];
+        log.info({ points: written.points, db: deps.resultsDb.name, cid }, 'results written');
+      } catch (error) {
+        receipts.errors[RESULTS_DB_SINK] = (error as Error).message;
+        failures.push(`${RESULTS_DB_SINK}: ${(error as Error).message}`);
       }
       await writeReceipts(deps.archiveRoot, runId, receipts);
     }
@@ -149,14 +179,15 @@ export function createPublishProcessor(deps: PublishDeps) {
 export async function queueUnpublished(options: {
   archiveRoot: string;
   publishQueue: Queue;
-  sinks: { artifactStore?: ArtifactStore; metricsSink?: MetricsSink };
+  sinks: { artifactStore?: ArtifactStore; metricsSink?: MetricsSink; resultsDb?: ResultsDb };
   logger: Logger;
 }): Promise<number> {
   const configured = {
     artifacts: Boolean(options.sinks.artifactStore),
     metrics: Boolean(options.sinks.metricsSink),
+    results: Boolean(options.sinks.resultsDb),
   };
-  if (!configured.artifacts && !configured.metrics) return 0;
+  if (!configured.artifacts && !configured.metrics && !configured.results) return 0;
   let queued = 0;
   try {
     for (const entry of await readdir(options.archiveRoot, { withFileTypes: true })) {

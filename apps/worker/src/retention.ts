@@ -10,7 +10,7 @@ import { fullyPublished, readReceipts } from './publisher.ts';
 export async function sweepArchive(options: {
   archiveRoot: string;
   days: number;
-  sinks: { artifacts: boolean; metrics: boolean };
+  sinks: Parameters<typeof fullyPublished>[1];
   logger: Logger;
   now?: number;
 }): Promise<string[]> {

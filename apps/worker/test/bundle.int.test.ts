@@ -70,11 +70,11 @@ async function startBundle(name: string, env: Record<string, string> = {}): Prom
 }
 
 describe('the worker bundle (dist/main.js)', () => {
-  it('is plain JavaScript with only the native ssh2 left outside, resolvable from dist/', async () => {
+  it('is plain JavaScript with only the native ssh2 and better-sqlite3 left outside, resolvable from dist/', async () => {
     const code = await readFile(BUNDLE, 'utf8');
     const imports = [...code.matchAll(/^import\s.*?from\s+"([^"]+)";?$/gm)].map((m) => m[1]!);
     const packages = imports.filter((spec) => !isBuiltin(spec));
-    expect(packages).toEqual(['ssh2']);
+    expect(packages.sort()).toEqual(['better-sqlite3', 'ssh2']);
     expect(code).not.toMatch(/from\s+"@benchrunner\//);
     expect(existsSync(`${BUNDLE}.map`)).toBe(true);
   });
@@ -104,6 +104,10 @@ describe('the worker bundle (dist/main.js)', () => {
       expect(receipts.artifacts).toMatchObject({ store: 'car', file: path.join(archiveRoot, `${id}.car`) });
       expect(receipts.artifacts?.cid).toMatch(/^bafy/);
       expect(existsSync(path.join(archiveRoot, `${id}.car`))).toBe(true);
+      // The embedded results database (native better-sqlite3, loaded from dist/) has the run.
+      expect(receipts.results).toMatchObject({ db: 'sqlite', cid: receipts.artifacts?.cid });
+      expect(receipts.results?.points).toBeGreaterThan(0);
+      expect(existsSync(path.join(root, 'car', 'results.sqlite'))).toBe(true);
       expect(worker.child.exitCode).toBeNull();
     } finally {
       await lane.close();

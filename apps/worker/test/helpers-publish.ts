@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { type Logger, loadSuite, newRunId, type RunJobData, type RunManifest } from '@benchrunner/core';
 import { runPipeline } from '@benchrunner/pipeline';
 import { PUBLISH_QUEUE, QUEUE_PREFIX } from '@benchrunner/queue';
+import type { ResultsDb } from '@benchrunner/results-db';
 import type { ArtifactStore, MetricsSink } from '@benchrunner/sinks';
 import { LocalRunner } from '@benchrunner/ssh';
 import { type Influxd, type Started, startProcess } from '@benchrunner/testing';
@@ -158,6 +159,7 @@ export async function startPublishing(options: {
   logger?: Logger;
   artifactStore?: ArtifactStore;
   metricsSink?: MetricsSink;
+  resultsDb?: ResultsDb;
   backoffMs?: number;
 }): Promise<Publishing> {
   const { connection } = options;
@@ -167,6 +169,7 @@ export async function startPublishing(options: {
     logger: options.logger ?? silentLogger(),
     ...(options.artifactStore ? { artifactStore: options.artifactStore } : {}),
     ...(options.metricsSink ? { metricsSink: options.metricsSink } : {}),
+    ...(options.resultsDb ? { resultsDb: options.resultsDb } : {}),
   });
   const worker = new Worker(PUBLISH_QUEUE, processor, {
     connection,

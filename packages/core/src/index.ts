@@ -63,6 +63,7 @@ export {
   TargetSpec,
 } from './suite.ts';
 export { CommitInfo, CommitSha, RunTarget } from './target.ts';
+export { redactUrl } from './urls.ts';
 export type { LocatedYaml } from './yaml-problems.ts';
 export { locatedProblems, parseYamlFile } from './yaml-problems.ts';
 export { formatPath, zodProblems } from './zod-problems.ts';

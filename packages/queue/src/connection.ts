@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { UnavailableError } from '@benchrunner/core';
+import { redactUrl, UnavailableError } from '@benchrunner/core';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
@@ -64,13 +64,4 @@ export async function connectRedis(redis: Redis, url: string, timeoutMs = 5000):
   }
 }
 
-/** A Redis URL without its password, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
+export { redactUrl };

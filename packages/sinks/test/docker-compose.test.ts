@@ -16,6 +16,7 @@ const SECRETS = {
   INFLUX_READ_PASSWORD: 'influx-read-secret',
   GRAFANA_ADMIN_PASSWORD: 'grafana-secret',
   API_KEYS: '0123456789abcdef0123456789abcdef',
+  POSTGRES_PASSWORD: 'postgres-secret',
 };
 
 async function compose(args: string[], env: Record<string, string>) {
@@ -65,7 +66,11 @@ describe('docker-compose.yaml', () => {
     expect(stdout).toContain('image: ipfs/kubo:');
     expect(stdout).toContain('dockerfile: infrastructure/docker/api.Dockerfile');
     expect(stdout).toContain('dockerfile: infrastructure/docker/worker.Dockerfile');
-    for (const service of ['redis', 'influxdb', 'grafana', 'kubo', 'api']) {
+    expect(stdout).toContain('image: postgres:15');
+    expect(stdout).toContain(
+      'DATABASE_URL: postgres://benchrunner:postgres-secret@postgres:5432/benchrunner',
+    );
+    for (const service of ['redis', 'postgres', 'influxdb', 'grafana', 'kubo', 'api']) {
       const block = stdout.split(/\n {2}(?=\S)/).find((b) => b.startsWith(`${service}:`)) ?? '';
       expect(block, service).toContain('healthcheck:');
     }

@@ -15,6 +15,9 @@ export type { Ipfs, IpfsCommand } from './ipfs.ts';
 export { startIpfs } from './ipfs.ts';
 // -- shared
 export { freePort, waitForPort } from './ports.ts';
+// -- postgres (results database)
+export type { PostgresFixture, TestDatabase } from './postgres.ts';
+export { createTestDatabase, MACHINE_POSTGRES_URL, startPostgres } from './postgres.ts';
 export type { Started } from './process.ts';
 export { startProcess, waitForExit } from './process.ts';
 export type { RedisFixture } from './redis.ts';

@@ -1,46 +1,12 @@
+import { apiRequest } from '../api-client.ts';
 import type { Command, CommandContext } from '../cli.ts';
 import { UsageError } from '../cli.ts';
 import { RUN_SELECTION_OPTIONS, runSelection, stringOption } from '../options.ts';
 
-/** The API's address and key: from the environment, so the key never shows in a process list. */
-function api(context: CommandContext): { url: string; headers: Record<string, string> } {
-  const url = (context.env.BENCHRUNNER_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
-  const key = context.env.BENCHRUNNER_KEY;
-  if (!key)
-    throw new UsageError(
-      'set BENCHRUNNER_KEY to an API key (and BENCHRUNNER_URL if the API is not at http://127.0.0.1:3000)',
-    );
-  return { url, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } };
-}
-
 async function call(context: CommandContext, method: string, route: string, body?: unknown): Promise<number> {
-  const { url, headers } = api(context);
-  let response: Response;
-  try {
-    response = await fetch(`${url}${route}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-  } catch (error) {
-    context.stderr(
-      `benchrunner: cannot reach the API at ${url}: ${(error as Error).cause ?? (error as Error).message}\n`,
-    );
-    return 1;
-  }
-  const text = await response.text();
-  if (!response.ok) {
-    let message = text;
-    try {
-      const parsed = JSON.parse(text) as { error?: { message?: string } };
-      message = parsed.error?.message ?? text;
-    } catch {
-      // Not our JSON: show the body as it is.
-    }
-    context.stderr(`benchrunner: ${method} ${route} answered ${response.status}: ${message}\n`);
-    return 1;
-  }
-  context.stdout(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+  const answer = await apiRequest(context, method, route, body);
+  if (answer === undefined) return 1;
+  context.stdout(`${JSON.stringify(answer, null, 2)}\n`);
   return 0;
 }
 

@@ -1,0 +1,15 @@
+export { HistoryQueryError, ResultsDbUnavailableError } from './errors.ts';
+export type { OpenResultsDbOptions } from './kysely-results-db.ts';
+export { DatabaseUrl, openResultsDb, SQLITE_FILE } from './kysely-results-db.ts';
+export type { ReindexOutcome } from './reindex.ts';
+export { reindex } from './reindex.ts';
+export type {
+  History,
+  HistoryPoint,
+  HistoryQuery,
+  ResultsDb,
+  SeriesFilter,
+  SeriesInfo,
+} from './results-db.ts';
+export type { RunRows } from './rows.ts';
+export { canonicalJson, runRows, seriesKey } from './rows.ts';

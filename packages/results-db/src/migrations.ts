@@ -1,0 +1,81 @@
+import type { Kysely } from 'kysely';
+import type { Migration, MigrationProvider } from 'kysely/migration';
+
+/**
+ * Versioned migrations, in code so the esbuild bundles of the apps carry them. Names sort in the
+ * order they apply; never edit one that has shipped, add the next.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_results': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('commits')
+        .addColumn('sha', 'text', (c) => c.primaryKey())
+        .addColumn('repository', 'text', (c) => c.notNull())
+        .addColumn('parents', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('author', 'text', (c) => c.notNull())
+        .addColumn('author_time', 'text', (c) => c.notNull())
+        .addColumn('first_parent_depth', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('runs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project', 'text', (c) => c.notNull())
+        .addColumn('minion', 'text', (c) => c.notNull())
+        .addColumn('commit', 'text', (c) => c.notNull())
+        .addColumn('branch', 'text', (c) => c.notNull())
+        .addColumn('trigger', 'text', (c) => c.notNull())
+        .addColumn('priority', 'text', (c) => c.notNull())
+        .addColumn('pr_number', 'integer')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('finished_at', 'text')
+        .addColumn('duration_ms', 'double precision')
+        .addColumn('suite_hash', 'text', (c) => c.notNull())
+        .addColumn('environment_fingerprint', 'text', (c) => c.notNull())
+        .addColumn('cid', 'text')
+        .addColumn('first_parent_depth', 'integer')
+        .execute();
+      await db.schema
+        .createTable('series')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('benchmark', 'text', (c) => c.notNull())
+        .addColumn('result', 'text', (c) => c.notNull())
+        .addColumn('params', 'text', (c) => c.notNull())
+        .addColumn('measure', 'text', (c) => c.notNull())
+        .addColumn('unit', 'text', (c) => c.notNull())
+        .addColumn('direction', 'text')
+        .addColumn('minion', 'text', (c) => c.notNull())
+        .addColumn('branch', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('series_lookup')
+        .on('series')
+        .columns(['benchmark', 'minion', 'branch'])
+        .execute();
+      await db.schema
+        .createTable('points')
+        .addColumn('series_key', 'text', (c) => c.notNull())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('value', 'double precision', (c) => c.notNull())
+        .addColumn('n', 'integer')
+        .addColumn('median', 'double precision')
+        .addColumn('mean', 'double precision')
+        .addColumn('stddev', 'double precision')
+        .addColumn('ci_lower', 'double precision')
+        .addColumn('ci_upper', 'double precision')
+        .addColumn('ci_level', 'double precision')
+        .addColumn('samples', 'text')
+        .addPrimaryKeyConstraint('points_pk', ['series_key', 'run_id', 'seq'])
+        .execute();
+      await db.schema.createIndex('points_run').on('points').column('run_id').execute();
+    },
+  },
+};
+
+/** The migrations above, for Kysely's Migrator. */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};

@@ -1,0 +1,80 @@
+/**
+ * The tables of the results database. Times are ISO 8601 UTC strings as `Date.toISOString()`
+ * writes them (same length, so text order is time order, in SQLite and PostgreSQL alike); lists and
+ * maps are JSON text, so both databases store exactly the same values.
+ */
+export interface RunTable {
+  id: string;
+  project: string;
+  minion: string;
+  /** The target commit's sha; without a target, the request's commit as given. */
+  commit: string;
+  /** The target's branch; without a target, the request's tag or trigger branch, else ''. */
+  branch: string;
+  trigger: string;
+  priority: string;
+  pr_number: number | null;
+  state: string;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  suite_hash: string;
+  /** sha256 (16 hex digits) of the captured environment, keys sorted. */
+  environment_fingerprint: string;
+  /** Root CID of the run's archive, once an artifact store gave one. */
+  cid: string | null;
+  /** The commit's first-parent depth (copied from `commits` so ordering needs no join); null without a target. */
+  first_parent_depth: number | null;
+}
+
+export interface CommitTable {
+  sha: string;
+  repository: string;
+  /** JSON array of parent shas, first parent first. */
+  parents: string;
+  subject: string;
+  author: string;
+  author_time: string;
+  first_parent_depth: number;
+}
+
+export interface SeriesTable {
+  /** sha256 (32 hex digits) of the canonical key below: the same on every database and every reindex. */
+  key: string;
+  benchmark: string;
+  result: string;
+  /** JSON object, keys sorted. */
+  params: string;
+  measure: string;
+  unit: string;
+  direction: 'lower' | 'higher' | null;
+  minion: string;
+  branch: string;
+}
+
+export interface PointTable {
+  series_key: string;
+  run_id: string;
+  /** 0, or the n-th repeat of the same series within one run. */
+  seq: number;
+  value: number;
+  /** Samples behind the point; null when the tool gave only its headline value. */
+  n: number | null;
+  median: number | null;
+  mean: number | null;
+  stddev: number | null;
+  /** Interval of the median from the samples, else the tool's own lower/upper. */
+  ci_lower: number | null;
+  ci_upper: number | null;
+  /** Coverage of the interval; null for the tool's own bounds. */
+  ci_level: number | null;
+  /** JSON array of the samples, or null. */
+  samples: string | null;
+}
+
+export interface Database {
+  runs: RunTable;
+  commits: CommitTable;
+  series: SeriesTable;
+  points: PointTable;
+}

@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { CommitInfo } from '@benchrunner/core';
+
+const run = promisify(execFile);
+
+/**
+ * A real git repository with a known first-parent history, merge included:
+ *
+ *   main:    c0 - c1 - c2 - m - c3      (m merges feature; its first parent is c2)
+ *   feature:        \- f1 - f2 -/
+ *
+ * First-parent depths: c0 0, c1 1, c2 2, m 3, c3 4; f1 2, f2 3.
+ */
+export async function makeHistory(): Promise<{ dir: string; commits: Record<string, CommitInfo> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'benchrunner-git-'));
+  let clock = Date.parse('2026-03-01T10:00:00Z');
+  const git = async (...args: string[]) => {
+    const date = new Date(clock).toISOString();
+    const { stdout } = await run('git', args, {
+      cwd: dir,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'Ada',
+        GIT_AUTHOR_EMAIL: 'ada@example.org',
+        GIT_COMMITTER_NAME: 'Ada',
+        GIT_COMMITTER_EMAIL: 'ada@example.org',
+        GIT_AUTHOR_DATE: date,
+        GIT_COMMITTER_DATE: date,
+      },
+    });
+    return stdout.trim();
+  };
+  const commit = async (subject: string) => {
+    clock += 60_000;
+    await git('commit', '--allow-empty', '-q', '-m', subject);
+    return git('rev-parse', 'HEAD');
+  };
+  await git('init', '-q', '-b', 'main');
+  const shas: Record<string, string> = {};
+  shas.c0 = await commit('c0: start');
+  shas.c1 = await commit('c1: faster add');
+  await git('checkout', '-q', '-b', 'feature');
+  shas.f1 = await commit('f1: feature work');
+  shas.f2 = await commit('f2: more feature work');
+  await git('checkout', '-q', 'main');
+  shas.c2 = await commit('c2: slower add');
+  clock += 60_000;
+  await git('merge', '-q', '--no-ff', '-m', 'm: merge feature', 'feature');
+  shas.m = await git('rev-parse', 'HEAD');
+  shas.c3 = await commit('c3: fix');
+
+  const commits: Record<string, CommitInfo> = {};
+  for (const [name, sha] of Object.entries(shas)) {
+    const [parents = '', subject = '', author = '', time = ''] = (
+      await git('show', '-s', '--format=%P%x00%s%x00%an <%ae>%x00%aI', sha)
+    ).split('\0');
+    const count = Number(await git('rev-list', '--first-parent', '--count', sha));
+    commits[name] = {
+      sha,
+      parents: parents.split(' ').filter(Boolean),
+      subject,
+      author,
+      authorTime: new Date(time).toISOString(),
+      firstParentDepth: count - 1,
+    };
+  }
+  return { dir, commits };
+}

@@ -1,0 +1,17 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { openResultsDb } from '../src/index.ts';
+import { resultsDbContract } from './contract.ts';
+
+resultsDbContract('sqlite', async () => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'benchrunner-results-db-'));
+  const db = openResultsDb({ dataDir });
+  return {
+    db,
+    dispose: async () => {
+      await db.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+});

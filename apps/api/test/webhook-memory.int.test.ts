@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -10,6 +11,8 @@ const SECRET = 'webhook-secret-0123456789';
 const LOADER = path.join(REPO_ROOT, 'apps/api/node_modules/tsx/dist/loader.mjs');
 const MAIN = path.join(REPO_ROOT, 'apps/api/src/main.ts');
 const MB = 1024 * 1024;
+// The example suite has a target (this repository): a push must name a commit it has.
+const HEAD = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
 
 let redis: RedisFixture;
 let api: Started;
@@ -88,7 +91,7 @@ describe('POST /webhooks/github under large unsigned bodies', () => {
     // A 25 MB JSON object (the largest GitHub sends) signed with the wrong secret: the API must
     // read it all to know the signature is wrong.
     const filler = 'x'.repeat(25 * MB - 64);
-    const body = Buffer.from(JSON.stringify({ after: 'a'.repeat(40), filler }));
+    const body = Buffer.from(JSON.stringify({ after: HEAD, filler }));
     expect(body.length).toBeLessThanOrEqual(25 * MB);
     const wrong = `sha256=${createHmac('sha256', 'not-the-secret-0123456789').update(body).digest('hex')}`;
     const before = await memory();

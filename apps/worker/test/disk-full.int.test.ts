@@ -1,7 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { appendFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { type RedisFixture, type Started, startRedis } from '@benchrunner/testing';
+import {
+  createTestDatabase,
+  type RedisFixture,
+  type Started,
+  startRedis,
+  type TestDatabase,
+} from '@benchrunner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   API_KEY,
@@ -25,6 +31,7 @@ let disk: string;
 let mounted = false;
 let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
 let api: (Started & { url: string }) | undefined;
+let results: TestDatabase | undefined;
 
 const mount = (...args: string[]) => execFileSync('mount', args, { stdio: 'pipe' });
 
@@ -56,7 +63,10 @@ beforeAll(async () => {
   mount('-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', disk);
   mounted = true;
   const dataDir = path.join(disk, 'data');
-  worker = await startWorker({ ...fixture, dataDir }, redis.url);
+  // The results history lives off the small disk: a SQLite file held open for writing there would
+  // make the read-only remount below refuse with "mount point is busy".
+  results = await createTestDatabase();
+  worker = await startWorker({ ...fixture, dataDir }, redis.url, { DATABASE_URL: results.url });
   api = await startApi(fixture, redis.url, { NIGHTLY_ENABLED: 'false' });
 });
 
@@ -68,6 +78,7 @@ afterAll(async () => {
   if (mounted) mount('-o', 'remount,rw', disk);
   if (mounted) execFileSync('umount', [disk]);
   await redis?.close();
+  await results?.drop();
   await fixture?.cleanup();
 });
 

@@ -4,9 +4,14 @@ export { DatabaseUrl, openResultsDb, SQLITE_FILE } from './kysely-results-db.ts'
 export type { ReindexOutcome } from './reindex.ts';
 export { reindex } from './reindex.ts';
 export type {
+  DetectSettingsOf,
   History,
   HistoryPoint,
   HistoryQuery,
+  Level,
+  Regression,
+  RegressionFilter,
+  RegressionStatus,
   ResultsDb,
   SeriesFilter,
   SeriesInfo,

@@ -2,7 +2,7 @@ import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Logger, RunManifest } from '@benchrunner/core';
 import { enqueuePublish, PublishJobData, publishJobId } from '@benchrunner/queue';
-import type { ResultsDb } from '@benchrunner/results-db';
+import type { DetectSettingsOf, ResultsDb } from '@benchrunner/results-db';
 import { type ArtifactStore, type MetricsSink, runPoints } from '@benchrunner/sinks';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
@@ -76,6 +76,8 @@ export interface PublishDeps {
   artifactStore?: ArtifactStore;
   metricsSink?: MetricsSink;
   resultsDb?: ResultsDb;
+  /** The suite's `detect` settings per benchmark, for the detection after each results write. */
+  detectSettings?: DetectSettingsOf;
 }
 
 /**
@@ -151,6 +153,16 @@ export function createPublishProcessor(deps: PublishDeps) {
         };
         delete receipts.errors[RESULTS_DB_SINK];
         log.info({ points: written.points, db: deps.resultsDb.name, cid }, 'results written');
+        // Detection is part of this sink: it is idempotent, and a failure retries with the write.
+        const found = await deps.resultsDb.detectRun(runId, {
+          ...(deps.detectSettings ? { settings: deps.detectSettings } : {}),
+        });
+        for (const r of found) {
+          log.warn(
+            { regression: r.id, kind: r.kind, detector: r.detector, series: r.series, change: r.change },
+            `suspected ${r.kind}`,
+          );
+        }
       } catch (error) {
         receipts.errors[RESULTS_DB_SINK] = (error as Error).message;
         failures.push(`${RESULTS_DB_SINK}: ${(error as Error).message}`);

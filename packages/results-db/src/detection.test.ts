@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { changePointFindings, isPullRequestBranch, type StoredPoint, sinceLastChange } from './detection.ts';
+import {
+  changePointFindings,
+  isPullRequestBranch,
+  type StoredPoint,
+  sinceLastChange,
+  suiteDetectSettings,
+} from './detection.ts';
 
 /** Points without samples at the given levels, with a small deterministic wobble. */
 function points(levels: number[]): StoredPoint[] {
@@ -71,5 +77,17 @@ describe('isPullRequestBranch', () => {
     expect(isPullRequestBranch('pull/12/head', null)).toBe(true);
     expect(isPullRequestBranch('feature', 12)).toBe(true);
     expect(isPullRequestBranch('main', null)).toBe(false);
+  });
+});
+
+describe('suiteDetectSettings', () => {
+  it("takes a benchmark's fields over the suite's, and nothing when neither sets any", () => {
+    const of = suiteDetectSettings({
+      detect: { window: 10, minChange: 0.05 },
+      benchmarks: [{ name: 'a', detect: { minChange: 0.1 } }, { name: 'b' }],
+    });
+    expect(of('a')).toEqual({ window: 10, minChange: 0.1 });
+    expect(of('b')).toEqual({ window: 10, minChange: 0.05 });
+    expect(suiteDetectSettings({ benchmarks: [] })('a')).toBeUndefined();
   });
 });

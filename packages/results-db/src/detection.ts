@@ -8,6 +8,7 @@ import {
   median,
   type SeriesVerdict,
 } from '@benchrunner/results';
+import type { DetectSettingsOf } from './results-db.ts';
 import type { RegressionTable } from './schema.ts';
 
 /** One stored point of a series, in first-parent order. */
@@ -26,6 +27,17 @@ export const CHANGE_POINT_WINDOW = 200;
 
 /** A change point this many points or fewer from a recorded change is that change, found again. */
 const SAME_CHANGE = 2;
+
+/** A suite's `detect` settings per benchmark: the benchmark's fields over the suite's. */
+export function suiteDetectSettings(spec: {
+  detect?: DetectSpec | undefined;
+  benchmarks: readonly { name: string; detect?: DetectSpec | undefined }[];
+}): DetectSettingsOf {
+  return (benchmark) => {
+    const own = spec.benchmarks.find((b) => b.name === benchmark)?.detect;
+    return spec.detect || own ? { ...spec.detect, ...own } : undefined;
+  };
+}
 
 /** Pull-request runs are compared with their base branch elsewhere; they never enter detection. */
 export function isPullRequestBranch(branch: string, prNumber: number | null): boolean {

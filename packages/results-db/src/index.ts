@@ -1,3 +1,4 @@
+export { suiteDetectSettings } from './detection.ts';
 export { HistoryQueryError, ResultsDbUnavailableError } from './errors.ts';
 export type { OpenResultsDbOptions } from './kysely-results-db.ts';
 export { DatabaseUrl, openResultsDb, SQLITE_FILE } from './kysely-results-db.ts';

@@ -2,10 +2,9 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { CommitInfo } from '@benchrunner/core';
 import { createRedis, enqueuePublish } from '@benchrunner/queue';
-import { createNormal } from '@benchrunner/results';
 import { openResultsDb, type ResultsDb, suiteDetectSettings } from '@benchrunner/results-db';
 import { linearCommits } from '@benchrunner/results-db/test/git-history.ts';
-import { archiveRun, manifest } from '@benchrunner/results-db/test/manifests.ts';
+import { archiveRun, manifest, noisySamples } from '@benchrunner/results-db/test/manifests.ts';
 import { type RedisFixture, startRedis } from '@benchrunner/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -50,7 +49,7 @@ async function publishSlowdown(name: string, detect?: { minChange: number }): Pr
     resultsDb: db,
     ...(detect ? { detectSettings: suiteDetectSettings({ benchmarks: [{ name: 'add', detect }] }) } : {}),
   });
-  const normal = createNormal(5);
+  const samples = noisySamples(5);
   try {
     for (const [i, commit] of commits.entries()) {
       const level = i === 12 ? 1200 : 1000;
@@ -58,7 +57,7 @@ async function publishSlowdown(name: string, detect?: { minChange: number }): Pr
         id: `${name}-${String(i).padStart(2, '0')}`,
         startedAt: new Date(Date.parse('2026-05-01T00:00:00Z') + i * 60_000).toISOString(),
         commit,
-        samples: Array.from({ length: 10 }, () => level * (1 + normal(0, 0.02))),
+        samples: samples(level),
       });
       await archiveRun(archiveRoot, run);
       await enqueuePublish(publishing.queue, run.id);

@@ -1,17 +1,11 @@
 import { NotFoundError, type RunManifest } from '@benchrunner/core';
-import { createNormal } from '@benchrunner/results';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultsDb } from '../src/index.ts';
 import { freshDatabases, type OpenFresh } from './contract.ts';
 import { linearCommits } from './git-history.ts';
-import { manifest } from './manifests.ts';
+import { manifest, noisySamples } from './manifests.ts';
 
 type Commits = Awaited<ReturnType<typeof linearCommits>>['commits'];
-
-/** Ten latency samples around `level` with 2 % noise from a seeded generator. */
-function samplesAround(normal: ReturnType<typeof createNormal>, level: number): number[] {
-  return Array.from({ length: 10 }, () => level * (1 + normal(0, 0.02)));
-}
 
 /** Writes a run and detects on it, as the worker's publish step does. */
 async function publish(db: ResultsDb, run: RunManifest) {
@@ -46,19 +40,19 @@ export function regressionsContract(name: string, openFresh: OpenFresh): void {
 
     it('raises nothing on an A/A history (60 points, 2 % noise)', async () => {
       const db = await fresh();
-      const normal = createNormal(13);
-      for (let i = 0; i < 60; i++) await publish(db, runAt(commits, i, samplesAround(normal, 1000)));
+      const samples = noisySamples(13);
+      for (let i = 0; i < 60; i++) await publish(db, runAt(commits, i, samples(1000)));
       expect(await db.regressions({ limit: 100 })).toEqual([]);
     });
 
     it('records one suspected regression where a benchmark slows by 20 %, and fixes it when it returns', async () => {
       const db = await fresh();
-      const normal = createNormal(7);
+      const samples = noisySamples(7);
       // Commit 18 is never measured: the change lies in (17, 19].
       const level = (i: number) => (i >= 19 && i < 32 ? 1200 : 1000);
       const runs = [...Array(45).keys()]
         .filter((i) => i !== 18)
-        .map((i) => runAt(commits, i, samplesAround(normal, level(i))));
+        .map((i) => runAt(commits, i, samples(level(i))));
       for (const run of runs) {
         await publish(db, run);
         if (run.id === 'run-25') {
@@ -100,10 +94,10 @@ export function regressionsContract(name: string, openFresh: OpenFresh): void {
 
     it('never detects on a pull request run, and lists, reads and acknowledges records', async () => {
       const db = await fresh();
-      const normal = createNormal(21);
-      for (let i = 0; i < 12; i++) await publish(db, runAt(commits, i, samplesAround(normal, 1000)));
-      expect(await publish(db, runAt(commits, 12, samplesAround(normal, 2000), 'pull/7/head'))).toEqual([]);
-      const [found] = await publish(db, runAt(commits, 12, samplesAround(normal, 2000)));
+      const samples = noisySamples(21);
+      for (let i = 0; i < 12; i++) await publish(db, runAt(commits, i, samples(1000)));
+      expect(await publish(db, runAt(commits, 12, samples(2000), 'pull/7/head'))).toEqual([]);
+      const [found] = await publish(db, runAt(commits, 12, samples(2000)));
       expect(found?.status).toBe('suspected');
       const id = found?.id as string;
       expect(

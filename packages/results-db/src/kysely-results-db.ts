@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, NotFoundError, type RunManifest, redactUrl } from '@benchrunner/core';
+import { BenchrunnerError, ConfigError, NotFoundError, type RunManifest, redactUrl } from '@benchrunner/core';
 import { type SeriesTest, testAgainstBaseline } from '@benchrunner/results';
 import BetterSqlite3 from 'better-sqlite3';
 import { type Dialect, Kysely, PostgresDialect, type Selectable, SqliteDialect, sql } from 'kysely';
@@ -258,8 +258,22 @@ class KyselyResultsDb implements ResultsDb {
     };
   }
 
-  async detectRun(runId: string, options: { settings?: DetectSettingsOf } = {}): Promise<Regression[]> {
+  /** Runs `work` once migrated; a database error becomes {@link ResultsDbUnavailableError}, our own errors pass. */
+  private async guarded<T>(work: () => Promise<T>): Promise<T> {
     await this.ready();
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof BenchrunnerError) throw error;
+      throw this.unavailable(error);
+    }
+  }
+
+  detectRun(runId: string, options: { settings?: DetectSettingsOf } = {}): Promise<Regression[]> {
+    return this.guarded(() => this.findChanges(runId, options));
+  }
+
+  private async findChanges(runId: string, options: { settings?: DetectSettingsOf }): Promise<Regression[]> {
     const run = await this.db
       .selectFrom('runs')
       .select(['branch', 'pr_number'])
@@ -400,36 +414,39 @@ class KyselyResultsDb implements ResultsDb {
       ]);
   }
 
-  async regressions(filter: RegressionFilter): Promise<Regression[]> {
-    await this.ready();
-    let query = this.regressionQuery();
-    if (filter.status !== undefined) query = query.where('g.status', '=', filter.status);
-    if (filter.minion !== undefined) query = query.where('s.minion', '=', filter.minion);
-    if (filter.benchmark !== undefined) query = query.where('s.benchmark', '=', filter.benchmark);
-    const rows = await query
-      .orderBy('g.created_at', 'desc')
-      .orderBy('g.id', 'desc')
-      .limit(filter.limit)
-      .execute();
-    return rows.map(toRegression);
+  regressions(filter: RegressionFilter): Promise<Regression[]> {
+    return this.guarded(async () => {
+      let query = this.regressionQuery();
+      if (filter.status !== undefined) query = query.where('g.status', '=', filter.status);
+      if (filter.minion !== undefined) query = query.where('s.minion', '=', filter.minion);
+      if (filter.benchmark !== undefined) query = query.where('s.benchmark', '=', filter.benchmark);
+      const rows = await query
+        .orderBy('g.created_at', 'desc')
+        .orderBy('g.id', 'desc')
+        .limit(filter.limit)
+        .execute();
+      return rows.map(toRegression);
+    });
   }
 
-  async regression(id: string): Promise<Regression> {
-    await this.ready();
-    const row = await this.regressionQuery().where('g.id', '=', id).executeTakeFirst();
-    if (!row) throw new NotFoundError(`regression ${id}: no such record`);
-    return toRegression(row);
+  regression(id: string): Promise<Regression> {
+    return this.guarded(async () => {
+      const row = await this.regressionQuery().where('g.id', '=', id).executeTakeFirst();
+      if (!row) throw new NotFoundError(`regression ${id}: no such record`);
+      return toRegression(row);
+    });
   }
 
-  async acknowledgeRegression(id: string): Promise<Regression> {
-    await this.ready();
-    const updated = await this.db
-      .updateTable('regressions')
-      .set({ status: 'acknowledged', updated_at: new Date().toISOString() })
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) === 0) throw new NotFoundError(`regression ${id}: no such record`);
-    return this.regression(id);
+  acknowledgeRegression(id: string): Promise<Regression> {
+    return this.guarded(async () => {
+      const updated = await this.db
+        .updateTable('regressions')
+        .set({ status: 'acknowledged', updated_at: new Date().toISOString() })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) throw new NotFoundError(`regression ${id}: no such record`);
+      return this.regression(id);
+    });
   }
 
   /** The last `limit` points of a series (before run `before`), oldest first; see History.points. */

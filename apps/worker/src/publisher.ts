@@ -145,15 +145,8 @@ export function createPublishProcessor(deps: PublishDeps) {
     if (deps.resultsDb && (again || behindCid(receipts.results, cid))) {
       try {
         const written = await deps.resultsDb.ingestRun(manifest, cid ? { cid } : {});
-        receipts.results = {
-          db: deps.resultsDb.name,
-          points: written.points,
-          ...(cid ? { cid } : {}),
-          at: new Date().toISOString(),
-        };
-        delete receipts.errors[RESULTS_DB_SINK];
-        log.info({ points: written.points, db: deps.resultsDb.name, cid }, 'results written');
-        // Detection is part of this sink: it is idempotent, and a failure retries with the write.
+        // Detection is part of this sink: it is idempotent, and a failure leaves no receipt,
+        // so the retry writes and detects again.
         const found = await deps.resultsDb.detectRun(runId, {
           ...(deps.detectSettings ? { settings: deps.detectSettings } : {}),
         });
@@ -163,6 +156,14 @@ export function createPublishProcessor(deps: PublishDeps) {
             `suspected ${r.kind}`,
           );
         }
+        receipts.results = {
+          db: deps.resultsDb.name,
+          points: written.points,
+          ...(cid ? { cid } : {}),
+          at: new Date().toISOString(),
+        };
+        delete receipts.errors[RESULTS_DB_SINK];
+        log.info({ points: written.points, db: deps.resultsDb.name, cid }, 'results written');
       } catch (error) {
         receipts.errors[RESULTS_DB_SINK] = (error as Error).message;
         failures.push(`${RESULTS_DB_SINK}: ${(error as Error).message}`);

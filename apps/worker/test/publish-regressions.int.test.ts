@@ -8,7 +8,7 @@ import { archiveRun, manifest, noisySamples } from '@benchrunner/results-db/test
 import { type RedisFixture, startRedis } from '@benchrunner/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readReceipts } from '../src/publisher.ts';
+import { RESULTS_DB_SINK, readReceipts } from '../src/publisher.ts';
 import { startPublishing, tempRoot, waitUntil } from './helpers-publish.ts';
 
 // Real Redis, a real SQLite results database, the worker's publish processor on a BullMQ queue.
@@ -94,6 +94,38 @@ it("judges with the suite's detect settings: a minimum change of 50 % lets 20 % 
   try {
     expect(await db.regressions({ limit: 10 })).toEqual([]);
   } finally {
+    await db.close();
+  }
+});
+
+it('keeps no results receipt when detection fails, so the retry writes and detects again', async () => {
+  const archiveRoot = path.join(root, 'failing');
+  const db = openResultsDb({ dataDir: path.join(root, 'failing-db') });
+  // A window of 0 passes no suite file's schema; here it makes the detector refuse the settings.
+  const publishing = await startPublishing({
+    connection,
+    archiveRoot,
+    resultsDb: db,
+    detectSettings: () => ({ window: 0 }),
+  });
+  try {
+    const run = manifest({
+      id: 'failing-0',
+      startedAt: '2026-05-02T00:00:00Z',
+      commit: commits[0] as CommitInfo,
+      samples: [1, 2],
+    });
+    await archiveRun(archiveRoot, run);
+    await enqueuePublish(publishing.queue, run.id);
+    await waitUntil(
+      async () => Boolean((await readReceipts(archiveRoot, run.id)).errors[RESULTS_DB_SINK]),
+      'the failure',
+    );
+    const receipts = await readReceipts(archiveRoot, run.id);
+    expect(receipts.errors[RESULTS_DB_SINK]).toMatch(/window must be a positive integer/);
+    expect(receipts.results).toBeUndefined();
+  } finally {
+    await publishing.close();
     await db.close();
   }
 });

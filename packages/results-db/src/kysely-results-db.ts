@@ -276,11 +276,13 @@ class KyselyResultsDb implements ResultsDb {
   private async findChanges(runId: string, options: { settings?: DetectSettingsOf }): Promise<Regression[]> {
     const run = await this.db
       .selectFrom('runs')
-      .select(['branch', 'pr_number'])
+      .select(['branch', 'pr_number', 'first_parent_depth'])
       .where('id', '=', runId)
       .executeTakeFirst();
     if (!run) throw new NotFoundError(`run ${runId}: not in the results database`);
-    if (isPullRequestBranch(run.branch, run.pr_number)) return [];
+    // Without a target the run has no commit of its own (only the ref it was asked for), so no
+    // range to report and no identity for the record: detection needs the suite's `target`.
+    if (run.first_parent_depth === null || isPullRequestBranch(run.branch, run.pr_number)) return [];
     const rows = await this.db
       .selectFrom('points as p')
       .innerJoin('series as s', 's.key', 'p.series_key')

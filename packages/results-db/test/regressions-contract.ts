@@ -92,11 +92,18 @@ export function regressionsContract(name: string, openFresh: OpenFresh): void {
       expect(all.filter((r) => r.kind === 'regression')).toHaveLength(1);
     });
 
-    it('never detects on a pull request run, and lists, reads and acknowledges records', async () => {
+    it('never detects on a pull request run or one without a target, and lists, reads and acknowledges records', async () => {
       const db = await fresh();
       const samples = noisySamples(21);
       for (let i = 0; i < 12; i++) await publish(db, runAt(commits, i, samples(1000)));
       expect(await publish(db, runAt(commits, 12, samples(2000), 'pull/7/head'))).toEqual([]);
+      const untargeted = manifest({
+        id: 'run-tag',
+        startedAt: '2026-04-02T00:00:00Z',
+        tag: 'main',
+        samples: samples(2000),
+      });
+      expect(await publish(db, untargeted)).toEqual([]);
       const [found] = await publish(db, runAt(commits, 12, samples(2000)));
       expect(found?.status).toBe('suspected');
       const id = found?.id as string;

@@ -9,6 +9,7 @@ import { ApiError, errorBody, toResponse } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { historyRoutes } from './routes/history.ts';
 import { queueRoutes } from './routes/queue.ts';
+import { regressionsRoutes } from './routes/regressions.ts';
 import { runsRoutes } from './routes/runs.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
@@ -72,6 +73,10 @@ export function createApp(deps: ApiDeps) {
   // POST /runs reads its body through jsonBody, which enforces BODY_LIMIT_BYTES itself without
   // building a fetch Request; the other routes take no body, and a large one is refused all the same.
   app.use('/queue/*', bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge(deps.bodyLimitBytes) }));
+  app.use(
+    '/regressions/*',
+    bodyLimit({ maxSize: deps.bodyLimitBytes, onError: tooLarge(deps.bodyLimitBytes) }),
+  );
   // The webhook streams its body through the HMAC and enforces WEBHOOK_BODY_LIMIT itself.
 
   app.get('/health', (c) =>
@@ -89,6 +94,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/queue', queueRoutes(deps));
   app.route('/webhooks', webhookRoutes(deps));
   app.route('/', historyRoutes(deps));
+  app.route('/regressions', regressionsRoutes(deps));
 
   app.get('/benchmarks', async (c) => {
     const suite = await deps.suite();

@@ -11,6 +11,7 @@ import {
 import { RUN_LOG_MAX_LINE_CHARS, RUN_LOG_MAX_LINES } from '@benchrunner/queue';
 import { z } from 'zod';
 import { HistoryQuerySchema, SeriesQuerySchema } from './routes/history.ts';
+import { RegressionStatus, RegressionsQuerySchema } from './routes/regressions.ts';
 import { RUN_LOG_PAGE_MAX } from './routes/runs.ts';
 
 /** The run as `GET /runs/:id` shows it (kept in step with RunView in run-service.ts by a test). */
@@ -96,6 +97,39 @@ const HistoryPoint = z.object({
     .describe("the median's interval from the samples (level: its coverage), else the tool's own bounds"),
 });
 
+const Level = z.object({
+  median: z.number(),
+  ci: z.object({ lower: z.number(), upper: z.number() }).nullable(),
+});
+const CommitRun = z.object({ commit: z.string(), runId: z.string() });
+
+/** A regression record as GET /regressions/:id answers it. */
+export const RegressionSchema = z.object({
+  id: z.string(),
+  series: SeriesInfo.extend({ key: z.string() }),
+  detector: z
+    .enum(['baseline', 'change-point'])
+    .describe(
+      'baseline: the per-run test against the recent points; change-point: E-Divisive over the history',
+    ),
+  kind: z
+    .enum(['regression', 'improvement', 'change'])
+    .describe('change: the measure has no better direction'),
+  status: RegressionStatus,
+  lastGood: CommitRun.nullable().describe(
+    'the measured point before the change; commits between were skipped',
+  ),
+  firstBad: CommitRun,
+  before: Level,
+  after: Level,
+  change: z.number().nullable().describe('(after - before) / |before| of the medians'),
+  changeCi: z.object({ lower: z.number(), upper: z.number() }).nullable(),
+  pValue: z.number().nullable(),
+  runs: z.array(z.string()).describe('the runs whose points the verdict used'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
 /** Query parameters of a GET route, from the zod schema it validates with. */
 function queryParams(schema: z.ZodObject) {
   const required = new Set(json(schema, 'input').required as string[] | undefined);
@@ -140,6 +174,11 @@ const ok = (description: string, schema: object = { type: 'object' }) => ({
   description,
   content: content(schema),
 });
+/** Routes that read the results database answer 503 when it is down. */
+const resultsErrors = {
+  ...errors,
+  '503': ok('The results database is not reachable; retry later', ref('Error')),
+};
 
 /** OpenAPI 3.1, generated from the same zod schemas the API validates with. */
 export function openApiDocument(version: string) {
@@ -168,6 +207,7 @@ export function openApiDocument(version: string) {
         Error: json(ErrorBody),
         Series: json(SeriesInfo),
         HistoryPoint: json(HistoryPoint),
+        Regression: json(RegressionSchema),
       },
     },
     security: [{ bearer: [] }],
@@ -324,8 +364,7 @@ export function openApiDocument(version: string) {
               type: 'object',
               properties: { series: ref('Series'), points: { type: 'array', items: ref('HistoryPoint') } },
             }),
-            ...errors,
-            '503': ok('The results database is not reachable; retry later', ref('Error')),
+            ...resultsErrors,
           },
         },
       },
@@ -338,8 +377,44 @@ export function openApiDocument(version: string) {
               type: 'object',
               properties: { series: { type: 'array', items: ref('Series') } },
             }),
-            ...errors,
-            '503': ok('The results database is not reachable; retry later', ref('Error')),
+            ...resultsErrors,
+          },
+        },
+      },
+      '/regressions': {
+        get: {
+          summary: 'Regression records (suspected changes of a series), newest first',
+          description:
+            "Each run written to the results database is tested against its branch's recent points on the same minion, and its series are searched for change points; each change found is recorded once per series, first bad commit and detector.",
+          parameters: queryParams(RegressionsQuerySchema),
+          responses: {
+            '200': ok('Records', {
+              type: 'object',
+              properties: { regressions: { type: 'array', items: ref('Regression') } },
+            }),
+            ...resultsErrors,
+          },
+        },
+      },
+      '/regressions/{id}': {
+        get: {
+          summary: 'One regression record',
+          parameters: [idParam],
+          responses: {
+            '200': ok('The record', ref('Regression')),
+            '404': ok('No such record', ref('Error')),
+            ...resultsErrors,
+          },
+        },
+      },
+      '/regressions/{id}/acknowledge': {
+        post: {
+          summary: 'Acknowledge a regression record (status `acknowledged`)',
+          parameters: [idParam],
+          responses: {
+            '200': ok('The record', ref('Regression')),
+            '404': ok('No such record', ref('Error')),
+            ...resultsErrors,
           },
         },
       },

@@ -13,7 +13,7 @@ import {
   publishBackoff,
   QUEUE_PREFIX,
 } from '@benchrunner/queue';
-import { openResultsDb } from '@benchrunner/results-db';
+import { openResultsDb, suiteDetectSettings } from '@benchrunner/results-db';
 import { type ArtifactStore, type MetricsSink, MissingDatabaseError } from '@benchrunner/sinks';
 import { type CommandRunner, LocalRunner, SshRunner } from '@benchrunner/ssh';
 import { Queue, Worker } from 'bullmq';
@@ -102,7 +102,12 @@ async function main(): Promise<void> {
   const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
   const publishWorker = new Worker(
     PUBLISH_QUEUE,
-    createPublishProcessor({ archiveRoot, logger, ...publishSinks }),
+    createPublishProcessor({
+      archiveRoot,
+      logger,
+      ...publishSinks,
+      ...(suite ? { detectSettings: suiteDetectSettings(suite.spec) } : {}),
+    }),
     {
       connection,
       prefix: QUEUE_PREFIX,

@@ -2,7 +2,7 @@ import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Logger, RunManifest } from '@benchrunner/core';
 import { enqueuePublish, PublishJobData, publishJobId } from '@benchrunner/queue';
-import type { ResultsDb } from '@benchrunner/results-db';
+import type { DetectSettingsOf, ResultsDb } from '@benchrunner/results-db';
 import { type ArtifactStore, type MetricsSink, runPoints } from '@benchrunner/sinks';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
@@ -76,6 +76,8 @@ export interface PublishDeps {
   artifactStore?: ArtifactStore;
   metricsSink?: MetricsSink;
   resultsDb?: ResultsDb;
+  /** The suite's `detect` settings per benchmark, for the detection after each results write. */
+  detectSettings?: DetectSettingsOf;
 }
 
 /**
@@ -143,6 +145,17 @@ export function createPublishProcessor(deps: PublishDeps) {
     if (deps.resultsDb && (again || behindCid(receipts.results, cid))) {
       try {
         const written = await deps.resultsDb.ingestRun(manifest, cid ? { cid } : {});
+        // Detection is part of this sink: it is idempotent, and a failure leaves no receipt,
+        // so the retry writes and detects again.
+        const found = await deps.resultsDb.detectRun(runId, {
+          ...(deps.detectSettings ? { settings: deps.detectSettings } : {}),
+        });
+        for (const r of found) {
+          log.warn(
+            { regression: r.id, kind: r.kind, detector: r.detector, series: r.series, change: r.change },
+            `suspected ${r.kind}`,
+          );
+        }
         receipts.results = {
           db: deps.resultsDb.name,
           points: written.points,

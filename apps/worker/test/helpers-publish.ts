@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { type Logger, loadSuite, newRunId, type RunJobData, type RunManifest } from '@benchrunner/core';
 import { runPipeline } from '@benchrunner/pipeline';
 import { PUBLISH_QUEUE, QUEUE_PREFIX } from '@benchrunner/queue';
-import type { ResultsDb } from '@benchrunner/results-db';
+import type { DetectSettingsOf, ResultsDb } from '@benchrunner/results-db';
 import type { ArtifactStore, MetricsSink } from '@benchrunner/sinks';
 import { LocalRunner } from '@benchrunner/ssh';
 import { type Influxd, type Started, startProcess } from '@benchrunner/testing';
@@ -160,6 +160,7 @@ export async function startPublishing(options: {
   artifactStore?: ArtifactStore;
   metricsSink?: MetricsSink;
   resultsDb?: ResultsDb;
+  detectSettings?: DetectSettingsOf;
   backoffMs?: number;
 }): Promise<Publishing> {
   const { connection } = options;
@@ -170,6 +171,7 @@ export async function startPublishing(options: {
     ...(options.artifactStore ? { artifactStore: options.artifactStore } : {}),
     ...(options.metricsSink ? { metricsSink: options.metricsSink } : {}),
     ...(options.resultsDb ? { resultsDb: options.resultsDb } : {}),
+    ...(options.detectSettings ? { detectSettings: options.detectSettings } : {}),
   });
   const worker = new Worker(PUBLISH_QUEUE, processor, {
     connection,

@@ -1,12 +1,18 @@
+export { suiteDetectSettings } from './detection.ts';
 export { HistoryQueryError, ResultsDbUnavailableError } from './errors.ts';
 export type { OpenResultsDbOptions } from './kysely-results-db.ts';
 export { DatabaseUrl, openResultsDb, SQLITE_FILE } from './kysely-results-db.ts';
 export type { ReindexOutcome } from './reindex.ts';
 export { reindex } from './reindex.ts';
 export type {
+  DetectSettingsOf,
   History,
   HistoryPoint,
   HistoryQuery,
+  Level,
+  Regression,
+  RegressionFilter,
+  RegressionStatus,
   ResultsDb,
   SeriesFilter,
   SeriesInfo,

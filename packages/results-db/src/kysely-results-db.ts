@@ -1,23 +1,36 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, type RunManifest, redactUrl } from '@benchrunner/core';
+import { BenchrunnerError, ConfigError, NotFoundError, type RunManifest, redactUrl } from '@benchrunner/core';
+import { type SeriesTest, testAgainstBaseline } from '@benchrunner/results';
 import BetterSqlite3 from 'better-sqlite3';
 import { type Dialect, Kysely, PostgresDialect, type Selectable, SqliteDialect, sql } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { z } from 'zod';
+import {
+  baselineFinding,
+  CHANGE_POINT_WINDOW,
+  changePointFindings,
+  type Finding,
+  isPullRequestBranch,
+  type StoredPoint,
+  sinceLastChange,
+} from './detection.ts';
 import { HistoryQueryError, ResultsDbUnavailableError } from './errors.ts';
 import { migrationProvider } from './migrations.ts';
 import type {
+  DetectSettingsOf,
   History,
   HistoryPoint,
   HistoryQuery,
+  Regression,
+  RegressionFilter,
   ResultsDb,
   SeriesFilter,
   SeriesInfo,
 } from './results-db.ts';
 import { runRows } from './rows.ts';
-import type { Database, SeriesTable } from './schema.ts';
+import type { Database, RegressionTable, SeriesTable } from './schema.ts';
 
 /** Rows per INSERT: 1,000 points x 12 columns stays under SQLite's and PostgreSQL's parameter limits. */
 const BATCH = 1000;
@@ -97,6 +110,12 @@ const RUN_COLUMNS = [
   'cid',
   'first_parent_depth',
 ] as const;
+
+/** The per-run test's baseline when a suite sets no `window` (testAgainstBaseline's default). */
+const BASELINE_WINDOW = 20;
+
+/** Statuses a later change point back to the old level turns into `fixed`. */
+const OPEN = ['suspected', 'confirming', 'confirmed', 'acknowledged'];
 
 /** {@link ResultsDb} on Kysely: one code path for SQLite and PostgreSQL. */
 class KyselyResultsDb implements ResultsDb {
@@ -213,50 +232,7 @@ class KyselyResultsDb implements ResultsDb {
   async history(query: HistoryQuery): Promise<History> {
     await this.ready();
     const series = await this.pickSeries(query);
-    let points = this.db
-      .selectFrom('points as p')
-      .innerJoin('runs as r', 'r.id', 'p.run_id')
-      .leftJoin('commits as c', 'c.sha', 'r.commit')
-      .select([
-        'p.run_id',
-        'p.value',
-        'p.n',
-        'p.median',
-        'p.mean',
-        'p.stddev',
-        'p.ci_lower',
-        'p.ci_upper',
-        'p.ci_level',
-        'r.commit',
-        'r.started_at',
-        'r.cid',
-        'r.first_parent_depth',
-        'c.subject',
-        'c.author_time',
-      ])
-      .where('p.series_key', '=', series.key);
-    if (query.before !== undefined) {
-      const run = await this.db
-        .selectFrom('runs')
-        .select(['first_parent_depth', 'started_at', 'id'])
-        .where('id', '=', query.before)
-        .executeTakeFirst();
-      if (!run) throw new HistoryQueryError('before', `no run ${query.before}`, []);
-      const group = run.first_parent_depth === null ? 1 : 0;
-      points = points.where(
-        sql<boolean>`(case when r.first_parent_depth is null then 1 else 0 end, coalesce(r.first_parent_depth, 0), r.started_at, r.id) < (${group}, ${run.first_parent_depth ?? 0}, ${run.started_at}, ${run.id})`,
-      );
-    }
-    const rows = await points
-      // Newest first for the limit; reversed below. See History.points for the order.
-      .orderBy(sql`case when r.first_parent_depth is null then 1 else 0 end`, 'desc')
-      .orderBy('r.first_parent_depth', 'desc')
-      .orderBy('r.started_at', 'desc')
-      .orderBy('r.id', 'desc')
-      .orderBy('p.seq', 'desc')
-      .limit(query.limit)
-      .execute();
-    rows.reverse();
+    const rows = await this.pointRows(series.key, query.limit, query.before);
     return {
       series: seriesInfo(series),
       points: rows.map(
@@ -280,6 +256,248 @@ class KyselyResultsDb implements ResultsDb {
         }),
       ),
     };
+  }
+
+  /** Runs `work` once migrated; a database error becomes {@link ResultsDbUnavailableError}, our own errors pass. */
+  private async guarded<T>(work: () => Promise<T>): Promise<T> {
+    await this.ready();
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof BenchrunnerError) throw error;
+      throw this.unavailable(error);
+    }
+  }
+
+  detectRun(runId: string, options: { settings?: DetectSettingsOf } = {}): Promise<Regression[]> {
+    return this.guarded(() => this.findChanges(runId, options));
+  }
+
+  private async findChanges(runId: string, options: { settings?: DetectSettingsOf }): Promise<Regression[]> {
+    const run = await this.db
+      .selectFrom('runs')
+      .select(['branch', 'pr_number', 'first_parent_depth'])
+      .where('id', '=', runId)
+      .executeTakeFirst();
+    if (!run) throw new NotFoundError(`run ${runId}: not in the results database`);
+    // Without a target the run has no commit of its own (only the ref it was asked for), so no
+    // range to report and no identity for the record: detection needs the suite's `target`.
+    if (run.first_parent_depth === null || isPullRequestBranch(run.branch, run.pr_number)) return [];
+    const rows = await this.db
+      .selectFrom('points as p')
+      .innerJoin('series as s', 's.key', 'p.series_key')
+      .innerJoin('runs as r', 'r.id', 'p.run_id')
+      .select(['p.series_key', 'p.value', 'p.samples', 'r.commit', 's.benchmark', 's.measure', 's.direction'])
+      .where('p.run_id', '=', runId)
+      .orderBy('p.series_key')
+      .orderBy('p.seq')
+      .execute();
+    // Repeats of a series within one run form one candidate: all their samples, the mean value.
+    const candidates = new Map<
+      string,
+      { point: StoredPoint; values: number[]; row: (typeof rows)[number] }
+    >();
+    for (const row of rows) {
+      const samples = parseSamples(row.samples);
+      const seen = candidates.get(row.series_key);
+      if (!seen) {
+        const point = { runId, commit: row.commit, value: row.value, samples };
+        candidates.set(row.series_key, { point, values: [row.value], row });
+        continue;
+      }
+      seen.values.push(row.value);
+      seen.point.value = seen.values.reduce((a, b) => a + b, 0) / seen.values.length;
+      seen.point.samples = seen.point.samples && samples ? [...seen.point.samples, ...samples] : null;
+    }
+    const tests: (SeriesTest & { baseline: StoredPoint[]; point: StoredPoint })[] = [];
+    for (const [key, { point, row }] of candidates) {
+      const settings = options.settings?.(row.benchmark) ?? {};
+      const window = await this.storedPoints(key, settings.window ?? BASELINE_WINDOW, runId);
+      const records = await this.openRecords(key);
+      const baseline = sinceLastChange(window, new Set(records.map((r) => r.firstBadRun)));
+      tests.push({
+        key,
+        measure: row.measure,
+        candidate: toSeriesPoint(point),
+        history: baseline.map(toSeriesPoint),
+        settings: { ...settings, ...(settings.direction ? {} : { direction: row.direction ?? undefined }) },
+        baseline,
+        point,
+      });
+    }
+    const verdicts = testAgainstBaseline(tests);
+    const found = tests.flatMap((test, i) => {
+      const finding = baselineFinding(test.key, verdicts[i]!, test.point, test.baseline);
+      return finding ? [finding] : [];
+    });
+    await this.record(found);
+    for (const [key, { row }] of candidates) {
+      const points = await this.storedPoints(key, CHANGE_POINT_WINDOW);
+      const { findings, fixed } = changePointFindings(
+        key,
+        points,
+        options.settings?.(row.benchmark) ?? {},
+        row.direction,
+        await this.openRecords(key),
+      );
+      await this.record(findings);
+      found.push(...findings);
+      if (fixed.length > 0) {
+        await this.db
+          .updateTable('regressions')
+          .set({ status: 'fixed', updated_at: new Date().toISOString() })
+          .where('id', 'in', fixed)
+          .where('status', 'in', OPEN)
+          .execute();
+      }
+    }
+    if (found.length === 0) return [];
+    const stored = await this.regressionQuery()
+      .where(
+        'g.id',
+        'in',
+        found.map((f) => f.id),
+      )
+      .execute();
+    return stored.map(toRegression);
+  }
+
+  /** Writes new findings; one already recorded (same series, first bad commit and detector) is left as it is. */
+  private async record(findings: Finding[]): Promise<void> {
+    if (findings.length === 0) return;
+    const now = new Date().toISOString();
+    await this.db
+      .insertInto('regressions')
+      .values(findings.map((f) => ({ ...f, status: 'suspected', created_at: now, updated_at: now })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  /** Records of a series that still describe its level (every status but `noise`). */
+  private async openRecords(seriesKey: string) {
+    const rows = await this.db
+      .selectFrom('regressions')
+      .select(['id', 'first_bad_run', 'before_median', 'after_median', 'status'])
+      .where('series_key', '=', seriesKey)
+      .where('status', '!=', 'noise')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      firstBadRun: r.first_bad_run,
+      beforeMedian: r.before_median,
+      afterMedian: r.after_median,
+    }));
+  }
+
+  private async storedPoints(seriesKey: string, limit: number, before?: string): Promise<StoredPoint[]> {
+    const rows = await this.pointRows(seriesKey, limit, before);
+    return rows.map((row) => ({
+      runId: row.run_id,
+      commit: row.commit,
+      value: row.value,
+      samples: parseSamples(row.samples),
+    }));
+  }
+
+  private regressionQuery() {
+    return this.db
+      .selectFrom('regressions as g')
+      .innerJoin('series as s', 's.key', 'g.series_key')
+      .selectAll('g')
+      .select([
+        's.benchmark',
+        's.result',
+        's.params',
+        's.measure',
+        's.unit',
+        's.direction',
+        's.minion',
+        's.branch',
+      ]);
+  }
+
+  regressions(filter: RegressionFilter): Promise<Regression[]> {
+    return this.guarded(async () => {
+      let query = this.regressionQuery();
+      if (filter.status !== undefined) query = query.where('g.status', '=', filter.status);
+      if (filter.minion !== undefined) query = query.where('s.minion', '=', filter.minion);
+      if (filter.benchmark !== undefined) query = query.where('s.benchmark', '=', filter.benchmark);
+      const rows = await query
+        .orderBy('g.created_at', 'desc')
+        .orderBy('g.id', 'desc')
+        .limit(filter.limit)
+        .execute();
+      return rows.map(toRegression);
+    });
+  }
+
+  regression(id: string): Promise<Regression> {
+    return this.guarded(async () => {
+      const row = await this.regressionQuery().where('g.id', '=', id).executeTakeFirst();
+      if (!row) throw new NotFoundError(`regression ${id}: no such record`);
+      return toRegression(row);
+    });
+  }
+
+  acknowledgeRegression(id: string): Promise<Regression> {
+    return this.guarded(async () => {
+      const updated = await this.db
+        .updateTable('regressions')
+        .set({ status: 'acknowledged', updated_at: new Date().toISOString() })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) throw new NotFoundError(`regression ${id}: no such record`);
+      return this.regression(id);
+    });
+  }
+
+  /** The last `limit` points of a series (before run `before`), oldest first; see History.points. */
+  private async pointRows(seriesKey: string, limit: number, before?: string) {
+    let points = this.db
+      .selectFrom('points as p')
+      .innerJoin('runs as r', 'r.id', 'p.run_id')
+      .leftJoin('commits as c', 'c.sha', 'r.commit')
+      .select([
+        'p.run_id',
+        'p.value',
+        'p.n',
+        'p.median',
+        'p.mean',
+        'p.stddev',
+        'p.ci_lower',
+        'p.ci_upper',
+        'p.ci_level',
+        'p.samples',
+        'r.commit',
+        'r.started_at',
+        'r.cid',
+        'r.first_parent_depth',
+        'c.subject',
+        'c.author_time',
+      ])
+      .where('p.series_key', '=', seriesKey);
+    if (before !== undefined) {
+      const run = await this.db
+        .selectFrom('runs')
+        .select(['first_parent_depth', 'started_at', 'id'])
+        .where('id', '=', before)
+        .executeTakeFirst();
+      if (!run) throw new HistoryQueryError('before', `no run ${before}`, []);
+      const group = run.first_parent_depth === null ? 1 : 0;
+      points = points.where(
+        sql<boolean>`(case when r.first_parent_depth is null then 1 else 0 end, coalesce(r.first_parent_depth, 0), r.started_at, r.id) < (${group}, ${run.first_parent_depth ?? 0}, ${run.started_at}, ${run.id})`,
+      );
+    }
+    const rows = await points
+      // Newest first for the limit; reversed below. See History.points for the order.
+      .orderBy(sql`case when r.first_parent_depth is null then 1 else 0 end`, 'desc')
+      .orderBy('r.first_parent_depth', 'desc')
+      .orderBy('r.started_at', 'desc')
+      .orderBy('r.id', 'desc')
+      .orderBy('p.seq', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.reverse();
   }
 
   /** The one series a history query names; the usual case is one indexed query. */
@@ -319,6 +537,41 @@ class KyselyResultsDb implements ResultsDb {
   async close(): Promise<void> {
     await this.db.destroy();
   }
+}
+
+function parseSamples(samples: string | null): number[] | null {
+  return samples === null ? null : (JSON.parse(samples) as number[]);
+}
+
+function toSeriesPoint(point: StoredPoint) {
+  return { value: point.value, ...(point.samples ? { samples: point.samples } : {}) };
+}
+
+function interval(lower: number | null, upper: number | null) {
+  return lower === null || upper === null ? null : { lower, upper };
+}
+
+function toRegression(row: Selectable<RegressionTable> & Omit<Selectable<SeriesTable>, 'key'>): Regression {
+  return {
+    id: row.id,
+    series: { key: row.series_key, ...seriesInfo({ ...row, key: row.series_key }) },
+    detector: row.detector as Regression['detector'],
+    kind: row.kind as Regression['kind'],
+    status: row.status as Regression['status'],
+    lastGood:
+      row.last_good_commit === null || row.last_good_run === null
+        ? null
+        : { commit: row.last_good_commit, runId: row.last_good_run },
+    firstBad: { commit: row.first_bad_commit, runId: row.first_bad_run },
+    before: { median: row.before_median, ci: interval(row.before_ci_lower, row.before_ci_upper) },
+    after: { median: row.after_median, ci: interval(row.after_ci_lower, row.after_ci_upper) },
+    change: row.change,
+    changeCi: interval(row.change_ci_lower, row.change_ci_upper),
+    pValue: row.p_value,
+    runs: JSON.parse(row.runs) as string[],
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }
 
 function seriesInfo(row: Selectable<SeriesTable>): SeriesInfo {

@@ -73,6 +73,41 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('points_run').on('points').column('run_id').execute();
     },
   },
+  '0002_regressions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('regressions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('series_key', 'text', (c) => c.notNull())
+        .addColumn('detector', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('last_good_commit', 'text')
+        .addColumn('last_good_run', 'text')
+        .addColumn('first_bad_commit', 'text', (c) => c.notNull())
+        .addColumn('first_bad_run', 'text', (c) => c.notNull())
+        .addColumn('before_median', 'double precision', (c) => c.notNull())
+        .addColumn('before_ci_lower', 'double precision')
+        .addColumn('before_ci_upper', 'double precision')
+        .addColumn('after_median', 'double precision', (c) => c.notNull())
+        .addColumn('after_ci_lower', 'double precision')
+        .addColumn('after_ci_upper', 'double precision')
+        .addColumn('change', 'double precision')
+        .addColumn('change_ci_lower', 'double precision')
+        .addColumn('change_ci_upper', 'double precision')
+        .addColumn('p_value', 'double precision')
+        .addColumn('runs', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('regressions_once', ['series_key', 'first_bad_commit', 'detector'])
+        .execute();
+      await db.schema
+        .createIndex('regressions_newest')
+        .on('regressions')
+        .columns(['created_at', 'id'])
+        .execute();
+    },
+  },
 };
 
 /** The migrations above, for Kysely's Migrator. */

@@ -1,4 +1,4 @@
-import type { RunManifest } from '@benchrunner/core';
+import type { DetectSpec, RunManifest } from '@benchrunner/core';
 
 /** One series: a suite benchmark's result, params and measure, on one minion and branch. */
 export interface SeriesInfo {
@@ -64,6 +64,50 @@ export interface History {
   points: HistoryPoint[];
 }
 
+/** Where a regression record stands; detection writes `suspected`, a later change point `fixed`. */
+export type RegressionStatus = 'suspected' | 'confirming' | 'confirmed' | 'noise' | 'acknowledged' | 'fixed';
+
+/** A median with its interval (null when too few samples give none). */
+export interface Level {
+  median: number;
+  ci: { lower: number; upper: number } | null;
+}
+
+/** A significant change of one series, found by one detector. */
+export interface Regression {
+  id: string;
+  series: SeriesInfo & { key: string };
+  /** `baseline`: the per-run test against the recent points; `change-point`: E-Divisive over the history. */
+  detector: 'baseline' | 'change-point';
+  /** `change` when the measure has no better direction. */
+  kind: 'regression' | 'improvement' | 'change';
+  status: RegressionStatus;
+  /** The point before the change; commits between it and `firstBad` were not measured. */
+  lastGood: { commit: string; runId: string } | null;
+  firstBad: { commit: string; runId: string };
+  before: Level;
+  after: Level;
+  /** (after - before) / |before| of the medians, with its bootstrap interval when samples gave one. */
+  change: number | null;
+  changeCi: { lower: number; upper: number } | null;
+  pValue: number | null;
+  /** The runs whose points the verdict used. */
+  runs: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Filters of {@link ResultsDb.regressions}; each left out matches all. */
+export interface RegressionFilter {
+  status?: RegressionStatus;
+  minion?: string;
+  benchmark?: string;
+  limit: number;
+}
+
+/** The `detect` settings of a suite benchmark (the suite's merged with the benchmark's), if any. */
+export type DetectSettingsOf = (benchmark: string) => DetectSpec | undefined;
+
 /**
  * The results database: one row per run, commit and series point, rebuilt at will from the run
  * archive. Every method applies pending migrations first (once), so an outage at start is not fatal.
@@ -80,5 +124,20 @@ export interface ResultsDb {
   series(filter?: SeriesFilter): Promise<SeriesInfo[]>;
   /** @throws HistoryQueryError when a name matches nothing or the query leaves several series. */
   history(query: HistoryQuery): Promise<History>;
+  /**
+   * Tests a stored run's points against their branch's recent baseline (false discovery rate
+   * controlled across the run) and runs change-point detection over each of its series; records
+   * each change found once per series, first bad commit and detector. Pull-request runs and runs
+   * without a target commit are skipped.
+   * Returns the records the run's data supports, new or already stored.
+   * @throws NotFoundError when the run is not stored.
+   */
+  detectRun(runId: string, options?: { settings?: DetectSettingsOf }): Promise<Regression[]>;
+  /** Newest first. */
+  regressions(filter: RegressionFilter): Promise<Regression[]>;
+  /** @throws NotFoundError for an unknown id. */
+  regression(id: string): Promise<Regression>;
+  /** Sets the status to `acknowledged`. @throws NotFoundError for an unknown id. */
+  acknowledgeRegression(id: string): Promise<Regression>;
   close(): Promise<void>;
 }

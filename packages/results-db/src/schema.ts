@@ -72,9 +72,43 @@ export interface PointTable {
   samples: string | null;
 }
 
+/** A suspected change of a series (a regression, an improvement, or a change without a better direction). */
+export interface RegressionTable {
+  /** sha256 (20 hex digits) of series key, first bad commit and detector: one record per change. */
+  id: string;
+  series_key: string;
+  /** `baseline` (the per-run test) or `change-point` (E-Divisive over the history). */
+  detector: string;
+  /** `regression`, `improvement`, or `change` when the measure has no better direction. */
+  kind: string;
+  /** `suspected`, `confirming`, `confirmed`, `noise`, `acknowledged` or `fixed`. */
+  status: string;
+  /** The commit of the point before the change; with commits skipped the range is (last good, first bad]. */
+  last_good_commit: string | null;
+  last_good_run: string | null;
+  first_bad_commit: string;
+  first_bad_run: string;
+  before_median: number;
+  before_ci_lower: number | null;
+  before_ci_upper: number | null;
+  after_median: number;
+  after_ci_lower: number | null;
+  after_ci_upper: number | null;
+  /** (after - before) / |before|. */
+  change: number | null;
+  change_ci_lower: number | null;
+  change_ci_upper: number | null;
+  p_value: number | null;
+  /** JSON array of the run ids whose points the verdict used. */
+  runs: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
   runs: RunTable;
   commits: CommitTable;
   series: SeriesTable;
   points: PointTable;
+  regressions: RegressionTable;
 }

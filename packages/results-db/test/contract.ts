@@ -12,19 +12,29 @@ export type OpenFresh = () => Promise<{ db: ResultsDb; dispose(): Promise<void> 
 
 const LATENCY = { benchmark: 'add', measure: 'latency', minion: 'local', limit: 100 } as const;
 
+/** Opens fresh databases for one describe block; `disposeAll` (in afterAll) undoes everything registered. */
+export function freshDatabases(openFresh: OpenFresh) {
+  const disposals: (() => Promise<void>)[] = [];
+  return {
+    disposals,
+    fresh: async () => {
+      const opened = await openFresh();
+      disposals.push(opened.dispose);
+      return opened.db;
+    },
+    disposeAll: async () => {
+      for (const dispose of disposals.reverse()) await dispose();
+    },
+  };
+}
+
 /** Every results database passes this suite: SQLite and PostgreSQL run the same cases. */
 export function resultsDbContract(name: string, openFresh: OpenFresh): void {
   describe(`ResultsDb contract: ${name}`, () => {
     let commits: Record<string, CommitInfo>;
     let runs: RunManifest[];
     let db: ResultsDb;
-    const disposals: (() => Promise<void>)[] = [];
-
-    const fresh = async () => {
-      const opened = await openFresh();
-      disposals.push(opened.dispose);
-      return opened.db;
-    };
+    const { disposals, fresh, disposeAll } = freshDatabases(openFresh);
 
     beforeAll(async () => {
       const history = await makeHistory();
@@ -63,9 +73,7 @@ export function resultsDbContract(name: string, openFresh: OpenFresh): void {
       for (const run of runs) await db.ingestRun(run);
     });
 
-    afterAll(async () => {
-      for (const dispose of disposals.reverse()) await dispose();
-    });
+    afterAll(disposeAll);
 
     it('gives a series in first-parent order, with commit subject and time, run, value, CI and n', async () => {
       const history = await db.history({ ...LATENCY, branch: 'main', params: { fileSet: 'One4MBFile' } });

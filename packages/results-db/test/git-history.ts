@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { CommitInfo } from '@benchrunner/core';
+import { createGitRepository } from '@benchrunner/testing';
 
 const run = promisify(execFile);
 
@@ -54,19 +55,39 @@ export async function makeHistory(): Promise<{ dir: string; commits: Record<stri
   shas.c3 = await commit('c3: fix');
 
   const commits: Record<string, CommitInfo> = {};
-  for (const [name, sha] of Object.entries(shas)) {
-    const [parents = '', subject = '', author = '', time = ''] = (
-      await git('show', '-s', '--format=%P%x00%s%x00%an <%ae>%x00%aI', sha)
-    ).split('\0');
-    const count = Number(await git('rev-list', '--first-parent', '--count', sha));
-    commits[name] = {
-      sha,
-      parents: parents.split(' ').filter(Boolean),
-      subject,
-      author,
-      authorTime: new Date(time).toISOString(),
-      firstParentDepth: count - 1,
-    };
-  }
+  for (const [name, sha] of Object.entries(shas)) commits[name] = await commitInfo(git, sha);
   return { dir, commits };
+}
+
+/**
+ * `count` commits on main after the fixture's history ({@link createGitRepository}), oldest first,
+ * with what a run's target records of each.
+ */
+export async function linearCommits(
+  count: number,
+): Promise<{ commits: CommitInfo[]; stop(): Promise<void> }> {
+  const repo = await createGitRepository();
+  const commits: CommitInfo[] = [];
+  for (let i = 0; i < count; i++) {
+    commits.push(await commitInfo(repo.git, await repo.commit('main', `p${i}: step ${i}`)));
+  }
+  return { commits, stop: repo.stop };
+}
+
+/** What a run's target records of a commit, read from the repository. */
+async function commitInfo(
+  git: (...args: string[]) => string | Promise<string>,
+  sha: string,
+): Promise<CommitInfo> {
+  const [parents = '', subject = '', author = '', time = ''] = (
+    await git('show', '-s', '--format=%P%x00%s%x00%an <%ae>%x00%aI', sha)
+  ).split('\0');
+  return {
+    sha,
+    parents: parents.split(' ').filter(Boolean),
+    subject,
+    author,
+    authorTime: new Date(time).toISOString(),
+    firstParentDepth: Number(await git('rev-list', '--first-parent', '--count', sha)) - 1,
+  };
 }

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type CommitInfo, RunManifest } from '@benchrunner/core';
+import { createNormal } from '@benchrunner/results';
 
 export interface RunSpec {
   id: string;
@@ -88,4 +89,10 @@ export async function archiveRun(root: string, run: RunManifest, cid?: string): 
       JSON.stringify({ artifacts: { store: 'car', cid, at: run.finishedAt }, errors: {} }),
     );
   }
+}
+
+/** Ten latency samples around a level with 2 % noise, from a generator seeded with `seed`. */
+export function noisySamples(seed: number): (level: number) => number[] {
+  const normal = createNormal(seed);
+  return (level) => Array.from({ length: 10 }, () => level * (1 + normal(0, 0.02)));
 }

@@ -46,6 +46,11 @@ it('reports a refused connection clearly, without the password, and writes once 
   expect(error?.message).toMatch(/ECONNREFUSED|terminat|connect/i);
   expect(error?.message).not.toContain('secret');
   await expect(db.check()).rejects.toBeInstanceOf(ResultsDbUnavailableError);
+  // Detection and the records answer the same way, so the API gives 503 and the publish step retries.
+  await expect(db.detectRun('run-1')).rejects.toBeInstanceOf(ResultsDbUnavailableError);
+  await expect(db.regressions({ limit: 10 })).rejects.toBeInstanceOf(ResultsDbUnavailableError);
+  await expect(db.regression('r')).rejects.toBeInstanceOf(ResultsDbUnavailableError);
+  await expect(db.acknowledgeRegression('r')).rejects.toBeInstanceOf(ResultsDbUnavailableError);
 
   await server.start();
   await db.ingestRun(run2);

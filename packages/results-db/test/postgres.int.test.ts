@@ -1,9 +1,10 @@
 import { createTestDatabase } from '@benchrunner/testing';
 import { openResultsDb } from '../src/index.ts';
-import { resultsDbContract } from './contract.ts';
+import { type OpenFresh, resultsDbContract } from './contract.ts';
+import { regressionsContract } from './regressions-contract.ts';
 
 // The machine's PostgreSQL, one fresh database per opened ResultsDb, dropped afterwards.
-resultsDbContract('postgres', async () => {
+const openFresh: OpenFresh = async () => {
   const database = await createTestDatabase();
   const db = openResultsDb({ databaseUrl: database.url, dataDir: '/nonexistent' });
   return {
@@ -13,4 +14,7 @@ resultsDbContract('postgres', async () => {
       await database.drop();
     },
   };
-});
+};
+
+resultsDbContract('postgres', openFresh);
+regressionsContract('postgres', openFresh);

@@ -2,9 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openResultsDb } from '../src/index.ts';
-import { resultsDbContract } from './contract.ts';
+import { type OpenFresh, resultsDbContract } from './contract.ts';
+import { regressionsContract } from './regressions-contract.ts';
 
-resultsDbContract('sqlite', async () => {
+const openFresh: OpenFresh = async () => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'benchrunner-results-db-'));
   const db = openResultsDb({ dataDir });
   return {
@@ -14,4 +15,7 @@ resultsDbContract('sqlite', async () => {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-});
+};
+
+resultsDbContract('sqlite', openFresh);
+regressionsContract('sqlite', openFresh);

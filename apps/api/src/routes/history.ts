@@ -48,7 +48,7 @@ function splitQuery(query: Record<string, string[]>): {
 }
 
 /** A database that is down answers 503 with the reason, like Redis does. */
-async function orUnavailable<T>(work: Promise<T>): Promise<T> {
+export async function orUnavailable<T>(work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (error) {

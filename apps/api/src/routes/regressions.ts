@@ -1,0 +1,43 @@
+import { BenchmarkName, MinionName } from '@benchrunner/core';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { ApiDeps } from '../deps.ts';
+import { validate } from '../validate.ts';
+import { orUnavailable } from './history.ts';
+
+export const RegressionStatus = z.enum([
+  'suspected',
+  'confirming',
+  'confirmed',
+  'noise',
+  'acknowledged',
+  'fixed',
+]);
+
+/** `GET /regressions`. */
+export const RegressionsQuerySchema = z
+  .object({
+    status: RegressionStatus.optional(),
+    minion: MinionName.optional(),
+    benchmark: BenchmarkName.optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
+/** Regression records of the results database: list, read, acknowledge. */
+export function regressionsRoutes(deps: ApiDeps) {
+  const app = new Hono();
+
+  app.get('/', async (c) => {
+    const query = validate(RegressionsQuerySchema, c.req.query(), 'query');
+    return c.json({ regressions: await orUnavailable(deps.results.regressions(query)) });
+  });
+
+  app.get('/:id', async (c) => c.json(await orUnavailable(deps.results.regression(c.req.param('id')))));
+
+  app.post('/:id/acknowledge', async (c) =>
+    c.json(await orUnavailable(deps.results.acknowledgeRegression(c.req.param('id')))),
+  );
+
+  return app;
+}

@@ -212,8 +212,11 @@ class KyselyResultsDb implements ResultsDb {
     return { points: rows.points.length };
   }
 
-  async series(filter: SeriesFilter = {}): Promise<SeriesInfo[]> {
-    await this.ready();
+  series(filter: SeriesFilter = {}): Promise<SeriesInfo[]> {
+    return this.guarded(() => this.listSeries(filter));
+  }
+
+  private async listSeries(filter: SeriesFilter): Promise<SeriesInfo[]> {
     let query = this.db.selectFrom('series').selectAll();
     if (filter.benchmark !== undefined) query = query.where('benchmark', '=', filter.benchmark);
     if (filter.minion !== undefined) query = query.where('minion', '=', filter.minion);
@@ -229,8 +232,11 @@ class KyselyResultsDb implements ResultsDb {
     return rows.map(seriesInfo);
   }
 
-  async history(query: HistoryQuery): Promise<History> {
-    await this.ready();
+  history(query: HistoryQuery): Promise<History> {
+    return this.guarded(() => this.readHistory(query));
+  }
+
+  private async readHistory(query: HistoryQuery): Promise<History> {
     const series = await this.pickSeries(query);
     const rows = await this.pointRows(series.key, query.limit, query.before);
     return {

@@ -51,6 +51,9 @@ it('reports a refused connection clearly, without the password, and writes once 
   await expect(db.regressions({ limit: 10 })).rejects.toBeInstanceOf(ResultsDbUnavailableError);
   await expect(db.regression('r')).rejects.toBeInstanceOf(ResultsDbUnavailableError);
   await expect(db.acknowledgeRegression('r')).rejects.toBeInstanceOf(ResultsDbUnavailableError);
+  // Reading the history of a migrated database too (it used to surface the driver's own error: a 500).
+  await expect(db.history(query)).rejects.toBeInstanceOf(ResultsDbUnavailableError);
+  await expect(db.series()).rejects.toBeInstanceOf(ResultsDbUnavailableError);
 
   await server.start();
   await db.ingestRun(run2);

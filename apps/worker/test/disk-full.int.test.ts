@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFile, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { type RedisFixture, type Started, startRedis } from '@benchrunner/testing';
+import { type RedisFixture, type Started, startRedis, waitFor } from '@benchrunner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   API_KEY,
@@ -12,7 +12,6 @@ import {
   openLane,
   startApi,
   startWorker,
-  waitFor,
   waitForState,
 } from './fixtures.ts';
 
@@ -74,7 +73,7 @@ afterAll(async () => {
 /** Enqueues runs while the disk cannot take them: none fails, the lane pauses with `code`, the runs stay. */
 async function refused(code: string): Promise<string[]> {
   const ids = [await enqueue(lane.queue, ['quick']), await enqueue(lane.queue, ['quick'])];
-  await waitFor(async () => (await localLane()).paused, 60_000, `the lane to pause for ${code}`);
+  await waitFor(async () => (await localLane()).paused, `the lane to pause for ${code}`, 60_000);
   expect((await localLane()).problem).toMatchObject({ code });
   expect((await get('/ready')).body).toMatchObject({
     status: 'degraded',

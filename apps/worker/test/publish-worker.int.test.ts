@@ -67,9 +67,7 @@ async function loggedAtLeast(
   msg: RegExp,
   count: number,
 ): Promise<Record<string, unknown>[]> {
-  const deadline = Date.now() + 30_000;
-  while (logged(worker, msg).length < count && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 100));
+  await waitFor(() => logged(worker, msg).length >= count, `${count} log records matching ${msg}`, 30_000);
   return logged(worker, msg);
 }
 

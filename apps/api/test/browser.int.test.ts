@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
-import { type BrowserFixture, launchBrowser } from '@benchrunner/testing';
+import { type BrowserFixture, launchBrowser, waitFor } from '@benchrunner/testing';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, json, KEYS, startHarness, startLaneWorker, until } from './harness.ts';
+import { type Harness, json, KEYS, startHarness, startLaneWorker } from './harness.ts';
 
 const SHOTS = process.env.BENCHRUNNER_SCREENSHOTS ?? '/tmp';
 const LOG_LINES = [
@@ -35,7 +35,7 @@ beforeAll(async () => {
       failed: 0,
     };
   });
-  await until(
+  await waitFor(
     async () => (await h.lanes.get('local')!.getJobState(runId)) === 'completed',
     'the run to complete',
   );

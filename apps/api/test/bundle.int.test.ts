@@ -8,9 +8,16 @@ import { isBuiltin } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, type RedisFixture, type Started, startProcess, startRedis } from '@benchrunner/testing';
+import {
+  freePort,
+  type RedisFixture,
+  type Started,
+  startProcess,
+  startRedis,
+  waitFor,
+} from '@benchrunner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEYS, REPO_ROOT, SUITE_FILE, until } from './harness.ts';
+import { KEYS, REPO_ROOT, SUITE_FILE } from './harness.ts';
 
 const API_DIR = path.join(REPO_ROOT, 'apps', 'api');
 const BUNDLE = path.join(API_DIR, 'dist', 'main.js');
@@ -50,7 +57,7 @@ beforeAll(async () => {
       LOG_LEVEL: 'info',
     },
   });
-  await until(
+  await waitFor(
     async () => api.child.exitCode === null && (await fetch(`${base}/health`)).ok,
     'the API bundle to listen',
     30_000,

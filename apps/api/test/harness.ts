@@ -138,27 +138,6 @@ async function buildHarness(redis: RedisFixture, options: HarnessOptions): Promi
   };
 }
 
-/** Polls `check` every 25 ms until it returns a truthy value, or fails after timeoutMs. */
-export async function until<T>(
-  check: () => Promise<T> | T,
-  what: string,
-  timeoutMs = 5000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value as NonNullable<T>;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /**
  * A real BullMQ worker on a lane whose processor behaves like apps/worker's: it removes the
  * deduplication key when it starts, then runs `body` (which may log, report progress and wait).

@@ -10,12 +10,13 @@ import {
   type Started,
   startProcess,
   startRedis,
+  waitFor,
   waitForExit,
 } from '@benchrunner/testing';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { KEYS, REPO_ROOT, SUITE_FILE, until } from './harness.ts';
+import { KEYS, REPO_ROOT, SUITE_FILE } from './harness.ts';
 
 const TSX = path.join(REPO_ROOT, 'apps/api/node_modules/.bin/tsx');
 /** A commit of the example suite's target (this repository): refs are resolved when a run is accepted. */
@@ -64,7 +65,7 @@ async function exitOf(env: Record<string, string>): Promise<{ code: number | nul
 }
 
 async function listening(port: number, api: Started): Promise<void> {
-  await until(
+  await waitFor(
     async () => {
       if (api.child.exitCode !== null) throw new Error(`the API exited: ${api.output()}`);
       return (await fetch(`http://127.0.0.1:${port}/health`)).ok;
@@ -302,7 +303,7 @@ describe('running', () => {
     try {
       const ready = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(4000) });
       expect(ready.status).toBe(503);
-      await until(
+      await waitFor(
         () => api.output().slice(before).includes('redis connection error'),
         'the outage in the log',
       );
@@ -310,7 +311,7 @@ describe('running', () => {
     } finally {
       await redis.start();
     }
-    await until(async () => (await fetch(`${base}/ready`)).ok, '/ready to recover', 15_000);
+    await waitFor(async () => (await fetch(`${base}/ready`)).ok, '/ready to recover', 15_000);
     const during = api.output().slice(before);
     // Every line is a structured log line: no raw stack traces from an unheard 'error' event.
     const stray = during.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{'));

@@ -1,9 +1,10 @@
+import { waitFor } from '@benchrunner/testing';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { RunViewSchema } from '../src/openapi.ts';
-import { gate, type Harness, json, startHarness, startLaneWorker, until } from './harness.ts';
+import { gate, type Harness, json, startHarness, startLaneWorker } from './harness.ts';
 
 let h: Harness;
 // biome-ignore lint/suspicious/noExplicitAny: the document is walked as plain JSON.
@@ -222,7 +223,7 @@ describe('Run schema', () => {
       hold.open();
       await closing;
     }
-    const done = await until(async () => {
+    const done = await waitFor(async () => {
       const view = await json(await h.call(`/runs/${accepted.id}`));
       return view.state === 'completed' ? view : undefined;
     }, 'the run to complete');

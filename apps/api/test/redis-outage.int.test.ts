@@ -1,8 +1,9 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '@benchrunner/core';
+import { waitFor } from '@benchrunner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.ts';
-import { AUTH, type Harness, json, startHarness, until } from './harness.ts';
+import { AUTH, type Harness, json, startHarness } from './harness.ts';
 
 let h: Harness;
 
@@ -89,7 +90,7 @@ describe('Redis stopped while the API runs', () => {
     await h.redis.start();
 
     // ioredis reconnects on its own (backing off up to 2 s).
-    await until(async () => (await timed('/ready')).response.status === 200, '/ready to recover', 15_000);
+    await waitFor(async () => (await timed('/ready')).response.status === 200, '/ready to recover', 15_000);
     const again = await postRun('4444444');
     expect(again.response.status).toBe(202);
     const newId = (await json(again.response)).id;
@@ -121,7 +122,7 @@ describe('Redis stopped while the API runs', () => {
     } finally {
       process.kill(pid, 'SIGCONT');
     }
-    await until(async () => (await timed('/ready')).response.status === 200, '/ready to recover', 15_000);
+    await waitFor(async () => (await timed('/ready')).response.status === 200, '/ready to recover', 15_000);
     // The timed-out enqueue may still land once Redis wakes up; a client's retry of the 503 then
     // meets it as a duplicate, so the run is never queued twice.
     const retry = await postRun('5555555');
@@ -161,6 +162,6 @@ describe('Redis stopped while the API runs', () => {
       expect(line.reason).toMatch(/Redis|unavailable|writeable/);
       expect(JSON.stringify(line)).not.toContain('    at ');
     }
-    await until(async () => (await h.app.request('/ready')).status === 200, '/ready to recover', 15_000);
+    await waitFor(async () => (await h.app.request('/ready')).status === 200, '/ready to recover', 15_000);
   });
 });

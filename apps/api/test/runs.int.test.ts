@@ -1,9 +1,10 @@
 import { PRIORITY, type RunSummary } from '@benchrunner/core';
 import { cancelKey, cancelRequested, ensureNightlySchedule, onCancelRequests } from '@benchrunner/queue';
+import { waitFor } from '@benchrunner/testing';
 import type { Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RunViewSchema } from '../src/openapi.ts';
-import { gate, type Harness, json, startHarness, startLaneWorker, until } from './harness.ts';
+import { gate, type Harness, json, startHarness, startLaneWorker } from './harness.ts';
 
 let h: Harness;
 /** Cleanups of the current test (workers to close), run even when it fails. */
@@ -64,7 +65,7 @@ async function takeRun(minion = 'local', options: { lines?: string[]; summary?: 
   cleanups.push(finish);
   const job = await started;
   await ready.promise;
-  await until(
+  await waitFor(
     async () => (await job.getState()) === 'active' && (await h.call(`/runs/${job.id}`)).ok,
     'the run to be active',
   );
@@ -179,7 +180,7 @@ describe('GET /runs', () => {
     const first = await enqueue({ commit: '1111111' });
     const { finish } = await takeRun('local');
     await finish();
-    await until(
+    await waitFor(
       async () => (await h.lanes.get('local')!.getJobState(first.id)) === 'completed',
       'the first run to complete',
     );
@@ -258,13 +259,17 @@ describe('cancelled runs', () => {
     const { UnrecoverableError } = await import('bullmq');
     const { worker, started } = startLaneWorker(h.plainConnection(), 'local', async (job) => {
       // Like apps/worker: a cancel request ends the run with a "cancelled: <reason>" failure.
-      const reason = await until(() => cancelRequested(h.connection, job.id!), 'the cancel request', 30_000);
+      const reason = await waitFor(
+        () => cancelRequested(h.connection, job.id!),
+        'the cancel request',
+        30_000,
+      );
       throw new UnrecoverableError(`cancelled: ${reason}`);
     });
     cleanups.push(() => worker.close());
     await started;
     expect((await h.call(`/runs/${run.id}`, { method: 'DELETE' })).status).toBe(202);
-    const view = await until(async () => {
+    const view = await waitFor(async () => {
       const v = await json(await h.call(`/runs/${run.id}`));
       return v.state !== 'active' ? v : undefined;
     }, 'the run to end');
@@ -331,7 +336,7 @@ describe('GET /runs/:id and /logs', () => {
     expect(middle.logs).toEqual(lines.slice(3, 5));
 
     await finish();
-    const done = await until(async () => {
+    const done = await waitFor(async () => {
       const v = await json(await h.call(`/runs/${run.id}`));
       return v.state === 'completed' ? v : undefined;
     }, 'the run to complete');
@@ -362,7 +367,7 @@ describe('GET /runs/:id and /logs', () => {
     const run = await enqueue({ commit: 'abc1234' });
     const { finish } = await takeRun('local', { summary: { state: 'completed_with_failures', failed: 1 } });
     await finish();
-    const view = await until(async () => {
+    const view = await waitFor(async () => {
       const v = await json(await h.call(`/runs/${run.id}`));
       return v.state !== 'active' ? v : undefined;
     }, 'the run to finish');
@@ -397,7 +402,7 @@ describe('DELETE /runs/:id', () => {
     const response = await h.call(`/runs/${run.id}`, { method: 'DELETE' });
     expect(response.status).toBe(202);
     expect(await json(response)).toEqual({ id: run.id, state: 'cancelling' });
-    await until(() => heard.length > 0, 'the cancel message');
+    await waitFor(() => heard.length > 0, 'the cancel message');
     expect(heard).toEqual([{ runId: run.id, reason: expect.stringMatching(/API/) }]);
     expect(await cancelRequested(h.connection, run.id)).toMatch(/API/);
     expect(await h.connection.ttl(cancelKey(run.id))).toBeGreaterThan(0);
@@ -409,7 +414,7 @@ describe('DELETE /runs/:id', () => {
     const run = await enqueue({ commit: 'abc1234' });
     const { finish } = await takeRun('local');
     await finish();
-    await until(
+    await waitFor(
       async () => (await h.lanes.get('local')!.getJobState(run.id)) === 'completed',
       'the run to complete',
     );
@@ -496,14 +501,14 @@ describe('queue control', () => {
     expect((await started).id).toBe(first.id);
     expect((await h.call('/queue/pause?minion=local', { method: 'POST' })).status).toBe(200);
     hold.open();
-    await until(
+    await waitFor(
       async () => (await h.lanes.get('local')!.getJobState(first.id)) === 'completed',
       'the active run to finish',
     );
     await new Promise((r) => setTimeout(r, 200));
     expect((await json(await h.call(`/runs/${second.id}`))).state).toBe('waiting');
     await h.call('/queue/resume?minion=local', { method: 'POST' });
-    await until(
+    await waitFor(
       async () => (await h.lanes.get('local')!.getJobState(second.id)) === 'completed',
       'the second run to run',
     );

@@ -3,9 +3,16 @@ import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import { freePort, type RedisFixture, type Started, startProcess, startRedis } from '@benchrunner/testing';
+import {
+  freePort,
+  type RedisFixture,
+  type Started,
+  startProcess,
+  startRedis,
+  waitFor,
+} from '@benchrunner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEYS, REPO_ROOT, SUITE_FILE, until } from './harness.ts';
+import { KEYS, REPO_ROOT, SUITE_FILE } from './harness.ts';
 
 const SECRET = 'webhook-secret-0123456789';
 const LOADER = path.join(REPO_ROOT, 'apps/api/node_modules/tsx/dist/loader.mjs');
@@ -37,7 +44,7 @@ beforeAll(async () => {
       LOG_LEVEL: 'warn',
     },
   });
-  await until(
+  await waitFor(
     async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok,
     'the API to listen',
     60_000,

@@ -15,6 +15,7 @@ import {
   type Started,
   startProcess,
   startRedis,
+  waitFor,
   waitForPort,
 } from '@benchrunner/testing';
 
@@ -32,14 +33,6 @@ async function statusKb(pid: number, field: string): Promise<number> {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
   if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
   return Number(match[1]);
-}
-
-async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 // The bundles under test, built the way `pnpm build` and the Dockerfiles build them.
@@ -98,14 +91,12 @@ try {
   add(WITH_MAPS, ['--enable-source-maps', 'dist/main.js'], WORKER_DIR, common, workerReady);
 
   for (const p of processes) {
-    await until(
-      async () => {
-        if (p.proc.child.exitCode !== null) throw new Error(`${p.label} exited: ${p.proc.output()}`);
-        return p.ready();
-      },
-      60_000,
+    await waitFor(
+      async () => p.proc.child.exitCode !== null || (await p.ready()),
       `${p.label} to be ready`,
+      60_000,
     );
+    if (p.proc.child.exitCode !== null) throw new Error(`${p.label} exited: ${p.proc.output()}`);
   }
   await new Promise((r) => setTimeout(r, IDLE_MS));
   const rows: (string | number)[][] = [];

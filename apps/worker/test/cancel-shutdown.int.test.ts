@@ -1,5 +1,5 @@
 import { requestCancel } from '@benchrunner/queue';
-import { type RedisFixture, startRedis, waitForExit } from '@benchrunner/testing';
+import { type RedisFixture, startRedis, waitFor, waitForExit } from '@benchrunner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   alive,
@@ -10,7 +10,6 @@ import {
   openLane,
   readManifest,
   startWorker,
-  waitFor,
   waitForBench,
   waitForState,
 } from './fixtures.ts';
@@ -93,6 +92,6 @@ describe('graceful shutdown on SIGTERM', () => {
     expect((await manifestOf(id)).state).toBe('completed');
     const { logs } = await lane.queue.getJobLogs(id);
     expect(logs.join('\n')).toContain('worker shutting down: the run goes back to the queue');
-    await waitFor(async () => (await lane.queue.getActiveCount()) === 0, 10_000, 'no active run');
+    await waitFor(async () => (await lane.queue.getActiveCount()) === 0, 'no active run', 10_000);
   });
 });

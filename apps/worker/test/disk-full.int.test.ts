@@ -7,6 +7,7 @@ import {
   type Started,
   startRedis,
   type TestDatabase,
+  waitFor,
 } from '@benchrunner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -18,7 +19,6 @@ import {
   openLane,
   startApi,
   startWorker,
-  waitFor,
   waitForState,
 } from './fixtures.ts';
 
@@ -85,7 +85,7 @@ afterAll(async () => {
 /** Enqueues runs while the disk cannot take them: none fails, the lane pauses with `code`, the runs stay. */
 async function refused(code: string): Promise<string[]> {
   const ids = [await enqueue(lane.queue, ['quick']), await enqueue(lane.queue, ['quick'])];
-  await waitFor(async () => (await localLane()).paused, 60_000, `the lane to pause for ${code}`);
+  await waitFor(async () => (await localLane()).paused, `the lane to pause for ${code}`, 60_000);
   expect((await localLane()).problem).toMatchObject({ code });
   expect((await get('/ready')).body).toMatchObject({
     status: 'degraded',

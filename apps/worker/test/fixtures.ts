@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunJobData, RunManifest } from '@benchrunner/core';
 import { createRedis, enqueueRun, laneName, QUEUE_PREFIX } from '@benchrunner/queue';
-import { freePort, type Started, startProcess, waitForPort } from '@benchrunner/testing';
+import { freePort, type Started, startProcess, waitFor, waitForPort } from '@benchrunner/testing';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
@@ -125,24 +125,10 @@ export async function waitForBench(
       found = (await benchStarts(fixture)).find((s) => s.run === run && s.attempt === attempt);
       return found !== undefined;
     },
-    timeoutMs,
     `benchmark of ${run} (attempt ${attempt}) to start`,
+    timeoutMs,
   );
   return found!;
-}
-
-/** Polls `check` until it is true, or throws naming what it waited for. */
-export async function waitFor(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** A worker process started the way `pnpm start` does (node with the tsx loader), one PID: no wrapper. */
@@ -165,14 +151,12 @@ export async function startWorker(
     },
   });
   await waitFor(
-    () => {
-      if (started.child.exitCode !== null)
-        throw new Error(`worker exited ${started.child.exitCode}: ${started.output()}`);
-      return started.output().includes('worker ready');
-    },
-    60_000,
+    () => started.child.exitCode !== null || started.output().includes('worker ready'),
     'the worker to be ready',
+    60_000,
   );
+  if (started.child.exitCode !== null)
+    throw new Error(`worker exited ${started.child.exitCode}: ${started.output()}`);
   return Object.assign(started, { pid: started.child.pid! });
 }
 
@@ -265,8 +249,8 @@ export async function waitForState(
       state = await queue.getJobState(id);
       return states.includes(state);
     },
-    timeoutMs,
     `run ${id} to be ${states.join(' or ')} (last seen ${state})`,
+    timeoutMs,
   );
   return state;
 }

@@ -13,6 +13,7 @@ import {
   startProcess,
   startRedis,
   startSshd,
+  waitFor,
 } from '@benchrunner/testing';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -100,8 +101,8 @@ beforeAll(async () => {
       if (worker?.child.exitCode !== null) throw new Error(`worker exited: ${worker?.output()}`);
       return worker.output().includes('worker ready');
     },
-    60_000,
     'the worker to be ready',
+    60_000,
   );
   connection = createRedis(redis.url);
   for (const name of ['m1', 'm2']) {
@@ -117,18 +118,6 @@ afterAll(async () => {
   await redis?.close();
   if (root) await rm(root, { recursive: true, force: true });
 });
-
-async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 let commits = 0;
 async function enqueue(minion: string): Promise<string> {
@@ -167,8 +156,8 @@ async function waitForRuns(ids: string[], timeoutMs: number): Promise<RunManifes
       }
       return done.length === ids.length;
     },
-    timeoutMs,
     `runs ${ids.join(', ')} to finish (worker output:\n${worker?.output().slice(-3000)})`,
+    timeoutMs,
   );
   return done;
 }

@@ -9,11 +9,10 @@ import { PUBLISH_QUEUE, QUEUE_PREFIX } from '@benchrunner/queue';
 import type { DetectSettingsOf, ResultsDb } from '@benchrunner/results-db';
 import type { ArtifactStore, MetricsSink } from '@benchrunner/sinks';
 import { LocalRunner } from '@benchrunner/ssh';
-import { type Influxd, type Started, startProcess } from '@benchrunner/testing';
+import { type Influxd, type Started, startProcess, waitFor } from '@benchrunner/testing';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { vi } from 'vitest';
 import { createPublishProcessor } from '../src/publisher.ts';
 
 import { WORKER_DIR } from './fixtures.ts';
@@ -192,19 +191,6 @@ export async function startPublishing(options: {
   };
 }
 
-/** Polls `check` until it is true, or throws naming what it waited for. */
-export async function waitUntil(
-  check: () => Promise<boolean> | boolean,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<void> {
-  try {
-    await vi.waitUntil(check, { timeout: timeoutMs, interval: 100 });
-  } catch (error) {
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: error });
-  }
-}
-
 /**
  * Starts a worker process in apps/worker (`args` after node: the bundle or the tsx source) and
  * waits until it logs that it is ready; fails with its output if it exits first.
@@ -215,15 +201,13 @@ export async function startReadyWorker(args: string[], env: NodeJS.ProcessEnv): 
     env: { ...process.env, LOG_LEVEL: 'info', LOCK_DURATION_MS: '10000', ...env },
   });
   try {
-    await waitUntil(
-      () => {
-        if (worker.child.exitCode !== null)
-          throw new Error(`worker exited ${worker.child.exitCode}: ${worker.output()}`);
-        return worker.output().includes('"worker ready"');
-      },
+    await waitFor(
+      () => worker.child.exitCode !== null || worker.output().includes('"worker ready"'),
       `the worker (${args.join(' ')}) to be ready`,
       60_000,
     );
+    if (worker.child.exitCode !== null)
+      throw new Error(`worker exited ${worker.child.exitCode}: ${worker.output()}`);
   } catch (error) {
     await worker.stop();
     throw error;
@@ -239,7 +223,7 @@ export async function waitForJobState(
   timeoutMs = 30_000,
 ): Promise<string> {
   let state = 'missing';
-  await waitUntil(
+  await waitFor(
     async () => {
       state = (await (await queue.getJob(jobId))?.getState()) ?? 'missing';
       return states.includes(state);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { type RedisFixture, type Started, startRedis } from '@benchrunner/testing';
+import { type RedisFixture, type Started, startRedis, waitFor } from '@benchrunner/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createFixture, enqueue, type Fixture, openLane, startWorker, waitFor } from './fixtures.ts';
+import { createFixture, enqueue, type Fixture, openLane, startWorker } from './fixtures.ts';
 
 let redis: RedisFixture;
 let fixture: Fixture;
@@ -24,7 +24,7 @@ it('three worker processes on one lane never run two runs at once, and all ten c
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) ids.push(await enqueue(lane.queue, ['quick']));
     expect(new Set(ids).size).toBe(10);
-    await waitFor(async () => (await lane.queue.getCompletedCount()) === 10, 120_000, 'ten completed runs');
+    await waitFor(async () => (await lane.queue.getCompletedCount()) === 10, 'ten completed runs', 120_000);
     expect(await lane.queue.getFailedCount()).toBe(0);
     expect(await lane.queue.getActiveCount()).toBe(0);
 

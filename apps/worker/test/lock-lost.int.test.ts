@@ -1,4 +1,4 @@
-import { type RedisFixture, startRedis, waitForExit } from '@benchrunner/testing';
+import { type RedisFixture, startRedis, waitFor, waitForExit } from '@benchrunner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   alive,
@@ -9,7 +9,6 @@ import {
   openLane,
   readManifest,
   startWorker,
-  waitFor,
   waitForBench,
   waitForState,
 } from './fixtures.ts';
@@ -68,8 +67,8 @@ async function lostLock(slow: string, stopped: Worker, other: Worker, quick: str
   // The other worker takes the stalled run and finds the minion locked by the stopped one's flock.
   await waitFor(
     async () => ((await lane.queue.getJob(slow))?.stalledCounter ?? 0) >= 1,
-    60_000,
     'the stall check to free the stopped worker’s run',
+    60_000,
   );
   const freedMs = Date.now() - t0;
   // Long enough for the waiting worker to give up on the flock and put runs back at least once.

@@ -17,13 +17,13 @@ import {
   type GitRepoFixture,
   type RedisFixture,
   startRedis,
+  waitFor,
 } from '@benchrunner/testing';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ActiveRuns } from '../src/active-runs.ts';
 import { createRunProcessor } from '../src/processor.ts';
-import { waitFor } from './fixtures.ts';
 
 let redis: RedisFixture;
 let connection: Redis;
@@ -69,10 +69,10 @@ it('a nightly run measures its branch as it stood when the scheduler queued it, 
       firesAt = (await queue.getDelayed())[0]?.opts.prevMillis ?? 0;
       return firesAt > 0;
     },
-    30_000,
     'the nightly run to be scheduled',
+    30_000,
   );
-  await waitFor(() => Date.now() > firesAt + 500, 5000, 'the nightly run to fire');
+  await waitFor(() => Date.now() > firesAt + 500, 'the nightly run to fire', 5000);
   // Pushed after the run was queued, while it waited for the lane.
   const late = await repo.commit(
     'main',
@@ -101,7 +101,7 @@ it('a nightly run measures its branch as it stood when the scheduler queued it, 
   worker.on('completed', (job) => finished.push(job));
   worker.on('failed', (job) => job && finished.push(job));
   try {
-    await waitFor(() => finished.length > 0, 60_000, 'the nightly run to finish');
+    await waitFor(() => finished.length > 0, 'the nightly run to finish', 60_000);
     const job = finished[0]!;
     expect(job.failedReason).toBeUndefined();
     const manifest = JSON.parse(

@@ -4,7 +4,14 @@ import path from 'node:path';
 import type { RunManifest } from '@benchrunner/core';
 import { createRedis, enqueuePublish, publishJobId } from '@benchrunner/queue';
 import { CarArtifactStore, carRootCid, InfluxMetricsSink } from '@benchrunner/sinks';
-import { freePort, type Influxd, type RedisFixture, startInfluxd, startRedis } from '@benchrunner/testing';
+import {
+  freePort,
+  type Influxd,
+  type RedisFixture,
+  startInfluxd,
+  startRedis,
+  waitFor,
+} from '@benchrunner/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readReceipts } from '../src/publisher.ts';
@@ -15,7 +22,6 @@ import {
   startPublishing,
   tempRoot,
   waitForJobState,
-  waitUntil,
 } from './helpers-publish.ts';
 
 const DB = 'bench';
@@ -155,7 +161,7 @@ describe('publishing a real run to InfluxDB 1.6.7 over /write', () => {
     try {
       await enqueuePublish(publishing.queue, manifest.id);
       // At least two failed attempts while it is down: the job is retried, not dropped.
-      await waitUntil(
+      await waitFor(
         async () => ((await publishing.queue.getJob(jobId))?.attemptsMade ?? 0) >= 2,
         'two failed attempts',
       );

@@ -19,6 +19,7 @@ import {
   startInfluxd,
   startIpfs,
   startRedis,
+  waitFor,
 } from '@benchrunner/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +36,6 @@ import {
   tcpGate,
   tempRoot,
   waitForJobState,
-  waitUntil,
   writeTinySuite,
 } from './helpers-publish.ts';
 
@@ -157,7 +157,7 @@ describe('publishing a real run to a real IPFS daemon (js-ipfs)', () => {
       await gate.close();
       const { id } = await enqueueRun(lane.queue, runRequest('d00d'.repeat(10), 'main'));
       const jobId = publishJobId(id);
-      await waitUntil(
+      await waitFor(
         async () => ((await publishing.queue.getJob(jobId))?.attemptsMade ?? 0) >= 2,
         'two failed attempts',
         60_000,

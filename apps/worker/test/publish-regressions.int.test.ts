@@ -5,11 +5,11 @@ import { createRedis, enqueuePublish } from '@benchrunner/queue';
 import { openResultsDb, type ResultsDb, suiteDetectSettings } from '@benchrunner/results-db';
 import { linearCommits } from '@benchrunner/results-db/test/git-history.ts';
 import { archiveRun, manifest, noisySamples } from '@benchrunner/results-db/test/manifests.ts';
-import { type RedisFixture, startRedis } from '@benchrunner/testing';
+import { type RedisFixture, startRedis, waitFor } from '@benchrunner/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RESULTS_DB_SINK, readReceipts } from '../src/publisher.ts';
-import { startPublishing, tempRoot, waitUntil } from './helpers-publish.ts';
+import { startPublishing, tempRoot } from './helpers-publish.ts';
 
 // Real Redis, a real SQLite results database, the worker's publish processor on a BullMQ queue.
 let redis: RedisFixture;
@@ -61,7 +61,7 @@ async function publishSlowdown(name: string, detect?: { minChange: number }): Pr
       });
       await archiveRun(archiveRoot, run);
       await enqueuePublish(publishing.queue, run.id);
-      await waitUntil(
+      await waitFor(
         async () => Boolean((await readReceipts(archiveRoot, run.id)).results),
         `${run.id} written`,
       );
@@ -117,7 +117,7 @@ it('keeps no results receipt when detection fails, so the retry writes and detec
     });
     await archiveRun(archiveRoot, run);
     await enqueuePublish(publishing.queue, run.id);
-    await waitUntil(
+    await waitFor(
       async () => Boolean((await readReceipts(archiveRoot, run.id)).errors[RESULTS_DB_SINK]),
       'the failure',
     );

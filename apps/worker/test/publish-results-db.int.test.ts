@@ -10,11 +10,12 @@ import {
   type RedisFixture,
   startPostgres,
   startRedis,
+  waitFor,
 } from '@benchrunner/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RESULTS_DB_SINK, readReceipts } from '../src/publisher.ts';
-import { nextRun, type Publishing, startPublishing, tempRoot, waitUntil } from './helpers-publish.ts';
+import { nextRun, type Publishing, startPublishing, tempRoot } from './helpers-publish.ts';
 
 // Real Redis, a real throwaway PostgreSQL of our own (stopped mid-test), real runs of the tiny suite.
 let redis: RedisFixture;
@@ -63,7 +64,7 @@ const latency = (branch: string) => ({
 it('writes a run when it is published, with the CID, and a forced republish never doubles a point', async () => {
   const run = await nextRun(root, archiveRoot, 'main');
   await enqueuePublish(publishing.queue, run.id);
-  await waitUntil(
+  await waitFor(
     async () => Boolean((await readReceipts(archiveRoot, run.id)).results),
     'the results receipt',
   );
@@ -74,7 +75,7 @@ it('writes a run when it is published, with the CID, and a forced republish neve
 
   const at = receipts.results?.at;
   await enqueuePublish(publishing.queue, run.id, { again: true, force: true });
-  await waitUntil(
+  await waitFor(
     async () => (await readReceipts(archiveRoot, run.id)).results?.at !== at,
     'the forced rewrite',
   );
@@ -85,7 +86,7 @@ it('keeps a run through a database outage and writes it when the database is bac
   await postgres.stop();
   const run = await nextRun(root, archiveRoot, 'outage');
   await enqueuePublish(publishing.queue, run.id);
-  await waitUntil(
+  await waitFor(
     async () => Boolean((await readReceipts(archiveRoot, run.id)).errors[RESULTS_DB_SINK]),
     'the failed write',
   );
@@ -96,7 +97,7 @@ it('keeps a run through a database outage and writes it when the database is bac
   expect(existsSync(path.join(archiveRoot, run.id, 'manifest.json'))).toBe(true);
 
   await postgres.start();
-  await waitUntil(
+  await waitFor(
     async () => Boolean((await readReceipts(archiveRoot, run.id)).results),
     'the retried write',
     60_000,

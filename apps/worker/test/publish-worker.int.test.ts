@@ -18,12 +18,13 @@ import {
   type Started,
   startInfluxd,
   startRedis,
+  waitFor,
 } from '@benchrunner/testing';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readReceipts } from '../src/publisher.ts';
-import { runRequest, startReadyWorker, tempRoot, waitUntil, writeTinySuite } from './helpers-publish.ts';
+import { runRequest, startReadyWorker, tempRoot, writeTinySuite } from './helpers-publish.ts';
 
 const ADMIN = { username: 'admin', password: 'pw-admin-publish' };
 const WRONG_PASSWORD = 'pw-wrong-never-logged';
@@ -66,9 +67,7 @@ async function loggedAtLeast(
   msg: RegExp,
   count: number,
 ): Promise<Record<string, unknown>[]> {
-  const deadline = Date.now() + 30_000;
-  while (logged(worker, msg).length < count && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 100));
+  await waitFor(() => logged(worker, msg).length >= count, `${count} log records matching ${msg}`, 30_000);
   return logged(worker, msg);
 }
 
@@ -116,7 +115,7 @@ describe('a misconfigured sink at worker start', () => {
     try {
       const { id } = await enqueueRun(lane, runRequest('ba5eba11'.repeat(5)));
       const archiveRoot = path.join(root, 'wrong-rp', 'runs');
-      await waitUntil(
+      await waitFor(
         async () => (await readReceipts(archiveRoot, id)).errors.influxdb !== undefined,
         'the failed metrics write in the receipts',
         60_000,
@@ -129,7 +128,7 @@ describe('a misconfigured sink at worker start', () => {
       expect(existsSync(path.join(archiveRoot, id, 'manifest.json'))).toBe(true);
       expect(await (await lane.getJob(id))?.getState()).toBe('completed');
       const job = await publish.getJob(publishJobId(id));
-      await waitUntil(
+      await waitFor(
         async () => (await job?.getState()) === 'delayed',
         'the publish job to wait for its retry',
       );

@@ -1,6 +1,6 @@
-import { type RedisFixture, startRedis } from '@benchrunner/testing';
+import { type RedisFixture, startRedis, waitFor } from '@benchrunner/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createFixture, type Fixture, startWorker, waitFor } from './fixtures.ts';
+import { createFixture, type Fixture, startWorker } from './fixtures.ts';
 
 let redis: RedisFixture;
 let fixture: Fixture;
@@ -39,8 +39,8 @@ it('logs a Redis outage once when it starts and once when it ends, without stack
   await redis.start();
   await waitFor(
     () => linesAfter(before).some((l) => l.msg === 'redis reachable again'),
-    30_000,
     'the worker to log the end of the outage',
+    30_000,
   );
   process.stderr.write(
     `redis-outage-log: ${during.length} warning/error lines in ${outageMs} ms of outage\n`,

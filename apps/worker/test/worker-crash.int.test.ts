@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type RedisFixture, startRedis } from '@benchrunner/testing';
+import { type RedisFixture, startRedis, waitFor } from '@benchrunner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   alive,
@@ -13,7 +13,6 @@ import {
   openLane,
   readManifest,
   startWorker,
-  waitFor,
   waitForBench,
   waitForState,
 } from './fixtures.ts';
@@ -37,8 +36,8 @@ const killWorker = async (pid: number) => {
   worker!.child.kill('SIGKILL');
   await waitFor(
     () => worker!.child.exitCode !== null || worker!.child.signalCode !== null,
-    10_000,
     'the worker to die',
+    10_000,
   );
   workers.delete(pid);
 };
@@ -98,7 +97,7 @@ describe('SIGKILL of the worker in the middle of a run', () => {
     // The killed attempt's temp folder went with the retry's start.
     expect(await leftTmp(id)).toEqual([]);
 
-    await waitFor(async () => (await lane.queue.getActiveCount()) === 0, 30_000, 'no active run');
+    await waitFor(async () => (await lane.queue.getActiveCount()) === 0, 'no active run', 30_000);
   });
 
   it('fails the run with the stall reason when its worker is killed twice; the next run cleans up', async () => {
@@ -119,13 +118,13 @@ describe('SIGKILL of the worker in the middle of a run', () => {
     // The archive says what the queue says, and the run is published like any finished one.
     await waitFor(
       async () => (await manifestOf(id)).state === 'failed',
-      30_000,
       'the manifest of the stalled run to be settled',
+      30_000,
     );
     expect(await manifestOf(id)).toMatchObject({ error: 'job stalled more than allowable limit' });
     expect((await manifestOf(id)).finishedAt).toBeDefined();
     expect(await leftTmp(id)).toEqual([]);
-    await waitFor(async () => (await lane.queue.getActiveCount()) === 0, 30_000, 'no active run');
+    await waitFor(async () => (await lane.queue.getActiveCount()) === 0, 'no active run', 30_000);
 
     // Nothing cleaned the second attempt's benchmark yet; the next run's cleanup step does.
     const next = await enqueue(lane.queue, ['quick']);
@@ -136,6 +135,6 @@ describe('SIGKILL of the worker in the middle of a run', () => {
     expect(logs.join('\n')).toMatch(
       /--- step cleanup\nkilled [1-9]\d* process group\(s\) left by an earlier run/,
     );
-    await waitFor(async () => (await lane.queue.getActiveCount()) === 0, 30_000, 'no active run');
+    await waitFor(async () => (await lane.queue.getActiveCount()) === 0, 'no active run', 30_000);
   });
 });

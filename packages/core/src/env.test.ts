@@ -19,7 +19,7 @@ describe('parseEnv', () => {
     expect(parseEnv(Schema, { SECRET: 'x'.repeat(16), ON: 'off' }).ON).toBe(false);
   });
 
-  it('names every bad variable at once and has no default for a secret', () => {
+  it('names every bad variable at once, a missing required one included', () => {
     try {
       parseEnv(Schema, { PORT: 'abc', ON: 'maybe' });
       expect.unreachable();

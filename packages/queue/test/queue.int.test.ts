@@ -1,5 +1,5 @@
 import type { RunJobData } from '@benchrunner/core';
-import { type RedisFixture, startRedis } from '@benchrunner/testing';
+import { type RedisFixture, startRedis, waitFor } from '@benchrunner/testing';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -336,8 +336,7 @@ describe('cancel requests', () => {
       await redis.publish(CANCEL_CHANNEL, 'not json');
       await redis.publish(CANCEL_CHANNEL, JSON.stringify({ nothing: 1 }));
       await requestCancel(redis, 'rabc', 'user asked');
-      const deadline = Date.now() + 5000;
-      while (seen.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await waitFor(() => seen.length > 0, 'the cancel request to reach the subscriber', 5000);
       expect(seen).toEqual([['rabc', 'user asked']]);
       expect(await cancelRequested(redis, 'rabc')).toBe('user asked');
       expect(await cancelRequested(redis, 'rother')).toBeNull();

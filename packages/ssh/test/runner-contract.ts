@@ -5,6 +5,7 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeF
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { waitFor } from '@benchrunner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandRunner, OutputStream } from '../src/command-runner.ts';
 import { LockedError } from '../src/command-runner.ts';
@@ -113,14 +114,6 @@ async function killAll(patterns: string[]): Promise<void> {
   }
 }
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** A `sleep` whose command line no other process has, so pgrep finds exactly ours. */
 function uniqueSleep(): string {
   return `3${Math.floor(Math.random() * 1e6)}.${Math.floor(Math.random() * 1e6) + 1}`;
@@ -203,7 +196,7 @@ export function runnerContract(name: string, setup: () => Promise<RunnerTarget>)
       const sleep = uniqueSleep();
       const result = await runner.exec(['sh', '-c', `sleep ${sleep} >/dev/null 2>&1 & echo started`]);
       expect(result.stdout).toBe('started\n');
-      await waitFor(async () => (await pids(`sleep ${sleep}`)).length === 0, 5000);
+      await waitFor(async () => (await pids(`sleep ${sleep}`)).length === 0, 'the sleep to be gone', 5000);
     });
 
     it('kills the whole group on timeout', async () => {
@@ -216,7 +209,7 @@ export function runnerContract(name: string, setup: () => Promise<RunnerTarget>)
       expect(result.exitCode).not.toBe(0);
       expect(result.stdout).not.toContain('never');
       expect(Date.now() - started).toBeLessThan(8000);
-      await waitFor(async () => (await pids(`sleep ${sleep}`)).length === 0, 5000);
+      await waitFor(async () => (await pids(`sleep ${sleep}`)).length === 0, 'the sleep to be gone', 5000);
     });
 
     it('kills the whole group on abort', async () => {
@@ -225,7 +218,7 @@ export function runnerContract(name: string, setup: () => Promise<RunnerTarget>)
       const running = runner.exec(['sh', '-c', `sleep ${sleep} & sleep ${sleep} & wait`], {
         signal: controller.signal,
       });
-      await waitFor(async () => (await pids(`sleep ${sleep}`)).length === 2);
+      await waitFor(async () => (await pids(`sleep ${sleep}`)).length === 2, 'both sleeps to run', 10_000);
       controller.abort();
       const result = await running;
       expect(result.cancelled).toBe(true);
@@ -302,7 +295,7 @@ export function runnerContract(name: string, setup: () => Promise<RunnerTarget>)
         const script = `require('node:child_process').spawn('sleep', ['${sleep}'], { detached: true, stdio: 'ignore' }).unref()`;
         const result = await runner.exec(['node', '-e', script], { timeoutMs: 30_000 });
         expect(result.exitCode).toBe(0);
-        await waitFor(async () => (await pids(`sleep ${sleep}`)).length === 0, 5000);
+        await waitFor(async () => (await pids(`sleep ${sleep}`)).length === 0, 'the sleep to be gone', 5000);
         const report = await runner.killProcessGroups();
         expect(report.processes.map((p) => p.command)).toContain(`sleep ${sleep}`);
         expect((await runner.killProcessGroups()).processes).toEqual([]);
@@ -323,6 +316,8 @@ export function runnerContract(name: string, setup: () => Promise<RunnerTarget>)
         await waitFor(
           async () =>
             (await pids(`sleep ${detached}`)).length === 1 && (await pids(`sleep ${leader}`)).length === 1,
+          'the leader and the detached sleep to run',
+          10_000,
         );
         const next = await target.open();
         try {
@@ -331,6 +326,7 @@ export function runnerContract(name: string, setup: () => Promise<RunnerTarget>)
           await waitFor(
             async () =>
               (await pids(`sleep ${detached}`)).length === 0 && (await pids(`sleep ${leader}`)).length === 0,
+            'the leader and the detached sleep to be gone',
             5000,
           );
           await orphan;
@@ -356,11 +352,11 @@ export function runnerContract(name: string, setup: () => Promise<RunnerTarget>)
       const orphan = crashed
         .exec(['sh', '-c', `sleep ${sleep} & sleep ${sleep} & wait`])
         .catch((error: unknown) => error);
-      await waitFor(async () => (await pids(`sleep ${sleep}`)).length === 2);
+      await waitFor(async () => (await pids(`sleep ${sleep}`)).length === 2, 'both sleeps to run', 10_000);
       const next = await target.open();
       try {
         expect((await next.killProcessGroups()).groups).toBeGreaterThanOrEqual(1);
-        await waitFor(async () => (await pids(`sleep ${sleep}`)).length === 0, 5000);
+        await waitFor(async () => (await pids(`sleep ${sleep}`)).length === 0, 'the sleep to be gone', 5000);
         await orphan;
         expect((await next.killProcessGroups()).groups).toBe(0);
       } finally {

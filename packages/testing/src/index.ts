@@ -2,9 +2,10 @@
 
 export { BENCHMARKS_FILE, machineLine, markdownTable, recordBenchmark } from './bench-report.ts';
 export type { BrowserFixture } from './browser.ts';
-
 // -- redis, browser, processes (service end to end)
 export { CHROMIUM_FLAGS, CHROMIUM_PATH, launchBrowser } from './browser.ts';
+// -- configuration docs and env schemas of the apps
+export { SECRET_VARIABLE, undocumentedVariables } from './env-docs.ts';
 // -- git (the suite's target repository)
 export type { GitRepoFixture } from './git-repo.ts';
 export { createGitRepository } from './git-repo.ts';
@@ -25,3 +26,5 @@ export { startRedis } from './redis.ts';
 export type { SshdFixture } from './sshd.ts';
 // -- sshd minion (minion runs over SSH)
 export { publicKeyFingerprint, SSHD_TEST_USER, startSshd } from './sshd.ts';
+// -- polling
+export { waitFor } from './wait.ts';

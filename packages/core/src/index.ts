@@ -9,6 +9,7 @@ export {
   NotFoundError,
   UnavailableError,
 } from './errors.ts';
+export { EnvironmentFingerprint, environmentFingerprint, FINGERPRINT_KEYS } from './fingerprint.ts';
 export { newRunId, RUN_ID_PATTERN } from './ids.ts';
 export type { Logger } from './logger.ts';
 export { createLogger } from './logger.ts';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EnvironmentFingerprint } from './fingerprint.ts';
 import { ResultDocument } from './result-model.ts';
 import { RunJobData } from './run-request.ts';
 import { RunTarget } from './target.ts';
@@ -104,6 +105,8 @@ export const RunManifest = z.object({
   target: RunTarget.optional(),
   steps: z.array(StepRecord),
   environment: EnvironmentInfo,
+  /** What must match for two runs to be compared; absent when the environment was not captured. */
+  fingerprint: EnvironmentFingerprint.optional(),
   benchmarks: z.array(BenchmarkOutcome),
   profiles: z.array(ProfileOutcome),
   /** Normalized results of every benchmark that produced some. */

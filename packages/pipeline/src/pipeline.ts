@@ -5,6 +5,7 @@ import {
   type BenchmarkOutcome,
   type BenchmarkSpec,
   CancelledError,
+  environmentFingerprint,
   type KilledProcessRecord,
   type ProfileOutcome,
   type ResultDocument,
@@ -190,6 +191,7 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
         env: baseEnv,
         signal: ctx.signal,
       });
+      manifest.fingerprint = environmentFingerprint(manifest.environment);
     });
 
     const benchmarks = selectBenchmarks(suite, ctx.request.benchmarks);

@@ -4,7 +4,14 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { parseSuite, type RunJobData, type RunManifest, type RunProgress, StepName } from '@benchrunner/core';
+import {
+  environmentFingerprint,
+  parseSuite,
+  type RunJobData,
+  type RunManifest,
+  type RunProgress,
+  StepName,
+} from '@benchrunner/core';
 import { LocalRunner } from '@benchrunner/ssh';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -186,6 +193,10 @@ benchmarks:
     expect(stdoutLog).toContain('[alpha] warmup 2/2');
     expect(out.lines).toContain('--- step benchmarks');
     expect(out.stored.environment.cpu_count).toBe(String(os.availableParallelism()));
+    // The fingerprint: the settings that must match, not the load of the moment.
+    expect(out.stored.environment.smt).toMatch(/^(on|off|forceoff|notsupported|notimplemented|unknown)$/);
+    expect(out.stored.fingerprint).toEqual(environmentFingerprint(out.stored.environment));
+    expect(out.stored.fingerprint?.fields).not.toHaveProperty('load_avg');
 
     // Progress only ever goes forward and ends at 100.
     const percents = out.progress.map((p) => p.percent);

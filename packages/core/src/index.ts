@@ -52,11 +52,13 @@ export {
 } from './run-request.ts';
 export type { Suite } from './suite.ts';
 export {
+  AdaptiveRepeats,
   Argv,
   BenchmarkSpec,
   DetectSpec,
   loadSuite,
   parseSuite,
+  repeatBounds,
   resultsOnStdout,
   resultsPath,
   STDOUT_RESULTS,

@@ -54,6 +54,10 @@ export const BenchmarkOutcome = z.object({
   exitCode: z.number().int().nullable(),
   durationMs: z.number().nonnegative(),
   repeats: z.number().int().nonnegative(),
+  /** Adaptive repeats: why they stopped, the CI target reached or the most allowed. */
+  stoppedBecause: z.enum(['target-ci', 'max']).optional(),
+  /** Adaptive repeats: the widest half-width of a timing median's 95 % CI when they stopped, in percent of the median. */
+  ci: z.number().nonnegative().optional(),
   /** Archive-relative path of the normalized results. */
   resultsFile: z.string().optional(),
   /** Last lines of output when it failed. */

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.ts';
-import { loadSuite, parseSuite, resultsOnStdout, resultsPath } from './suite.ts';
+import { loadSuite, parseSuite, repeatBounds, resultsOnStdout, resultsPath } from './suite.ts';
 
 const EXAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples/suite.yaml');
 
@@ -55,6 +55,31 @@ describe('suite file', () => {
     expect(error.message).toContain('suite.yaml');
     expect(error.problems[0]?.path).toBe('benchmarks[1].command (line 5, column 14)');
     expect(error.problems[0]?.message).toMatch(/array/);
+  });
+
+  it('takes a fixed repeat count or adaptive {min, max, targetCi}, and names what is wrong with one', () => {
+    const suite = parseSuite(
+      [
+        'benchmarks:',
+        '  - {name: fixed, command: [a], repeats: 3}',
+        '  - {name: adaptive, command: [a], repeats: {min: 5, max: 30, targetCi: 1.5}}',
+        '  - {name: default, command: [a]}',
+      ].join('\n'),
+      'suite.yaml',
+    );
+    expect(suite.spec.benchmarks.map(repeatBounds)).toEqual([
+      { min: 3, max: 3 },
+      { min: 5, max: 30, targetCi: 1.5 },
+      { min: 1, max: 1 },
+    ]);
+    const bad = (repeats: string) =>
+      errorOf(`benchmarks:\n  - name: a\n    command: [a]\n    repeats: ${repeats}\n`).problems[0];
+    expect(bad('{min: 9, max: 3, targetCi: 2}')).toEqual({
+      path: 'benchmarks[0].repeats.max (line 4, column 28)',
+      message: 'must not be below min',
+    });
+    expect(bad('{min: 2, max: 3}')?.message).toBe('must be a count (1..1000) or {min, max, targetCi}');
+    expect(bad('{min: 2, max: 3, targetCi: 0}')?.path).toMatch(/^benchmarks\[0\]\.repeats/);
   });
 
   it('reports YAML syntax errors with their position', () => {

@@ -47,6 +47,20 @@ export const DetectSpec = z
   .strict();
 export type DetectSpec = z.infer<typeof DetectSpec>;
 
+/**
+ * Repeat until the 95 % confidence interval of every timing measure's median is within
+ * ±`targetCi` percent of the median, or `max` repeats ran; never fewer than `min`.
+ */
+export const AdaptiveRepeats = z
+  .object({
+    min: z.number().int().min(1).max(1000),
+    max: z.number().int().min(1).max(1000),
+    targetCi: z.number().gt(0).max(100),
+  })
+  .strict()
+  .refine((r) => r.min <= r.max, { message: 'must not be below min', path: ['max'] });
+export type AdaptiveRepeats = z.infer<typeof AdaptiveRepeats>;
+
 export const BenchmarkSpec = z
   .object({
     name: BenchmarkName,
@@ -63,7 +77,12 @@ export const BenchmarkSpec = z
     fileSets: z.array(FileSetName).default([]),
     /** Seconds before the benchmark's process group is killed. */
     timeout: Seconds.default(600),
-    repeats: z.number().int().min(1).max(1000).default(1),
+    /** A fixed count, or `{min, max, targetCi}` to stop once the results are precise enough. */
+    repeats: z
+      .union([z.number().int().min(1).max(1000), AdaptiveRepeats], {
+        error: 'must be a count (1..1000) or {min, max, targetCi}',
+      })
+      .default(1),
     warmup: z.number().int().min(0).max(100).default(0),
     profilers: z.array(Profiler).default([]),
     env: z.record(EnvName, z.string()).default({}),
@@ -120,6 +139,16 @@ export const SuiteSpec = z
     });
   });
 export type SuiteSpec = z.infer<typeof SuiteSpec>;
+
+/** The fewest and most repeats of a benchmark, and its CI target (percent) when it has one. */
+export function repeatBounds(benchmark: Pick<BenchmarkSpec, 'repeats'>): {
+  min: number;
+  max: number;
+  targetCi?: number;
+} {
+  const r = benchmark.repeats;
+  return typeof r === 'number' ? { min: r, max: r } : r;
+}
 
 /** A loaded suite: the validated spec, where it came from and a hash of the file's content. */
 export interface Suite {

@@ -12,6 +12,7 @@ import {
   type RunManifest,
   type RunState,
   type RunSummary,
+  repeatBounds,
   resultsOnStdout,
   resultsPath,
   type StepName,
@@ -19,6 +20,7 @@ import {
 } from '@benchrunner/core';
 import { mergeResults, parseResultFile } from '@benchrunner/results';
 import type { CleanupReport, ExecResult } from '@benchrunner/ssh';
+import { widestMedianCi } from './adaptive-repeats.ts';
 import { RunArchive } from './archive.ts';
 import type { PipelineDeps, RunContext } from './context.ts';
 import { captureEnvironment } from './environment.ts';
@@ -196,7 +198,7 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
 
     const benchmarks = selectBenchmarks(suite, ctx.request.benchmarks);
     const profileRuns = planProfiles(benchmarks, ctx.request.profile);
-    units = benchmarks.reduce((n, b) => n + b.warmup + b.repeats, 0) + profileRuns.length;
+    units = benchmarks.reduce((n, b) => n + b.warmup + repeatBounds(b).max, 0) + profileRuns.length;
 
     const tmpDir = deps.tmpDir ?? os.tmpdir();
     await mkdir(tmpDir, { recursive: true });
@@ -291,7 +293,10 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
       durationMs: 0,
       repeats: 0,
     };
-    const total = benchmark.warmup + benchmark.repeats;
+    const bounds = repeatBounds(benchmark);
+    const total = benchmark.warmup + bounds.max;
+    // Adaptive repeats: each repeat's results, read as soon as it ends, decide whether to go on.
+    const adaptive: ResultDocument[] | undefined = bounds.targetCi === undefined ? undefined : [];
     const stdout = resultsOnStdout(benchmark)
       ? new StdoutCapture(path.join(localTmp!, 'stdout', benchmark.name), resultsPath(benchmark))
       : undefined;
@@ -299,7 +304,7 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
       const warmup = i < benchmark.warmup;
       // Counted from 1 everywhere: the log's "repeat 1/3", the folder `1` and BENCHRUNNER_REPEAT.
       const repeat = (warmup ? i : i - benchmark.warmup) + 1;
-      const label = warmup ? `warmup ${repeat}/${benchmark.warmup}` : `repeat ${repeat}/${benchmark.repeats}`;
+      const label = warmup ? `warmup ${repeat}/${benchmark.warmup}` : `repeat ${repeat}/${bounds.max}`;
       const folder = repeatFolder(repeat, warmup);
       const outFolder = path.posix.join(remoteDir, folder);
       const mk = await runner.exec(['mkdir', '-p', '--', outFolder], {
@@ -337,7 +342,32 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
         log(`[${benchmark.name}] ${outcome.error}`);
         break;
       }
-      if (!warmup) outcome.repeats++;
+      if (warmup) continue;
+      outcome.repeats++;
+      if (adaptive === undefined || bounds.targetCi === undefined) continue;
+      try {
+        adaptive.push(await readRepeat(benchmark, folder, outFolder, stdout));
+      } catch (error) {
+        checkCancelled();
+        outcome.status = 'failed';
+        outcome.error = `repeat ${repeat}: ${(error as Error).message}`;
+        log(`[${benchmark.name}] ${outcome.error}`);
+        break;
+      }
+      if (outcome.repeats < bounds.min) continue;
+      const ci = widestMedianCi(mergeResults(adaptive));
+      if (ci !== null) outcome.ci = ci;
+      const reached = ci !== null && ci <= bounds.targetCi;
+      if (reached || outcome.repeats === bounds.max) {
+        outcome.stoppedBecause = reached ? 'target-ci' : 'max';
+        const ciText = ci === null ? 'not enough samples for a 95 % CI' : `CI ±${ci.toFixed(2)} %`;
+        log(
+          `[${benchmark.name}] stopped after ${outcome.repeats} repeat(s): ${ciText}, target ±${bounds.targetCi} %`,
+        );
+        // The repeats not run count as done for the progress.
+        done += bounds.max - outcome.repeats;
+        break;
+      }
     }
     outcome.durationMs = Date.now() - t0;
 
@@ -359,7 +389,7 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     if (outcome.status !== 'passed') return outcome;
 
     const documents: ResultDocument[] = [];
-    for (let repeat = 1; repeat <= benchmark.repeats; repeat++) {
+    for (let repeat = 1; repeat <= outcome.repeats; repeat++) {
       const file = path.join(rawDir, repeatFolder(repeat, false), resultsPath(benchmark));
       try {
         documents.push(await parseResultFile(file, { format: benchmark.format }));
@@ -376,6 +406,23 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     outcome.resultsFile = relative;
     manifest.results.push({ ...merged, benchmark: benchmark.name });
     return outcome;
+  }
+
+  /** The results one repeat wrote, read on the controller (standard output is there already). */
+  async function readRepeat(
+    benchmark: BenchmarkSpec,
+    folder: string,
+    outFolder: string,
+    stdout: StdoutCapture | undefined,
+  ): Promise<ResultDocument> {
+    let file: string;
+    if (stdout) file = stdout.file(folder);
+    else {
+      const local = path.join(localTmp!, 'repeats', benchmark.name, folder);
+      await runner.getDirectory(outFolder, local, { signal: ctx.signal });
+      file = path.join(local, resultsPath(benchmark));
+    }
+    return parseResultFile(file, { format: benchmark.format });
   }
 
   async function runProfile(run: ProfileRun): Promise<ProfileOutcome> {

@@ -54,13 +54,21 @@ let x = 0;
 for (let i = 0; i < 2e5; i++) x += Math.sqrt(i);
 // Warmup repeats report an absurd duration: it must never show up in the results.
 const warm = process.env.BENCHRUNNER_WARMUP === '1';
+// steady: the same figure every time; noisy: alternating 5 and 50 ms; otherwise 10 ms plus the repeat.
+function durationMs(repeat) {
+  if (mode === 'steady') return 10;
+  if (mode === 'noisy') return repeat % 2 === 0 ? 5 : 50;
+  return 10 + repeat;
+}
 const repeat = Number(process.env.BENCHRUNNER_REPEAT);
-writeFileSync(out + '/' + name + '.json', JSON.stringify([{
+const result = JSON.stringify([{
   name, warmup: 'off', description: 'test', file_set: 'none', date: new Date().toISOString(), file: 'none',
   meta: { project: 'p', commit: process.env.BENCHRUNNER_COMMIT, version: '1', branch: 'b', guid: 'g' },
-  duration: { s: warm ? 999 : 0, ms: warm ? 0 : 10 + repeat },
+  duration: { s: warm ? 999 : 0, ms: warm ? 0 : durationMs(repeat) },
   cpu: 1, loadAvg: [0, 0, 0], memory: x > 0 ? 1024 : 0,
-}]));
+}]);
+if (process.env.ON_STDOUT === '1') console.log(result);
+else writeFileSync(out + '/' + name + '.json', result);
 `;
 
 let root: string;
@@ -205,6 +213,40 @@ benchmarks:
     expect(out.progress.some((p) => p.step === 'benchmarks' && p.benchmark === 'beta')).toBe(true);
     // The minion's output folder is cleaned once everything is in the archive.
     expect(existsSync(path.join(runner.workDir, 'out'))).toBe(false);
+  });
+
+  it('adaptive repeats stop once the CI target is reached on a steady command, and at max on a noisy one', async () => {
+    const out = await runSuite(`
+benchmarks:
+  - name: steady
+    command: [node, bench.mjs]
+    env: {MODE: steady}
+    repeats: {min: 3, max: 12, targetCi: 1}
+  - name: noisy
+    command: [node, bench.mjs]
+    env: {MODE: noisy}
+    repeats: {min: 3, max: 8, targetCi: 1}
+  - name: steady-stdout
+    command: [node, bench.mjs]
+    results: stdout
+    format: seed
+    env: {MODE: steady, ON_STDOUT: '1'}
+    repeats: {min: 7, max: 12, targetCi: 1}
+`);
+    expect(out.error).toBeUndefined();
+    const [steady, noisy, steadyStdout] = out.stored.benchmarks;
+    // A 95 % interval of the median needs 6 samples; the steady one is exact from there.
+    expect(steady).toMatchObject({ status: 'passed', repeats: 6, stoppedBecause: 'target-ci', ci: 0 });
+    expect(noisy).toMatchObject({ status: 'passed', repeats: 8, stoppedBecause: 'max' });
+    expect(noisy?.ci).toBeGreaterThan(1);
+    // Results on standard output are read from the controller's copy; never fewer than min.
+    expect(steadyStdout).toMatchObject({ status: 'passed', repeats: 7, stoppedBecause: 'target-ci' });
+    const samples = (name: string) =>
+      out.stored.results.find((r) => r.benchmark === name)?.benchmarks[0]?.measures.latency?.samples;
+    expect(samples('steady')).toHaveLength(6);
+    expect(samples('noisy')).toHaveLength(8);
+    expect(out.lines).toContain('[steady] stopped after 6 repeat(s): CI ±0.00 %, target ±1 %');
+    expect(out.progress.at(-1)?.percent).toBe(100);
   });
 
   it('records a failing benchmark with its exit code and output, and still runs the others', async () => {

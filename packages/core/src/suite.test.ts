@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.ts';
-import { loadSuite, parseSuite, repeatBounds, resultsOnStdout, resultsPath } from './suite.ts';
+import { loadSuite, noiseSettings, parseSuite, repeatBounds, resultsOnStdout, resultsPath } from './suite.ts';
 
 const EXAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples/suite.yaml');
 
@@ -80,6 +80,17 @@ describe('suite file', () => {
     });
     expect(bad('{min: 2, max: 3}')?.message).toBe('must be a count (1..1000) or {min, max, targetCi}');
     expect(bad('{min: 2, max: 3, targetCi: 0}')?.path).toMatch(/^benchmarks\[0\]\.repeats/);
+  });
+
+  it('fills in the noise check defaults, turns it off with noise: false, and names a bad setting', () => {
+    const parse = (noise: string) =>
+      parseSuite(`${noise}\nbenchmarks:\n  - {name: a, command: [a]}\n`, 'suite.yaml').spec;
+    expect(noiseSettings(parse(''))).toEqual({ seconds: 0.5, maxCv: 10, maxShift: 10 });
+    expect(noiseSettings(parse('noise: {maxCv: 25}'))).toEqual({ seconds: 0.5, maxCv: 25, maxShift: 10 });
+    expect(noiseSettings(parse('noise: false'))).toBeNull();
+    expect(
+      errorOf('noise: {maxCv: -1}\nbenchmarks:\n  - {name: a, command: [a]}\n').problems[0]?.path,
+    ).toMatch(/^noise/);
   });
 
   it('reports YAML syntax errors with their position', () => {

@@ -111,6 +111,22 @@ export const TargetSpec = z
   .strict();
 export type TargetSpec = z.infer<typeof TargetSpec>;
 
+/**
+ * The noise check: a short calibration (a CPU-bound and a memory-bound loop of fixed work) run
+ * on the minion before the benchmarks and after them. A run is `noisy` when a loop's coefficient
+ * of variation exceeds `maxCv` percent, or its level (mean time per round) moved by more than
+ * `maxShift` percent between before and after.
+ */
+export const NoiseSpec = z
+  .object({
+    /** Length of each calibration (before and after), in seconds. */
+    seconds: z.number().gt(0).max(60).default(0.5),
+    maxCv: z.number().gt(0).default(10),
+    maxShift: z.number().gt(0).default(10),
+  })
+  .strict();
+export type NoiseSpec = z.infer<typeof NoiseSpec>;
+
 export const SuiteSpec = z
   .object({
     project: z.string().min(1).max(100).default('benchmarks'),
@@ -123,6 +139,8 @@ export const SuiteSpec = z
     env: z.record(EnvName, z.string()).default({}),
     benchmarks: z.array(BenchmarkSpec).min(1),
     detect: DetectSpec.optional(),
+    /** The noise check's settings, or `false` to run without one. */
+    noise: z.union([z.literal(false), NoiseSpec]).optional(),
   })
   .strict()
   .superRefine((suite, ctx) => {
@@ -139,6 +157,11 @@ export const SuiteSpec = z
     });
   });
 export type SuiteSpec = z.infer<typeof SuiteSpec>;
+
+/** The suite's noise check settings with defaults filled in, or null when it has `noise: false`. */
+export function noiseSettings(spec: Pick<SuiteSpec, 'noise'>): NoiseSpec | null {
+  return spec.noise === false ? null : NoiseSpec.parse(spec.noise ?? {});
+}
 
 /** The fewest and most repeats of a benchmark, and its CI target (percent) when it has one. */
 export function repeatBounds(benchmark: Pick<BenchmarkSpec, 'repeats'>): {

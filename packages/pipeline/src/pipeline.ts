@@ -4,9 +4,11 @@ import path from 'node:path';
 import {
   type BenchmarkOutcome,
   type BenchmarkSpec,
+  type Calibration,
   CancelledError,
   environmentFingerprint,
   type KilledProcessRecord,
+  noiseSettings,
   type ProfileOutcome,
   type ResultDocument,
   type RunManifest,
@@ -24,6 +26,7 @@ import { widestMedianCi } from './adaptive-repeats.ts';
 import { RunArchive } from './archive.ts';
 import type { PipelineDeps, RunContext } from './context.ts';
 import { captureEnvironment } from './environment.ts';
+import { CalibrationError, calibrate, noiseVerdict } from './noise-check.ts';
 import {
   type ProfileRun,
   planProfiles,
@@ -135,6 +138,31 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
       benchmark,
     });
   };
+  const noise = noiseSettings(suite.spec);
+  let before: Calibration | undefined;
+  const calibrationErrors: string[] = [];
+  /** One noise calibration, run as the benchmarks are; a failed one is a reason, not a failed run. */
+  const calibrateMinion = async (when: 'before' | 'after'): Promise<Calibration | undefined> => {
+    if (!noise) return undefined;
+    try {
+      const calibration = await calibrate(runner, {
+        cwd: suiteDir,
+        env: baseEnv,
+        signal: ctx.signal,
+        seconds: noise.seconds,
+      });
+      log(
+        `calibration ${when}: cpu ${calibration.cpu.level.toFixed(3)} ms CV ${calibration.cpu.cv.toFixed(1)} %, memory ${calibration.memory.level.toFixed(3)} ms CV ${calibration.memory.cv.toFixed(1)} %`,
+      );
+      return calibration;
+    } catch (error) {
+      checkCancelled();
+      if (!(error instanceof CalibrationError)) throw error;
+      calibrationErrors.push(`${when}: ${error.message}`);
+      log(`warning: calibration ${when} the benchmarks: ${error.message}`);
+      return undefined;
+    }
+  };
   let lock: Awaited<ReturnType<typeof runner.lock>> | undefined;
   let localTmp: string | undefined;
   const recordKilled = (report: CleanupReport, when: KilledProcessRecord['when']) => {
@@ -194,6 +222,7 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
         signal: ctx.signal,
       });
       manifest.fingerprint = environmentFingerprint(manifest.environment);
+      before = await calibrateMinion('before');
     });
 
     const benchmarks = selectBenchmarks(suite, ctx.request.benchmarks);
@@ -209,6 +238,17 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
         const outcome = await runBenchmark(benchmark);
         manifest.benchmarks.push(outcome);
         await archive.writeManifest(manifest);
+      }
+      if (noise) {
+        const after = await calibrateMinion('after');
+        manifest.noise = noiseVerdict(
+          { ...(before ? { before } : {}), ...(after ? { after } : {}), errors: calibrationErrors },
+          noise,
+        );
+        manifest.noisy = manifest.noise.verdict === 'noisy';
+        log(`noise check: ${manifest.noise.verdict}${manifest.noise.reasons.map((r) => `; ${r}`).join('')}`);
+        for (const p of manifest.noise.busyProcesses)
+          log(`busy during the calibration: ${p.pid} (${p.cpuPercent} %) ${p.command}`);
       }
     });
 
@@ -519,5 +559,6 @@ export function summarize(manifest: RunManifest, archiveDir: string): RunSummary
     }),
     profiles: manifest.profiles.filter((p) => p.status === 'ok').length,
     failed: manifest.benchmarks.filter((b) => b.status !== 'passed').length,
+    ...(manifest.noisy !== undefined ? { noisy: manifest.noisy } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,7 +15,7 @@ import {
 import { LocalRunner } from '@benchrunner/ssh';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPipeline } from '../src/pipeline.ts';
+import { runPipeline, summarize } from '../src/pipeline.ts';
 
 const run = promisify(execFile);
 
@@ -74,6 +74,8 @@ else writeFileSync(out + '/' + name + '.json', result);
 let root: string;
 let runner: LocalRunner;
 let counter = 0;
+/** CPU hogs the noise check's test starts; killed by PID. */
+const hogs: ChildProcess[] = [];
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'benchrunner-pipeline-'));
@@ -81,6 +83,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const hog of hogs) if (hog.pid && hog.exitCode === null) process.kill(hog.pid, 'SIGKILL');
   await runner?.close();
   if (root) await rm(root, { recursive: true, force: true });
 });
@@ -99,7 +102,7 @@ interface Outcome {
 async function runSuite(
   yaml: string,
   request: Partial<RunJobData> = {},
-  options: { suiteDirName?: string; signal?: AbortSignal } = {},
+  options: { suiteDirName?: string; signal?: AbortSignal; onLog?: (line: string) => void } = {},
 ): Promise<Outcome> {
   counter++;
   const suiteDir = path.join(root, options.suiteDirName ?? `suite-${counter}`);
@@ -130,7 +133,10 @@ async function runSuite(
           ...request,
         },
         signal: options.signal ?? new AbortController().signal,
-        log: (line) => lines.push(line),
+        log: (line) => {
+          lines.push(line);
+          options.onLog?.(line);
+        },
         progress: (p) => progress.push(p),
       },
     );
@@ -438,3 +444,67 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * The CV threshold is out of reach and the level threshold generous: this machine is shared and
+ * loaded, so a "quiet" run here still wanders (levels moved by up to ~80 % between calibrations in
+ * trials, CVs of 30-260 %). Four hogs per CPU, each in its own session (the kernel's autogroups
+ * share the CPU between sessions, so nice alone would not matter), moved them by 140-1300 %.
+ */
+const NOISE_SUITE = `
+noise: {seconds: 0.4, maxCv: 1000000, maxShift: 100}
+benchmarks:
+  - name: work
+    command: [node, bench.mjs]
+`;
+
+/** The largest level shift between the two calibrations, in percent. */
+function largestShift(manifest: RunManifest): number {
+  const { before, after } = manifest.noise ?? {};
+  if (!before || !after) throw new Error('the run has no before and after calibrations');
+  return Math.max(
+    ...(['cpu', 'memory'] as const).map((loop) => Math.abs(after[loop].level / before[loop].level - 1) * 100),
+  );
+}
+
+describe('the noise check', () => {
+  it('marks a run noisy when CPU hogs start during it, names them, and keeps the results', async () => {
+    const { stored: quiet } = await runSuite(NOISE_SUITE);
+    expect(quiet.benchmarks[0]?.error).toBeUndefined();
+    expect(quiet.state).toBe('completed');
+    expect(quiet.noise?.before?.cpu.rounds).toBeGreaterThanOrEqual(5);
+    expect(quiet.noise?.after?.memory.rounds).toBeGreaterThanOrEqual(5);
+
+    const { stored: hogged } = await runSuite(
+      NOISE_SUITE,
+      {},
+      {
+        onLog: (line) => {
+          if (!line.startsWith('[work] repeat 1/1')) return;
+          for (let i = 0; i < 4 * os.availableParallelism(); i++) {
+            hogs.push(
+              spawn('setsid', ['node', '-e', 'for (;;) {}', 'benchrunner-test-hog'], { stdio: 'ignore' }),
+            );
+          }
+        },
+      },
+    );
+    for (const hog of hogs.splice(0)) if (hog.pid) process.kill(hog.pid, 'SIGKILL');
+
+    expect(hogged.state).toBe('completed');
+    expect(hogged.noisy).toBe(true);
+    expect(hogged.noise?.verdict).toBe('noisy');
+    expect(hogged.noise?.reasons.some((r) => /level moved/.test(r))).toBe(true);
+    expect(hogged.noise?.busyProcesses.some((p) => p.command.includes('benchrunner-test-hog'))).toBe(true);
+    expect(hogged.results).toHaveLength(1);
+    expect(summarize(hogged, 'archive').noisy).toBe(true);
+    // Relative, so that a machine loaded by others does not decide it.
+    expect(largestShift(hogged)).toBeGreaterThan(largestShift(quiet));
+  });
+
+  it('is left out with noise: false', async () => {
+    const { stored: manifest } = await runSuite(NOISE_SUITE.replace(/^noise: .*$/m, 'noise: false'));
+    expect(manifest.noise).toBeUndefined();
+    expect(manifest.noisy).toBeUndefined();
+  });
+});

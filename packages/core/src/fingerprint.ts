@@ -3,15 +3,17 @@ import { z } from 'zod';
 
 /**
  * The environment values that must match for two runs' timings to be compared: the hardware and
- * its tuning (CPU model and count, architecture, governor, turbo, ASLR, SMT) and the software the
- * benchmarks run on (kernel, OS, node and tool versions). The minion's name, its load and free
- * memory are left out: they are not settings, and the load changes with every run.
+ * its tuning (CPU model and count, the CPUs the benchmarks are pinned to, architecture, governor,
+ * turbo, ASLR, SMT) and the software the benchmarks run on (kernel, OS, node and tool versions).
+ * The minion's name, its load and free memory are left out: they are not settings, and the load
+ * changes with every run.
  */
 export const FINGERPRINT_KEYS = [
   'aslr',
   'arch',
   'clinic',
   'cpu_count',
+  'cpus',
   'cpu_governor',
   'cpu_model',
   'git',

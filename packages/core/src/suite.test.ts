@@ -93,6 +93,15 @@ describe('suite file', () => {
     ).toMatch(/^noise/);
   });
 
+  it('takes the cpus to pin to as a taskset CPU list, and names a bad one', () => {
+    const suite = parseSuite('cpus: "0,2-3"\nbenchmarks:\n  - {name: a, command: [a]}\n', 'suite.yaml');
+    expect(suite.spec.cpus).toBe('0,2-3');
+    expect(errorOf('cpus: "0;rm -rf /"\nbenchmarks:\n  - {name: a, command: [a]}\n').problems[0]).toEqual({
+      path: 'cpus (line 1, column 7)',
+      message: 'must be a CPU list such as "0", "2-3" or "0,2-3"',
+    });
+  });
+
   it('reports YAML syntax errors with their position', () => {
     const error = errorOf('benchmarks:\n  - name: [unclosed\n');
     expect(error.message).toContain('not valid YAML');

@@ -111,6 +111,11 @@ export const TargetSpec = z
   .strict();
 export type TargetSpec = z.infer<typeof TargetSpec>;
 
+/** A CPU list as taskset takes it: `0`, `2-3`, `0,2-3`. */
+const CpuList = z
+  .string()
+  .regex(/^\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*$/, 'must be a CPU list such as "0", "2-3" or "0,2-3"');
+
 /**
  * The noise check: a short calibration (a CPU-bound and a memory-bound loop of fixed work) run
  * on the minion before the benchmarks and after them. A run is `noisy` when a loop's coefficient
@@ -139,6 +144,8 @@ export const SuiteSpec = z
     env: z.record(EnvName, z.string()).default({}),
     benchmarks: z.array(BenchmarkSpec).min(1),
     detect: DetectSpec.optional(),
+    /** CPUs of the minion the benchmarks, profiled runs and noise calibrations run on (`taskset -c`). */
+    cpus: CpuList.optional(),
     /** The noise check's settings, or `false` to run without one. */
     noise: z.union([z.literal(false), NoiseSpec]).optional(),
   })

@@ -74,9 +74,16 @@ function describeLoop(times: unknown, name: string): CalibrationLoop {
 /** Runs one calibration on the minion through the runner that runs the benchmarks. */
 export async function calibrate(
   runner: CommandRunner,
-  options: { cwd: string; env: Record<string, string>; signal: AbortSignal; seconds: number },
+  options: {
+    /** Put before the command (`taskset -c CPUS`), as for the benchmarks. */
+    pin: readonly string[];
+    cwd: string;
+    env: Record<string, string>;
+    signal: AbortSignal;
+    seconds: number;
+  },
 ): Promise<Calibration> {
-  const result = await runner.exec(['node', '-e', SCRIPT, String(options.seconds)], {
+  const result = await runner.exec([...options.pin, 'node', '-e', SCRIPT, String(options.seconds)], {
     cwd: options.cwd,
     env: options.env,
     signal: options.signal,

@@ -139,6 +139,8 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     });
   };
   const noise = noiseSettings(suite.spec);
+  // Benchmarks, profiled runs and calibrations run on the suite's CPUs when it names some.
+  const pin = suite.spec.cpus ? ['taskset', '-c', suite.spec.cpus] : [];
   let before: Calibration | undefined;
   const calibrationErrors: string[] = [];
   /** One noise calibration, run as the benchmarks are; a failed one is a reason, not a failed run. */
@@ -146,6 +148,7 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     if (!noise) return undefined;
     try {
       const calibration = await calibrate(runner, {
+        pin,
         cwd: suiteDir,
         env: baseEnv,
         signal: ctx.signal,
@@ -221,6 +224,15 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
         env: baseEnv,
         signal: ctx.signal,
       });
+      if (suite.spec.cpus) {
+        const check = await runner.exec([...pin, 'true'], { signal: ctx.signal, timeoutMs: 30_000 });
+        if (check.exitCode !== 0) {
+          throw new Error(
+            `cannot pin benchmarks to cpus ${suite.spec.cpus} with taskset on ${runner.minion}: ${tail(check)}`,
+          );
+        }
+        manifest.environment.cpus = suite.spec.cpus;
+      }
       manifest.fingerprint = environmentFingerprint(manifest.environment);
       before = await calibrateMinion('before');
     });
@@ -354,7 +366,7 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
       if (mk.exitCode !== 0) throw new Error(`cannot create ${outFolder} on ${runner.minion}: ${tail(mk)}`);
       log(`[${benchmark.name}] ${label}: ${benchmark.command.join(' ')}`);
       const sink = await stdout?.start(folder);
-      const running = runner.exec(benchmark.command, {
+      const running = runner.exec([...pin, ...benchmark.command], {
         cwd: suiteDir,
         env: {
           ...baseEnv,
@@ -490,7 +502,7 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     }
     const { argv, env } = command;
     log(`[${run.benchmark.name}] profile ${label}: ${argv.join(' ')}`);
-    const result = await runner.exec(argv, {
+    const result = await runner.exec([...pin, ...argv], {
       cwd: suiteDir,
       env: {
         ...baseEnv,

@@ -24,7 +24,7 @@ const run = promisify(execFile);
  * $OUT_FOLDER/<name>.json, or misbehaves the way a real benchmark can.
  */
 const BENCH = `
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 const mode = process.env.MODE ?? 'ok';
 const name = process.env.BENCHRUNNER_BENCHMARK;
 const out = process.env.OUT_FOLDER;
@@ -36,6 +36,7 @@ if (process.env.SEEN_FILE) {
     warmup: process.env.BENCHRUNNER_WARMUP,
     repeat: process.env.BENCHRUNNER_REPEAT,
     pid: process.pid,
+    cpus: (readFileSync('/proc/self/status', 'utf8').match(/Cpus_allowed_list:\\s*(\\S+)/) ?? [])[1],
   }) + '\\n');
 }
 if (mode === 'exit3') {
@@ -253,6 +254,33 @@ benchmarks:
     expect(samples('noisy')).toHaveLength(8);
     expect(out.lines).toContain('[steady] stopped after 6 repeat(s): CI ±0.00 %, target ±1 %');
     expect(out.progress.at(-1)?.percent).toBe(100);
+  });
+
+  it("pins the benchmarks to the suite's cpus with taskset and records them in the fingerprint", async () => {
+    const seen = path.join(root, 'seen-pinned.jsonl');
+    const out = await runSuite(`
+cpus: "0"
+noise: false
+benchmarks:
+  - name: pinned
+    command: [node, bench.mjs]
+    repeats: 2
+    env: { SEEN_FILE: ${JSON.stringify(seen)} }
+`);
+    expect(out.error).toBeUndefined();
+    const records = (await readFile(seen, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(records.map((r) => r.cpus)).toEqual(['0', '0']);
+    expect(out.stored.environment.cpus).toBe('0');
+    expect(out.stored.fingerprint?.fields.cpus).toBe('0');
+
+    const missing = await runSuite(
+      'cpus: "4000"\nbenchmarks:\n  - {name: never, command: [node, bench.mjs]}\n',
+    );
+    expect(missing.stored.state).toBe('failed');
+    expect(missing.stored.error).toMatch(/^cannot pin benchmarks to cpus 4000 with taskset on local: /);
   });
 
   it('records a failing benchmark with its exit code and output, and still runs the others', async () => {

@@ -9,6 +9,7 @@ export {
   NotFoundError,
   UnavailableError,
 } from './errors.ts';
+export { EnvironmentFingerprint, environmentFingerprint, FINGERPRINT_KEYS } from './fingerprint.ts';
 export { newRunId, RUN_ID_PATTERN } from './ids.ts';
 export type { Logger } from './logger.ts';
 export { createLogger } from './logger.ts';
@@ -28,8 +29,12 @@ export { BenchmarkResult, CANONICAL_UNITS, Measure, ResultDocument } from './res
 export {
   BenchmarkOutcome,
   BenchmarkSummary,
+  BusyProcess,
+  Calibration,
+  CalibrationLoop,
   EnvironmentInfo,
   KilledProcessRecord,
+  NoiseReport,
   ProfileOutcome,
   RunManifest,
   RunProgress,
@@ -51,11 +56,15 @@ export {
 } from './run-request.ts';
 export type { Suite } from './suite.ts';
 export {
+  AdaptiveRepeats,
   Argv,
   BenchmarkSpec,
   DetectSpec,
   loadSuite,
+  NoiseSpec,
+  noiseSettings,
   parseSuite,
+  repeatBounds,
   resultsOnStdout,
   resultsPath,
   STDOUT_RESULTS,

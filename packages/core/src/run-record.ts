@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EnvironmentFingerprint } from './fingerprint.ts';
 import { ResultDocument } from './result-model.ts';
 import { RunJobData } from './run-request.ts';
 import { RunTarget } from './target.ts';
@@ -53,6 +54,10 @@ export const BenchmarkOutcome = z.object({
   exitCode: z.number().int().nullable(),
   durationMs: z.number().nonnegative(),
   repeats: z.number().int().nonnegative(),
+  /** Adaptive repeats: why they stopped, the CI target reached or the most allowed. */
+  stoppedBecause: z.enum(['target-ci', 'max']).optional(),
+  /** Adaptive repeats: the widest half-width of a timing median's 95 % CI when they stopped, in percent of the median. */
+  ci: z.number().nonnegative().optional(),
   /** Archive-relative path of the normalized results. */
   resultsFile: z.string().optional(),
   /** Last lines of output when it failed. */
@@ -89,6 +94,46 @@ export type KilledProcessRecord = z.infer<typeof KilledProcessRecord>;
 export const EnvironmentInfo = z.record(z.string(), z.string());
 export type EnvironmentInfo = z.infer<typeof EnvironmentInfo>;
 
+/** One loop of a noise calibration: `level` is the mean time of a round of fixed work (ms). */
+export const CalibrationLoop = z.object({
+  level: z.number().nonnegative(),
+  /** Coefficient of variation of the rounds' times, in percent. */
+  cv: z.number().nonnegative(),
+  rounds: z.number().int().positive(),
+});
+export type CalibrationLoop = z.infer<typeof CalibrationLoop>;
+
+/** A process other than the calibration that used the CPU while it ran (percent of one CPU). */
+export const BusyProcess = z.object({
+  pid: z.number().int().positive(),
+  cpuPercent: z.number().nonnegative(),
+  command: z.string(),
+});
+export type BusyProcess = z.infer<typeof BusyProcess>;
+
+export const Calibration = z.object({
+  cpu: CalibrationLoop,
+  memory: CalibrationLoop,
+  /** The calibration's CPU time over its wall time: below 1 when something else got the CPU. */
+  cpuShare: z.number().nonnegative(),
+  busyProcesses: z.array(BusyProcess),
+});
+export type Calibration = z.infer<typeof Calibration>;
+
+/**
+ * The noise check of a run. `unknown`: a calibration could not run (`reasons` says why).
+ * `busyProcesses`: every busy process seen by either calibration, at its highest share.
+ */
+export const NoiseReport = z.object({
+  before: Calibration.optional(),
+  after: Calibration.optional(),
+  verdict: z.enum(['quiet', 'noisy', 'unknown']),
+  reasons: z.array(z.string()),
+  busyProcesses: z.array(BusyProcess),
+  settings: z.object({ seconds: z.number(), maxCv: z.number(), maxShift: z.number() }),
+});
+export type NoiseReport = z.infer<typeof NoiseReport>;
+
 /** `DATA_DIR/runs/<id>/manifest.json`: the run's record, the source of truth until published. */
 export const RunManifest = z.object({
   id: z.string(),
@@ -104,10 +149,16 @@ export const RunManifest = z.object({
   target: RunTarget.optional(),
   steps: z.array(StepRecord),
   environment: EnvironmentInfo,
+  /** What must match for two runs to be compared; absent when the environment was not captured. */
+  fingerprint: EnvironmentFingerprint.optional(),
   benchmarks: z.array(BenchmarkOutcome),
   profiles: z.array(ProfileOutcome),
   /** Normalized results of every benchmark that produced some. */
   results: z.array(ResultDocument.extend({ benchmark: z.string() })),
+  /** The noise check; absent when the suite has `noise: false`. */
+  noise: NoiseReport.optional(),
+  /** True when the noise check found the minion noisy: results are kept, detection leaves them out. */
+  noisy: z.boolean().optional(),
   /** Processes killed on the minion for this run; absent when none. */
   killed: z.array(KilledProcessRecord).optional(),
   error: z.string().optional(),
@@ -129,5 +180,7 @@ export const RunSummary = z.object({
   benchmarks: z.array(BenchmarkSummary),
   profiles: z.number().int().nonnegative(),
   failed: z.number().int().nonnegative(),
+  /** The noise check found the minion noisy during the run. */
+  noisy: z.boolean().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummary>;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.ts';
-import { loadSuite, parseSuite, resultsOnStdout, resultsPath } from './suite.ts';
+import { loadSuite, noiseSettings, parseSuite, repeatBounds, resultsOnStdout, resultsPath } from './suite.ts';
 
 const EXAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples/suite.yaml');
 
@@ -55,6 +55,51 @@ describe('suite file', () => {
     expect(error.message).toContain('suite.yaml');
     expect(error.problems[0]?.path).toBe('benchmarks[1].command (line 5, column 14)');
     expect(error.problems[0]?.message).toMatch(/array/);
+  });
+
+  it('takes a fixed repeat count or adaptive {min, max, targetCi}, and names what is wrong with one', () => {
+    const suite = parseSuite(
+      [
+        'benchmarks:',
+        '  - {name: fixed, command: [a], repeats: 3}',
+        '  - {name: adaptive, command: [a], repeats: {min: 5, max: 30, targetCi: 1.5}}',
+        '  - {name: default, command: [a]}',
+      ].join('\n'),
+      'suite.yaml',
+    );
+    expect(suite.spec.benchmarks.map(repeatBounds)).toEqual([
+      { min: 3, max: 3 },
+      { min: 5, max: 30, targetCi: 1.5 },
+      { min: 1, max: 1 },
+    ]);
+    const bad = (repeats: string) =>
+      errorOf(`benchmarks:\n  - name: a\n    command: [a]\n    repeats: ${repeats}\n`).problems[0];
+    expect(bad('{min: 9, max: 3, targetCi: 2}')).toEqual({
+      path: 'benchmarks[0].repeats.max (line 4, column 28)',
+      message: 'must not be below min',
+    });
+    expect(bad('{min: 2, max: 3}')?.message).toBe('must be a count (1..1000) or {min, max, targetCi}');
+    expect(bad('{min: 2, max: 3, targetCi: 0}')?.path).toMatch(/^benchmarks\[0\]\.repeats/);
+  });
+
+  it('fills in the noise check defaults, turns it off with noise: false, and names a bad setting', () => {
+    const parse = (noise: string) =>
+      parseSuite(`${noise}\nbenchmarks:\n  - {name: a, command: [a]}\n`, 'suite.yaml').spec;
+    expect(noiseSettings(parse(''))).toEqual({ seconds: 0.5, maxCv: 10, maxShift: 10 });
+    expect(noiseSettings(parse('noise: {maxCv: 25}'))).toEqual({ seconds: 0.5, maxCv: 25, maxShift: 10 });
+    expect(noiseSettings(parse('noise: false'))).toBeNull();
+    expect(
+      errorOf('noise: {maxCv: -1}\nbenchmarks:\n  - {name: a, command: [a]}\n').problems[0]?.path,
+    ).toMatch(/^noise/);
+  });
+
+  it('takes the cpus to pin to as a taskset CPU list, and names a bad one', () => {
+    const suite = parseSuite('cpus: "0,2-3"\nbenchmarks:\n  - {name: a, command: [a]}\n', 'suite.yaml');
+    expect(suite.spec.cpus).toBe('0,2-3');
+    expect(errorOf('cpus: "0;rm -rf /"\nbenchmarks:\n  - {name: a, command: [a]}\n').problems[0]).toEqual({
+      path: 'cpus (line 1, column 7)',
+      message: 'must be a CPU list such as "0", "2-3" or "0,2-3"',
+    });
   });
 
   it('reports YAML syntax errors with their position', () => {

@@ -47,6 +47,20 @@ export const DetectSpec = z
   .strict();
 export type DetectSpec = z.infer<typeof DetectSpec>;
 
+/**
+ * Repeat until the 95 % confidence interval of every timing measure's median is within
+ * ±`targetCi` percent of the median, or `max` repeats ran; never fewer than `min`.
+ */
+export const AdaptiveRepeats = z
+  .object({
+    min: z.number().int().min(1).max(1000),
+    max: z.number().int().min(1).max(1000),
+    targetCi: z.number().gt(0).max(100),
+  })
+  .strict()
+  .refine((r) => r.min <= r.max, { message: 'must not be below min', path: ['max'] });
+export type AdaptiveRepeats = z.infer<typeof AdaptiveRepeats>;
+
 export const BenchmarkSpec = z
   .object({
     name: BenchmarkName,
@@ -63,7 +77,12 @@ export const BenchmarkSpec = z
     fileSets: z.array(FileSetName).default([]),
     /** Seconds before the benchmark's process group is killed. */
     timeout: Seconds.default(600),
-    repeats: z.number().int().min(1).max(1000).default(1),
+    /** A fixed count, or `{min, max, targetCi}` to stop once the results are precise enough. */
+    repeats: z
+      .union([z.number().int().min(1).max(1000), AdaptiveRepeats], {
+        error: 'must be a count (1..1000) or {min, max, targetCi}',
+      })
+      .default(1),
     warmup: z.number().int().min(0).max(100).default(0),
     profilers: z.array(Profiler).default([]),
     env: z.record(EnvName, z.string()).default({}),
@@ -92,6 +111,27 @@ export const TargetSpec = z
   .strict();
 export type TargetSpec = z.infer<typeof TargetSpec>;
 
+/** A CPU list as taskset takes it: `0`, `2-3`, `0,2-3`. */
+const CpuList = z
+  .string()
+  .regex(/^\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*$/, 'must be a CPU list such as "0", "2-3" or "0,2-3"');
+
+/**
+ * The noise check: a short calibration (a CPU-bound and a memory-bound loop of fixed work) run
+ * on the minion before the benchmarks and after them. A run is `noisy` when a loop's coefficient
+ * of variation exceeds `maxCv` percent, or its level (mean time per round) moved by more than
+ * `maxShift` percent between before and after.
+ */
+export const NoiseSpec = z
+  .object({
+    /** Length of each calibration (before and after), in seconds. */
+    seconds: z.number().gt(0).max(60).default(0.5),
+    maxCv: z.number().gt(0).default(10),
+    maxShift: z.number().gt(0).default(10),
+  })
+  .strict();
+export type NoiseSpec = z.infer<typeof NoiseSpec>;
+
 export const SuiteSpec = z
   .object({
     project: z.string().min(1).max(100).default('benchmarks'),
@@ -104,6 +144,10 @@ export const SuiteSpec = z
     env: z.record(EnvName, z.string()).default({}),
     benchmarks: z.array(BenchmarkSpec).min(1),
     detect: DetectSpec.optional(),
+    /** CPUs of the minion the benchmarks, profiled runs and noise calibrations run on (`taskset -c`). */
+    cpus: CpuList.optional(),
+    /** The noise check's settings, or `false` to run without one. */
+    noise: z.union([z.literal(false), NoiseSpec]).optional(),
   })
   .strict()
   .superRefine((suite, ctx) => {
@@ -120,6 +164,21 @@ export const SuiteSpec = z
     });
   });
 export type SuiteSpec = z.infer<typeof SuiteSpec>;
+
+/** The suite's noise check settings with defaults filled in, or null when it has `noise: false`. */
+export function noiseSettings(spec: Pick<SuiteSpec, 'noise'>): NoiseSpec | null {
+  return spec.noise === false ? null : NoiseSpec.parse(spec.noise ?? {});
+}
+
+/** The fewest and most repeats of a benchmark, and its CI target (percent) when it has one. */
+export function repeatBounds(benchmark: Pick<BenchmarkSpec, 'repeats'>): {
+  min: number;
+  max: number;
+  targetCi?: number;
+} {
+  const r = benchmark.repeats;
+  return typeof r === 'number' ? { min: r, max: r } : r;
+}
 
 /** A loaded suite: the validated spec, where it came from and a hash of the file's content. */
 export interface Suite {

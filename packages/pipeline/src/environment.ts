@@ -16,6 +16,7 @@ echo "cpu_model=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2-
 echo "cpu_count=$(v getconf _NPROCESSORS_ONLN)"
 echo "cpu_governor=$(cat /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor 2>/dev/null || echo unknown)"
 echo "turbo_disabled=$(cat /sys/devices/system/cpu/intel_pstate/no_turbo 2>/dev/null || echo unknown)"
+echo "smt=$(cat /sys/devices/system/cpu/smt/control 2>/dev/null || echo unknown)"
 echo "aslr=$(cat /proc/sys/kernel/randomize_va_space 2>/dev/null || echo unknown)"
 echo "load_avg=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 echo "mem_total_kb=$(grep -m1 MemTotal /proc/meminfo 2>/dev/null | tr -s ' ' | cut -d' ' -f2)"

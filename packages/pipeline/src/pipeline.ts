@@ -4,13 +4,17 @@ import path from 'node:path';
 import {
   type BenchmarkOutcome,
   type BenchmarkSpec,
+  type Calibration,
   CancelledError,
+  environmentFingerprint,
   type KilledProcessRecord,
+  noiseSettings,
   type ProfileOutcome,
   type ResultDocument,
   type RunManifest,
   type RunState,
   type RunSummary,
+  repeatBounds,
   resultsOnStdout,
   resultsPath,
   type StepName,
@@ -18,9 +22,11 @@ import {
 } from '@benchrunner/core';
 import { mergeResults, parseResultFile } from '@benchrunner/results';
 import type { CleanupReport, ExecResult } from '@benchrunner/ssh';
+import { widestMedianCi } from './adaptive-repeats.ts';
 import { RunArchive } from './archive.ts';
 import type { PipelineDeps, RunContext } from './context.ts';
 import { captureEnvironment } from './environment.ts';
+import { CalibrationError, calibrate, noiseVerdict } from './noise-check.ts';
 import {
   type ProfileRun,
   planProfiles,
@@ -132,6 +138,34 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
       benchmark,
     });
   };
+  const noise = noiseSettings(suite.spec);
+  // Benchmarks, profiled runs and calibrations run on the suite's CPUs when it names some.
+  const pin = suite.spec.cpus ? ['taskset', '-c', suite.spec.cpus] : [];
+  let before: Calibration | undefined;
+  const calibrationErrors: string[] = [];
+  /** One noise calibration, run as the benchmarks are; a failed one is a reason, not a failed run. */
+  const calibrateMinion = async (when: 'before' | 'after'): Promise<Calibration | undefined> => {
+    if (!noise) return undefined;
+    try {
+      const calibration = await calibrate(runner, {
+        pin,
+        cwd: suiteDir,
+        env: baseEnv,
+        signal: ctx.signal,
+        seconds: noise.seconds,
+      });
+      log(
+        `calibration ${when}: cpu ${calibration.cpu.level.toFixed(3)} ms CV ${calibration.cpu.cv.toFixed(1)} %, memory ${calibration.memory.level.toFixed(3)} ms CV ${calibration.memory.cv.toFixed(1)} %`,
+      );
+      return calibration;
+    } catch (error) {
+      checkCancelled();
+      if (!(error instanceof CalibrationError)) throw error;
+      calibrationErrors.push(`${when}: ${error.message}`);
+      log(`warning: calibration ${when} the benchmarks: ${error.message}`);
+      return undefined;
+    }
+  };
   let lock: Awaited<ReturnType<typeof runner.lock>> | undefined;
   let localTmp: string | undefined;
   const recordKilled = (report: CleanupReport, when: KilledProcessRecord['when']) => {
@@ -190,11 +224,22 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
         env: baseEnv,
         signal: ctx.signal,
       });
+      if (suite.spec.cpus) {
+        const check = await runner.exec([...pin, 'true'], { signal: ctx.signal, timeoutMs: 30_000 });
+        if (check.exitCode !== 0) {
+          throw new Error(
+            `cannot pin benchmarks to cpus ${suite.spec.cpus} with taskset on ${runner.minion}: ${tail(check)}`,
+          );
+        }
+        manifest.environment.cpus = suite.spec.cpus;
+      }
+      manifest.fingerprint = environmentFingerprint(manifest.environment);
+      before = await calibrateMinion('before');
     });
 
     const benchmarks = selectBenchmarks(suite, ctx.request.benchmarks);
     const profileRuns = planProfiles(benchmarks, ctx.request.profile);
-    units = benchmarks.reduce((n, b) => n + b.warmup + b.repeats, 0) + profileRuns.length;
+    units = benchmarks.reduce((n, b) => n + b.warmup + repeatBounds(b).max, 0) + profileRuns.length;
 
     const tmpDir = deps.tmpDir ?? os.tmpdir();
     await mkdir(tmpDir, { recursive: true });
@@ -205,6 +250,17 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
         const outcome = await runBenchmark(benchmark);
         manifest.benchmarks.push(outcome);
         await archive.writeManifest(manifest);
+      }
+      if (noise) {
+        const after = await calibrateMinion('after');
+        manifest.noise = noiseVerdict(
+          { ...(before ? { before } : {}), ...(after ? { after } : {}), errors: calibrationErrors },
+          noise,
+        );
+        manifest.noisy = manifest.noise.verdict === 'noisy';
+        log(`noise check: ${manifest.noise.verdict}${manifest.noise.reasons.map((r) => `; ${r}`).join('')}`);
+        for (const p of manifest.noise.busyProcesses)
+          log(`busy during the calibration: ${p.pid} (${p.cpuPercent} %) ${p.command}`);
       }
     });
 
@@ -289,7 +345,10 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
       durationMs: 0,
       repeats: 0,
     };
-    const total = benchmark.warmup + benchmark.repeats;
+    const bounds = repeatBounds(benchmark);
+    const total = benchmark.warmup + bounds.max;
+    // Adaptive repeats: each repeat's results, read as soon as it ends, decide whether to go on.
+    const adaptive: ResultDocument[] | undefined = bounds.targetCi === undefined ? undefined : [];
     const stdout = resultsOnStdout(benchmark)
       ? new StdoutCapture(path.join(localTmp!, 'stdout', benchmark.name), resultsPath(benchmark))
       : undefined;
@@ -297,7 +356,7 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
       const warmup = i < benchmark.warmup;
       // Counted from 1 everywhere: the log's "repeat 1/3", the folder `1` and BENCHRUNNER_REPEAT.
       const repeat = (warmup ? i : i - benchmark.warmup) + 1;
-      const label = warmup ? `warmup ${repeat}/${benchmark.warmup}` : `repeat ${repeat}/${benchmark.repeats}`;
+      const label = warmup ? `warmup ${repeat}/${benchmark.warmup}` : `repeat ${repeat}/${bounds.max}`;
       const folder = repeatFolder(repeat, warmup);
       const outFolder = path.posix.join(remoteDir, folder);
       const mk = await runner.exec(['mkdir', '-p', '--', outFolder], {
@@ -307,7 +366,7 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
       if (mk.exitCode !== 0) throw new Error(`cannot create ${outFolder} on ${runner.minion}: ${tail(mk)}`);
       log(`[${benchmark.name}] ${label}: ${benchmark.command.join(' ')}`);
       const sink = await stdout?.start(folder);
-      const running = runner.exec(benchmark.command, {
+      const running = runner.exec([...pin, ...benchmark.command], {
         cwd: suiteDir,
         env: {
           ...baseEnv,
@@ -335,7 +394,32 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
         log(`[${benchmark.name}] ${outcome.error}`);
         break;
       }
-      if (!warmup) outcome.repeats++;
+      if (warmup) continue;
+      outcome.repeats++;
+      if (adaptive === undefined || bounds.targetCi === undefined) continue;
+      try {
+        adaptive.push(await readRepeat(benchmark, folder, outFolder, stdout));
+      } catch (error) {
+        checkCancelled();
+        outcome.status = 'failed';
+        outcome.error = `repeat ${repeat}: ${(error as Error).message}`;
+        log(`[${benchmark.name}] ${outcome.error}`);
+        break;
+      }
+      if (outcome.repeats < bounds.min) continue;
+      const ci = widestMedianCi(mergeResults(adaptive));
+      if (ci !== null) outcome.ci = ci;
+      const reached = ci !== null && ci <= bounds.targetCi;
+      if (reached || outcome.repeats === bounds.max) {
+        outcome.stoppedBecause = reached ? 'target-ci' : 'max';
+        const ciText = ci === null ? 'not enough samples for a 95 % CI' : `CI ±${ci.toFixed(2)} %`;
+        log(
+          `[${benchmark.name}] stopped after ${outcome.repeats} repeat(s): ${ciText}, target ±${bounds.targetCi} %`,
+        );
+        // The repeats not run count as done for the progress.
+        done += bounds.max - outcome.repeats;
+        break;
+      }
     }
     outcome.durationMs = Date.now() - t0;
 
@@ -357,7 +441,7 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     if (outcome.status !== 'passed') return outcome;
 
     const documents: ResultDocument[] = [];
-    for (let repeat = 1; repeat <= benchmark.repeats; repeat++) {
+    for (let repeat = 1; repeat <= outcome.repeats; repeat++) {
       const file = path.join(rawDir, repeatFolder(repeat, false), resultsPath(benchmark));
       try {
         documents.push(await parseResultFile(file, { format: benchmark.format }));
@@ -374,6 +458,23 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     outcome.resultsFile = relative;
     manifest.results.push({ ...merged, benchmark: benchmark.name });
     return outcome;
+  }
+
+  /** The results one repeat wrote, read on the controller (standard output is there already). */
+  async function readRepeat(
+    benchmark: BenchmarkSpec,
+    folder: string,
+    outFolder: string,
+    stdout: StdoutCapture | undefined,
+  ): Promise<ResultDocument> {
+    let file: string;
+    if (stdout) file = stdout.file(folder);
+    else {
+      const local = path.join(localTmp!, 'repeats', benchmark.name, folder);
+      await runner.getDirectory(outFolder, local, { signal: ctx.signal });
+      file = path.join(local, resultsPath(benchmark));
+    }
+    return parseResultFile(file, { format: benchmark.format });
   }
 
   async function runProfile(run: ProfileRun): Promise<ProfileOutcome> {
@@ -401,7 +502,7 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
     }
     const { argv, env } = command;
     log(`[${run.benchmark.name}] profile ${label}: ${argv.join(' ')}`);
-    const result = await runner.exec(argv, {
+    const result = await runner.exec([...pin, ...argv], {
       cwd: suiteDir,
       env: {
         ...baseEnv,
@@ -470,5 +571,6 @@ export function summarize(manifest: RunManifest, archiveDir: string): RunSummary
     }),
     profiles: manifest.profiles.filter((p) => p.status === 'ok').length,
     failed: manifest.benchmarks.filter((b) => b.status !== 'passed').length,
+    ...(manifest.noisy !== undefined ? { noisy: manifest.noisy } : {}),
   };
 }

@@ -51,14 +51,16 @@ export class StdoutCapture {
     };
   }
 
+  /** The staged file of one repeat folder (complete once its sink is closed). */
+  file(folder: string): string {
+    return path.join(this.stagingDir, folder, this.fileName);
+  }
+
   /** Copies every staged file into `rawDir/<folder>/`, over whatever was retrieved there. */
   async keep(rawDir: string): Promise<void> {
     for (const folder of this.folders) {
       await mkdir(path.join(rawDir, folder), { recursive: true });
-      await copyFile(
-        path.join(this.stagingDir, folder, this.fileName),
-        path.join(rawDir, folder, this.fileName),
-      );
+      await copyFile(this.file(folder), path.join(rawDir, folder, this.fileName));
     }
   }
 }

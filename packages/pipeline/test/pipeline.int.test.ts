@@ -1,14 +1,21 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { parseSuite, type RunJobData, type RunManifest, type RunProgress, StepName } from '@benchrunner/core';
+import {
+  environmentFingerprint,
+  parseSuite,
+  type RunJobData,
+  type RunManifest,
+  type RunProgress,
+  StepName,
+} from '@benchrunner/core';
 import { LocalRunner } from '@benchrunner/ssh';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPipeline } from '../src/pipeline.ts';
+import { runPipeline, summarize } from '../src/pipeline.ts';
 
 const run = promisify(execFile);
 
@@ -17,7 +24,7 @@ const run = promisify(execFile);
  * $OUT_FOLDER/<name>.json, or misbehaves the way a real benchmark can.
  */
 const BENCH = `
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 const mode = process.env.MODE ?? 'ok';
 const name = process.env.BENCHRUNNER_BENCHMARK;
 const out = process.env.OUT_FOLDER;
@@ -29,6 +36,7 @@ if (process.env.SEEN_FILE) {
     warmup: process.env.BENCHRUNNER_WARMUP,
     repeat: process.env.BENCHRUNNER_REPEAT,
     pid: process.pid,
+    cpus: (readFileSync('/proc/self/status', 'utf8').match(/Cpus_allowed_list:\\s*(\\S+)/) ?? [])[1],
   }) + '\\n');
 }
 if (mode === 'exit3') {
@@ -47,18 +55,28 @@ let x = 0;
 for (let i = 0; i < 2e5; i++) x += Math.sqrt(i);
 // Warmup repeats report an absurd duration: it must never show up in the results.
 const warm = process.env.BENCHRUNNER_WARMUP === '1';
+// steady: the same figure every time; noisy: alternating 5 and 50 ms; otherwise 10 ms plus the repeat.
+function durationMs(repeat) {
+  if (mode === 'steady') return 10;
+  if (mode === 'noisy') return repeat % 2 === 0 ? 5 : 50;
+  return 10 + repeat;
+}
 const repeat = Number(process.env.BENCHRUNNER_REPEAT);
-writeFileSync(out + '/' + name + '.json', JSON.stringify([{
+const result = JSON.stringify([{
   name, warmup: 'off', description: 'test', file_set: 'none', date: new Date().toISOString(), file: 'none',
   meta: { project: 'p', commit: process.env.BENCHRUNNER_COMMIT, version: '1', branch: 'b', guid: 'g' },
-  duration: { s: warm ? 999 : 0, ms: warm ? 0 : 10 + repeat },
+  duration: { s: warm ? 999 : 0, ms: warm ? 0 : durationMs(repeat) },
   cpu: 1, loadAvg: [0, 0, 0], memory: x > 0 ? 1024 : 0,
-}]));
+}]);
+if (process.env.ON_STDOUT === '1') console.log(result);
+else writeFileSync(out + '/' + name + '.json', result);
 `;
 
 let root: string;
 let runner: LocalRunner;
 let counter = 0;
+/** CPU hogs the noise check's test starts; killed by PID. */
+const hogs: ChildProcess[] = [];
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'benchrunner-pipeline-'));
@@ -66,6 +84,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const hog of hogs) if (hog.pid && hog.exitCode === null) process.kill(hog.pid, 'SIGKILL');
   await runner?.close();
   if (root) await rm(root, { recursive: true, force: true });
 });
@@ -84,7 +103,7 @@ interface Outcome {
 async function runSuite(
   yaml: string,
   request: Partial<RunJobData> = {},
-  options: { suiteDirName?: string; signal?: AbortSignal } = {},
+  options: { suiteDirName?: string; signal?: AbortSignal; onLog?: (line: string) => void } = {},
 ): Promise<Outcome> {
   counter++;
   const suiteDir = path.join(root, options.suiteDirName ?? `suite-${counter}`);
@@ -115,7 +134,10 @@ async function runSuite(
           ...request,
         },
         signal: options.signal ?? new AbortController().signal,
-        log: (line) => lines.push(line),
+        log: (line) => {
+          lines.push(line);
+          options.onLog?.(line);
+        },
         progress: (p) => progress.push(p),
       },
     );
@@ -186,6 +208,10 @@ benchmarks:
     expect(stdoutLog).toContain('[alpha] warmup 2/2');
     expect(out.lines).toContain('--- step benchmarks');
     expect(out.stored.environment.cpu_count).toBe(String(os.availableParallelism()));
+    // The fingerprint: the settings that must match, not the load of the moment.
+    expect(out.stored.environment.smt).toMatch(/^(on|off|forceoff|notsupported|notimplemented|unknown)$/);
+    expect(out.stored.fingerprint).toEqual(environmentFingerprint(out.stored.environment));
+    expect(out.stored.fingerprint?.fields).not.toHaveProperty('load_avg');
 
     // Progress only ever goes forward and ends at 100.
     const percents = out.progress.map((p) => p.percent);
@@ -194,6 +220,67 @@ benchmarks:
     expect(out.progress.some((p) => p.step === 'benchmarks' && p.benchmark === 'beta')).toBe(true);
     // The minion's output folder is cleaned once everything is in the archive.
     expect(existsSync(path.join(runner.workDir, 'out'))).toBe(false);
+  });
+
+  it('adaptive repeats stop once the CI target is reached on a steady command, and at max on a noisy one', async () => {
+    const out = await runSuite(`
+benchmarks:
+  - name: steady
+    command: [node, bench.mjs]
+    env: {MODE: steady}
+    repeats: {min: 3, max: 12, targetCi: 1}
+  - name: noisy
+    command: [node, bench.mjs]
+    env: {MODE: noisy}
+    repeats: {min: 3, max: 8, targetCi: 1}
+  - name: steady-stdout
+    command: [node, bench.mjs]
+    results: stdout
+    format: seed
+    env: {MODE: steady, ON_STDOUT: '1'}
+    repeats: {min: 7, max: 12, targetCi: 1}
+`);
+    expect(out.error).toBeUndefined();
+    const [steady, noisy, steadyStdout] = out.stored.benchmarks;
+    // A 95 % interval of the median needs 6 samples; the steady one is exact from there.
+    expect(steady).toMatchObject({ status: 'passed', repeats: 6, stoppedBecause: 'target-ci', ci: 0 });
+    expect(noisy).toMatchObject({ status: 'passed', repeats: 8, stoppedBecause: 'max' });
+    expect(noisy?.ci).toBeGreaterThan(1);
+    // Results on standard output are read from the controller's copy; never fewer than min.
+    expect(steadyStdout).toMatchObject({ status: 'passed', repeats: 7, stoppedBecause: 'target-ci' });
+    const samples = (name: string) =>
+      out.stored.results.find((r) => r.benchmark === name)?.benchmarks[0]?.measures.latency?.samples;
+    expect(samples('steady')).toHaveLength(6);
+    expect(samples('noisy')).toHaveLength(8);
+    expect(out.lines).toContain('[steady] stopped after 6 repeat(s): CI ±0.00 %, target ±1 %');
+    expect(out.progress.at(-1)?.percent).toBe(100);
+  });
+
+  it("pins the benchmarks to the suite's cpus with taskset and records them in the fingerprint", async () => {
+    const seen = path.join(root, 'seen-pinned.jsonl');
+    const out = await runSuite(`
+cpus: "0"
+noise: false
+benchmarks:
+  - name: pinned
+    command: [node, bench.mjs]
+    repeats: 2
+    env: { SEEN_FILE: ${JSON.stringify(seen)} }
+`);
+    expect(out.error).toBeUndefined();
+    const records = (await readFile(seen, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(records.map((r) => r.cpus)).toEqual(['0', '0']);
+    expect(out.stored.environment.cpus).toBe('0');
+    expect(out.stored.fingerprint?.fields.cpus).toBe('0');
+
+    const missing = await runSuite(
+      'cpus: "4000"\nbenchmarks:\n  - {name: never, command: [node, bench.mjs]}\n',
+    );
+    expect(missing.stored.state).toBe('failed');
+    expect(missing.stored.error).toMatch(/^cannot pin benchmarks to cpus 4000 with taskset on local: /);
   });
 
   it('records a failing benchmark with its exit code and output, and still runs the others', async () => {
@@ -385,3 +472,67 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * The CV threshold is out of reach and the level threshold generous: this machine is shared and
+ * loaded, so a "quiet" run here still wanders (levels moved by up to ~80 % between calibrations in
+ * trials, CVs of 30-260 %). Four hogs per CPU, each in its own session (the kernel's autogroups
+ * share the CPU between sessions, so nice alone would not matter), moved them by 140-1300 %.
+ */
+const NOISE_SUITE = `
+noise: {seconds: 0.4, maxCv: 1000000, maxShift: 100}
+benchmarks:
+  - name: work
+    command: [node, bench.mjs]
+`;
+
+/** The largest level shift between the two calibrations, in percent. */
+function largestShift(manifest: RunManifest): number {
+  const { before, after } = manifest.noise ?? {};
+  if (!before || !after) throw new Error('the run has no before and after calibrations');
+  return Math.max(
+    ...(['cpu', 'memory'] as const).map((loop) => Math.abs(after[loop].level / before[loop].level - 1) * 100),
+  );
+}
+
+describe('the noise check', () => {
+  it('marks a run noisy when CPU hogs start during it, names them, and keeps the results', async () => {
+    const { stored: quiet } = await runSuite(NOISE_SUITE);
+    expect(quiet.benchmarks[0]?.error).toBeUndefined();
+    expect(quiet.state).toBe('completed');
+    expect(quiet.noise?.before?.cpu.rounds).toBeGreaterThanOrEqual(5);
+    expect(quiet.noise?.after?.memory.rounds).toBeGreaterThanOrEqual(5);
+
+    const { stored: hogged } = await runSuite(
+      NOISE_SUITE,
+      {},
+      {
+        onLog: (line) => {
+          if (!line.startsWith('[work] repeat 1/1')) return;
+          for (let i = 0; i < 4 * os.availableParallelism(); i++) {
+            hogs.push(
+              spawn('setsid', ['node', '-e', 'for (;;) {}', 'benchrunner-test-hog'], { stdio: 'ignore' }),
+            );
+          }
+        },
+      },
+    );
+    for (const hog of hogs.splice(0)) if (hog.pid) process.kill(hog.pid, 'SIGKILL');
+
+    expect(hogged.state).toBe('completed');
+    expect(hogged.noisy).toBe(true);
+    expect(hogged.noise?.verdict).toBe('noisy');
+    expect(hogged.noise?.reasons.some((r) => /level moved/.test(r))).toBe(true);
+    expect(hogged.noise?.busyProcesses.some((p) => p.command.includes('benchrunner-test-hog'))).toBe(true);
+    expect(hogged.results).toHaveLength(1);
+    expect(summarize(hogged, 'archive').noisy).toBe(true);
+    // Relative, so that a machine loaded by others does not decide it.
+    expect(largestShift(hogged)).toBeGreaterThan(largestShift(quiet));
+  });
+
+  it('is left out with noise: false', async () => {
+    const { stored: manifest } = await runSuite(NOISE_SUITE.replace(/^noise: .*$/m, 'noise: false'));
+    expect(manifest.noise).toBeUndefined();
+    expect(manifest.noisy).toBeUndefined();
+  });
+});

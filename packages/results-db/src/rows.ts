@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Measure, RunManifest } from '@benchrunner/core';
+import { environmentFingerprint, type Measure, type RunManifest } from '@benchrunner/core';
 import { describeSamples, measureDirection } from '@benchrunner/results';
 import { runBranch } from '@benchrunner/sinks';
 import type { CommitTable, PointTable, RunTable, SeriesTable } from './schema.ts';
@@ -54,7 +54,7 @@ export function runRows(manifest: RunManifest, options: { cid?: string } = {}): 
     finished_at: manifest.finishedAt ? new Date(manifest.finishedAt).toISOString() : null,
     duration_ms: manifest.durationMs ?? null,
     suite_hash: manifest.suite.hash,
-    environment_fingerprint: sha256(canonicalJson(manifest.environment), 16),
+    environment_fingerprint: environmentFingerprint(manifest.environment).hash,
     cid: options.cid ?? null,
     first_parent_depth: target?.commit.firstParentDepth ?? null,
   };

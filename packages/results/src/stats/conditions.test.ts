@@ -1,3 +1,4 @@
+import { environmentFingerprint } from '@benchrunner/core';
 import { describe, expect, it } from 'vitest';
 import { comparisonConditions } from './conditions.ts';
 
@@ -16,9 +17,19 @@ describe('comparisonConditions', () => {
   });
 
   it('names what differs and a busy minion', () => {
-    expect(comparisonConditions(quiet, { ...quiet, node: 'v22.1.0', load_avg: '1.5 1 1' })).toEqual([
-      "environments differ: node 'v20.20.2' vs 'v22.1.0'",
+    const b = { ...quiet, node: 'v22.1.0', load_avg: '1.5 1 1' };
+    expect(comparisonConditions(quiet, b)).toEqual([
+      `environment fingerprints differ (${environmentFingerprint(quiet).hash} vs ${environmentFingerprint(b).hash}): node 'v20.20.2' vs 'v22.1.0'`,
       'the minion of B was busy: load average 1.5 on 2 CPUs when the run started',
+    ]);
+  });
+
+  it('uses the fingerprint fields: SMT and tool versions count, a different host is its own note', () => {
+    expect(comparisonConditions({ ...quiet, smt: 'on' }, { ...quiet, smt: 'off' })[0]).toMatch(
+      /^environment fingerprints differ \([0-9a-f]{16} vs [0-9a-f]{16}\): smt 'on' vs 'off'$/,
+    );
+    expect(comparisonConditions(quiet, { ...quiet, hostname: 'm2' })).toEqual([
+      "different hosts: 'm1' vs 'm2'",
     ]);
   });
 });

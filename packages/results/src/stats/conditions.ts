@@ -1,24 +1,13 @@
+import { environmentFingerprint, FINGERPRINT_KEYS } from '@benchrunner/core';
+
 /** What a run recorded about its minion (`RunManifest.environment`): key=value strings. */
 export type EnvironmentRecord = Readonly<Record<string, string>>;
 
-/** Keys whose difference makes two runs' timings incomparable. */
-const MACHINE_KEYS = [
-  'hostname',
-  'cpu_model',
-  'cpu_count',
-  'arch',
-  'kernel',
-  'os',
-  'cpu_governor',
-  'turbo_disabled',
-  'aslr',
-  'node',
-] as const;
-
 /**
- * Why a comparison of two runs may not mean what it says: the machines or their settings differ,
- * or a minion was busy when the run started (1-minute load average at or above half its CPUs).
- * One sentence per finding; empty when neither side recorded an environment.
+ * Why a comparison of two runs may not mean what it says: their environment fingerprints differ
+ * (the fields named), they ran on different hosts, or a minion was busy when the run started
+ * (1-minute load average at or above half its CPUs). One sentence per finding; empty when neither
+ * side recorded an environment.
  */
 export function comparisonConditions(
   a: EnvironmentRecord | undefined,
@@ -26,10 +15,16 @@ export function comparisonConditions(
 ): string[] {
   const notes: string[] = [];
   if (a !== undefined && b !== undefined) {
-    const differing = MACHINE_KEYS.filter((key) => (a[key] ?? '') !== (b[key] ?? '')).map(
-      (key) => `${key} '${a[key] ?? ''}' vs '${b[key] ?? ''}'`,
-    );
-    if (differing.length > 0) notes.push(`environments differ: ${differing.join(', ')}`);
+    const [fa, fb] = [environmentFingerprint(a), environmentFingerprint(b)];
+    if (fa.hash !== fb.hash) {
+      const differing = FINGERPRINT_KEYS.filter((key) => fa.fields[key] !== fb.fields[key]).map(
+        (key) => `${key} '${fa.fields[key]}' vs '${fb.fields[key]}'`,
+      );
+      notes.push(`environment fingerprints differ (${fa.hash} vs ${fb.hash}): ${differing.join(', ')}`);
+    }
+    if ((a.hostname ?? '') !== (b.hostname ?? '')) {
+      notes.push(`different hosts: '${a.hostname ?? ''}' vs '${b.hostname ?? ''}'`);
+    }
   }
   for (const [side, env] of [
     ['A', a],

@@ -1,0 +1,201 @@
+// pnpm --filter @benchrunner/pipeline bench: the proofs of measurement quality on the loopback SSH
+// minion: the CV of a CPU-bound benchmark through benchrunner against the same command by hand,
+// the noise check's verdicts with and without CPU hogs, and adaptive against fixed repeats.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { NoiseSpec, parseSuite, type RunManifest } from '@benchrunner/core';
+import { describeSamples } from '@benchrunner/results';
+import { SshRunner } from '@benchrunner/ssh';
+import { markdownTable, recordBenchmark, startSshd } from '@benchrunner/testing';
+import { pino } from 'pino';
+import { noiseVerdict } from '../src/noise-check.ts';
+import { runPipeline } from '../src/pipeline.ts';
+
+const run = promisify(execFile);
+const REPEATS = 20;
+const NOISE_RUNS = 10;
+const FIXED_COUNTS = [10, 20, 30];
+const TARGET_CI = 5;
+
+/** A CPU-bound benchmark that times its own fixed work and writes it in the seed format. */
+const CPU_BENCH = `
+import { mkdirSync, writeFileSync } from 'node:fs';
+const t0 = process.hrtime.bigint();
+let x = 1;
+for (let i = 0; i < 2e7; i++) x = Math.sqrt(x * 1.000001 + i);
+const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+mkdirSync(process.env.OUT_FOLDER, { recursive: true });
+writeFileSync(process.env.OUT_FOLDER + '/cpu.json', JSON.stringify([{
+  name: 'cpu', warmup: 'off', description: 'sqrt loop', file_set: 'none', date: new Date().toISOString(),
+  file: 'none', meta: { project: 'bench', commit: 'x', version: '1', branch: 'b', guid: 'g' },
+  duration: { s: 0, ms }, cpu: x > 0 ? 1 : 0, loadAvg: [0, 0, 0], memory: 0,
+}]));
+`;
+
+const cv = (samples: number[]) => (describeSamples(samples).cv ?? 0) * 100;
+
+async function main(): Promise<void> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'benchrunner-quality-'));
+  await chmod(root, 0o755);
+  const sshd = await startSshd();
+  const runner = await SshRunner.connect(sshd.minion('quality'), { logger: pino({ level: 'silent' }) });
+  const hogs: ChildProcess[] = [];
+  let counter = 0;
+  await writeFile(path.join(root, 'cpu.mjs'), CPU_BENCH);
+
+  const runSuite = async (yaml: string, onBenchmark?: () => void): Promise<RunManifest> => {
+    counter++;
+    const file = path.join(root, `suite-${counter}.yaml`);
+    await writeFile(file, yaml);
+    return runPipeline(
+      {
+        runner,
+        suite: parseSuite(yaml, file),
+        archiveRoot: path.join(root, 'runs'),
+        logger: pino({ level: 'silent' }),
+      },
+      {
+        id: `quality${counter}`,
+        attempt: 1,
+        request: {
+          commit: 'bench',
+          benchmarks: [],
+          profile: false,
+          minion: 'quality',
+          priority: 'manual',
+          trigger: { kind: 'api', detail: {} },
+        },
+        signal: new AbortController().signal,
+        log: (line) => {
+          if (line.startsWith('[cpu] repeat 1/')) onBenchmark?.();
+        },
+        progress: () => undefined,
+      },
+    );
+  };
+  const samplesOf = (m: RunManifest) =>
+    m.results.find((r) => r.benchmark === 'cpu')?.benchmarks[0]?.measures.latency?.samples ?? [];
+  const suite = (repeats: string, noise = 'false') =>
+    `noise: ${noise}\nbenchmarks:\n  - {name: cpu, command: [node, cpu.mjs], repeats: ${repeats}, results: cpu.json, format: seed}\n`;
+
+  try {
+    // 1. CV through benchrunner against the same command run by hand, same repeat count.
+    const byHand: number[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      const out = path.join(root, 'hand', String(i));
+      await run('node', ['cpu.mjs'], { cwd: root, env: { ...process.env, OUT_FOLDER: out } });
+      const [record] = JSON.parse(await readFile(path.join(out, 'cpu.json'), 'utf8'));
+      byHand.push(record.duration.ms * 1e6);
+    }
+    const through = samplesOf(await runSuite(suite(String(REPEATS))));
+    const cvRatio = cv(through) / cv(byHand);
+
+    // 2. The noise check: quiet runs, then runs with 4 CPU hogs per CPU started at the benchmark.
+    const strict = NoiseSpec.parse({});
+    const generous = NoiseSpec.parse({ maxCv: 1e6, maxShift: 100 });
+    const verdicts = { quiet: [] as RunManifest[], hogged: [] as RunManifest[] };
+    for (let i = 0; i < NOISE_RUNS; i++) {
+      verdicts.quiet.push(await runSuite(suite('1', '{seconds: 0.5, maxCv: 1000000, maxShift: 100}')));
+      verdicts.hogged.push(
+        await runSuite(suite('1', '{seconds: 0.5, maxCv: 1000000, maxShift: 100}'), () => {
+          for (let h = 0; h < 4 * os.availableParallelism(); h++) {
+            hogs.push(spawn('setsid', ['node', '-e', 'for (;;) {}'], { stdio: 'ignore' }));
+          }
+        }),
+      );
+      for (const hog of hogs.splice(0)) if (hog.pid) process.kill(hog.pid, 'SIGKILL');
+    }
+    const noisyUnder = (runs: RunManifest[], settings: NoiseSpec) =>
+      runs.filter(
+        (m) => noiseVerdict({ before: m.noise?.before, after: m.noise?.after }, settings).verdict === 'noisy',
+      ).length;
+
+    // 3. Adaptive repeats against fixed counts: samples used and the CI reached.
+    const adaptive = await runSuite(suite(`{min: 5, max: 60, targetCi: ${TARGET_CI}}`));
+    const fixed = [];
+    for (const n of FIXED_COUNTS) {
+      const samples = samplesOf(await runSuite(suite(String(n))));
+      const stats = describeSamples(samples);
+      const ci = stats.medianCi
+        ? (Math.max(stats.median - stats.medianCi.lower, stats.medianCi.upper - stats.median) /
+            stats.median) *
+          100
+        : Number.NaN;
+      fixed.push([`fixed ${n}`, n, ci.toFixed(2), ci <= TARGET_CI ? 'yes' : 'no']);
+    }
+    const outcome = adaptive.benchmarks[0];
+    const smallestFixed = fixed.find((row) => row[3] === 'yes')?.[1];
+    const verdict =
+      outcome?.stoppedBecause !== 'target-ci'
+        ? `Adaptive repeats did not reach the target within ${outcome?.repeats} samples in this run.`
+        : smallestFixed === undefined
+          ? `Adaptive repeats reached the target with ${outcome.repeats} samples; no fixed count tried did.`
+          : `Adaptive repeats reached the target with ${outcome.repeats} samples; the smallest fixed count tried that reached it: ${smallestFixed}.`;
+    const load = os.loadavg().map((l) => l.toFixed(1));
+
+    await recordBenchmark(
+      'pipeline-measurement-quality',
+      'Measurement quality: CV against a hand run, the noise check, adaptive repeats',
+      `
+All on the loopback SSH minion (sshd on 127.0.0.1, a test user), on this shared 2-core machine.
+
+**CV of a CPU-bound benchmark** (a fixed loop of 2e7 square roots timing itself, ~${(byHand[0]! / 1e6).toFixed(0)} ms),
+${REPEATS} repeats each, one run: by hand (\`node cpu.mjs\` from the controller) CV ${cv(byHand).toFixed(2)} %;
+through benchrunner CV ${cv(through).toFixed(2)} %. Ratio benchrunner / by hand: **${cvRatio.toFixed(2)}** (target <= 1.0).
+
+**Noise check**, ${NOISE_RUNS} runs each way; the hogs (4 per CPU, each \`setsid node -e 'for(;;){}'\`) start
+when the benchmark starts, so they are there for the calibration after it.
+
+${markdownTable(
+  ['settings', 'quiet runs marked noisy', 'hogged runs marked noisy'],
+  [
+    [
+      'defaults (maxCv 10 %, maxShift 10 %)',
+      `${noisyUnder(verdicts.quiet, strict)} of ${NOISE_RUNS}`,
+      `${noisyUnder(verdicts.hogged, strict)} of ${NOISE_RUNS}`,
+    ],
+    [
+      'level only (maxShift 100 %)',
+      `${noisyUnder(verdicts.quiet, generous)} of ${NOISE_RUNS}`,
+      `${noisyUnder(verdicts.hogged, generous)} of ${NOISE_RUNS}`,
+    ],
+  ],
+)}
+
+The defaults are for a dedicated minion: on this machine (other engineers' builds and tests) every
+calibration's CV is far above 10 %, so every run is noisy by them, which is what they should say here.
+
+**Adaptive repeats** \`{min: 5, max: 60, targetCi: ${TARGET_CI}}\` against fixed counts (half-width of
+the median's 95 % CI in percent of the median):
+
+${markdownTable(
+  ['repeats', 'samples', 'CI ± %', `within ±${TARGET_CI} %`],
+  [
+    [
+      `adaptive (stopped: ${outcome?.stoppedBecause ?? '?'})`,
+      outcome?.repeats ?? 0,
+      outcome?.ci?.toFixed(2) ?? '-',
+      outcome?.stoppedBecause === 'target-ci' ? 'yes' : 'no',
+    ],
+    ...fixed,
+  ],
+)}
+
+${verdict} The noise of this shared machine moves from minute to minute, so runs made one after
+the other see different noise: a fixed count reaching the target in one run says little of the next.
+
+Load average at the end: ${load.join(', ')}.
+`,
+    );
+  } finally {
+    for (const hog of hogs) if (hog.pid && hog.exitCode === null) process.kill(hog.pid, 'SIGKILL');
+    await runner.close();
+    await sshd.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+await main();

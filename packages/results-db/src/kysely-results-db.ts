@@ -114,6 +114,9 @@ const RUN_COLUMNS = [
 /** The per-run test's baseline when a suite sets no `window` (testAgainstBaseline's default). */
 const BASELINE_WINDOW = 20;
 
+/** Histories kept per open database; each 1,000-point answer holds a few hundred KB. */
+const HISTORY_CACHE_SIZE = 32;
+
 /** Statuses a later change point back to the old level turns into `fixed`. */
 const OPEN = ['suspected', 'confirming', 'confirmed', 'acknowledged'];
 
@@ -123,6 +126,13 @@ class KyselyResultsDb implements ResultsDb {
   readonly location: string;
   private readonly db: Kysely<Database>;
   private migrated: Promise<void> | undefined;
+  /**
+   * Answers of history(), by query, valid for one `history_version`: reading 1,000 points costs
+   * milliseconds of CPU, reading the version a fraction of one. Promises, so concurrent readers of
+   * the same query share one read.
+   */
+  private readonly histories = new Map<string, Promise<History>>();
+  private historiesVersion: number | undefined;
 
   constructor(name: string, location: string, dialect: Dialect) {
     this.name = name;
@@ -205,6 +215,13 @@ class KyselyResultsDb implements ResultsDb {
             .values(rows.points.slice(i, i + BATCH))
             .execute();
         }
+        // Last, so concurrent ingests hold the row lock only while committing; in the same
+        // transaction, so a reader never sees the new version without the new rows.
+        await trx
+          .updateTable('history_version')
+          .set((eb) => ({ version: eb('version', '+', 1) }))
+          .where('id', '=', 1)
+          .execute();
       });
     } catch (error) {
       throw this.unavailable(error);
@@ -233,35 +250,76 @@ class KyselyResultsDb implements ResultsDb {
   }
 
   history(query: HistoryQuery): Promise<History> {
-    return this.guarded(() => this.readHistory(query));
+    return this.guarded(async () => {
+      // Read before the points: a commit landing in between leaves a newer answer under an older
+      // version, which the next read replaces; never an older answer under a newer version.
+      const { version } = await this.db
+        .selectFrom('history_version')
+        .select('version')
+        .where('id', '=', 1)
+        .executeTakeFirstOrThrow();
+      if (version !== this.historiesVersion) {
+        this.histories.clear();
+        this.historiesVersion = version;
+      }
+      const key = JSON.stringify([
+        query.benchmark,
+        query.measure,
+        query.result,
+        query.minion,
+        query.branch,
+        query.params,
+        query.limit,
+        query.before,
+      ]);
+      let answer = this.histories.get(key);
+      if (answer === undefined) {
+        answer = this.readHistory(query);
+        if (this.histories.size >= HISTORY_CACHE_SIZE) {
+          this.histories.delete(this.histories.keys().next().value as string);
+        }
+        this.histories.set(key, answer);
+        // A failed read (an unknown name, an outage) is not an answer to keep.
+        answer.catch(() => {
+          if (this.histories.get(key) === answer) this.histories.delete(key);
+        });
+      }
+      return answer;
+    });
   }
 
   private async readHistory(query: HistoryQuery): Promise<History> {
     const series = await this.pickSeries(query);
-    const rows = await this.pointRows(series.key, query.limit, query.before);
-    return {
-      series: seriesInfo(series),
-      points: rows.map(
-        (row): HistoryPoint => ({
-          runId: row.run_id,
-          commit: row.commit,
-          subject: row.subject,
-          commitTime: row.author_time,
-          firstParentDepth: row.first_parent_depth,
-          startedAt: row.started_at,
-          cid: row.cid,
-          value: row.value,
-          n: row.n,
-          median: row.median,
-          mean: row.mean,
-          stddev: row.stddev,
-          ci:
-            row.ci_lower === null && row.ci_upper === null
-              ? null
-              : { lower: row.ci_lower, upper: row.ci_upper, level: row.ci_level },
-        }),
-      ),
-    };
+    const rows = await this.pointRows(series.key, query.limit, query.before, false);
+    // Frozen: the cache hands the same object to every reader.
+    const info = seriesInfo(series);
+    Object.freeze(info.params);
+    return Object.freeze({
+      series: Object.freeze(info),
+      points: Object.freeze(
+        rows.map(
+          (row): HistoryPoint =>
+            Object.freeze({
+              runId: row.run_id,
+              commit: row.commit,
+              subject: row.subject,
+              commitTime: row.author_time,
+              firstParentDepth: row.first_parent_depth,
+              startedAt: row.started_at,
+              cid: row.cid,
+              value: row.value,
+              n: row.n,
+              median: row.median,
+              mean: row.mean,
+              stddev: row.stddev,
+              ci:
+                row.ci_lower === null && row.ci_upper === null
+                  ? null
+                  : Object.freeze({ lower: row.ci_lower, upper: row.ci_upper, level: row.ci_level }),
+            }),
+        ),
+      ) as HistoryPoint[],
+    });
   }
 
   /** Runs `work` once migrated; a database error becomes {@link ResultsDbUnavailableError}, our own errors pass. */
@@ -396,7 +454,7 @@ class KyselyResultsDb implements ResultsDb {
   }
 
   private async storedPoints(seriesKey: string, limit: number, before?: string): Promise<StoredPoint[]> {
-    const rows = await this.pointRows(seriesKey, limit, before);
+    const rows = await this.pointRows(seriesKey, limit, before, true);
     return rows.map((row) => ({
       runId: row.run_id,
       commit: row.commit,
@@ -458,7 +516,7 @@ class KyselyResultsDb implements ResultsDb {
   }
 
   /** The last `limit` points of a series (before run `before`), oldest first; see History.points. */
-  private async pointRows(seriesKey: string, limit: number, before?: string) {
+  private async pointRows(seriesKey: string, limit: number, before: string | undefined, samples: boolean) {
     let points = this.db
       .selectFrom('points as p')
       .innerJoin('runs as r', 'r.id', 'p.run_id')
@@ -473,7 +531,8 @@ class KyselyResultsDb implements ResultsDb {
         'p.ci_lower',
         'p.ci_upper',
         'p.ci_level',
-        'p.samples',
+        // History does not return the samples: no need to read and copy 1,000 JSON arrays.
+        samples ? 'p.samples' : sql<string | null>`null`.as('samples'),
         'r.commit',
         'r.started_at',
         'r.cid',

@@ -108,6 +108,19 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_history_version': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('history_version')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .execute();
+      await (db as Kysely<{ history_version: { id: number; version: number } }>)
+        .insertInto('history_version')
+        .values({ id: 1, version: 0 })
+        .execute();
+    },
+  },
 };
 
 /** The migrations above, for Kysely's Migrator. */

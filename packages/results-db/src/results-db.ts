@@ -122,7 +122,11 @@ export interface ResultsDb {
   /** Writes a run's rows, replacing any earlier write of the same run: idempotent. */
   ingestRun(manifest: RunManifest, options?: { cid?: string }): Promise<{ points: number }>;
   series(filter?: SeriesFilter): Promise<SeriesInfo[]>;
-  /** @throws HistoryQueryError when a name matches nothing or the query leaves several series. */
+  /**
+   * The answer is frozen and may be the same object as an earlier call's while no ingest happened
+   * in between (any process's), so a caller can cache what it derives from it by identity.
+   * @throws HistoryQueryError when a name matches nothing or the query leaves several series.
+   */
   history(query: HistoryQuery): Promise<History>;
   /**
    * Tests a stored run's points against their branch's recent baseline (false discovery rate

@@ -105,10 +105,20 @@ export interface RegressionTable {
   updated_at: string;
 }
 
+/**
+ * One row (id 1) whose version every ingest bumps in its own transaction: readers compare it to
+ * tell whether a cached history is still what the tables hold.
+ */
+export interface HistoryVersionTable {
+  id: number;
+  version: number;
+}
+
 export interface Database {
   runs: RunTable;
   commits: CommitTable;
   series: SeriesTable;
   points: PointTable;
   regressions: RegressionTable;
+  history_version: HistoryVersionTable;
 }

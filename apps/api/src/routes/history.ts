@@ -64,7 +64,8 @@ export function historyRoutes(deps: ApiDeps) {
   const app = new Hono();
   // The results database hands back the same frozen History while no ingest happened, so its
   // JSON (about 350 KB for 1,000 points, a millisecond or two to build) is made once per answer.
-  const serialized = new WeakMap<History, string>();
+  // Kept as bytes, so a cached answer is written without encoding 350 KB of text again.
+  const serialized = new WeakMap<History, Uint8Array<ArrayBuffer>>();
 
   app.get('/history', async (c) => {
     const { plain, params } = splitQuery(c.req.queries());
@@ -78,7 +79,7 @@ export function historyRoutes(deps: ApiDeps) {
     );
     let body = serialized.get(history);
     if (body === undefined) {
-      body = JSON.stringify(history);
+      body = new TextEncoder().encode(JSON.stringify(history));
       serialized.set(history, body);
     }
     // What c.json(history) sends, without stringifying again.

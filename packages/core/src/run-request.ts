@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BenchmarkName, FileSetName, GitRevision, MinionName, Profiler, Tag } from './names.ts';
+import { Repeats } from './suite.ts';
 import { RunTarget } from './target.ts';
 
 /** Why a run was asked for; decides its priority in the lane. */
@@ -36,6 +37,8 @@ export const RunRequest = z
     minion: MinionName.optional(),
     tag: Tag.optional(),
     priority: PriorityClass.default('manual'),
+    /** Overrides every selected benchmark's `repeats` (confirmation and bisection probes set it). */
+    repeats: Repeats.optional(),
   })
   .strict();
 export type RunRequest = z.infer<typeof RunRequest>;
@@ -53,6 +56,33 @@ export const Trigger = z
   .strict();
 export type Trigger = z.infer<typeof Trigger>;
 
+/**
+ * What a run made by benchrunner itself measures for: one side of a confirmation (the suspect's
+ * commit or its baseline's, interleaved A B A B ...) or one probe of a bisection. Such runs are
+ * evidence for their regression: they are stored, but never enter their branch's history or its
+ * detection.
+ */
+export const RunProbe = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('confirmation'),
+      regression: z.string().min(1).max(100),
+      /** `baseline`: the last good commit; `suspect`: the first bad one. */
+      side: z.enum(['baseline', 'suspect']),
+      /** 0-based position in the interleaved sequence. */
+      round: z.number().int().min(0).max(1000),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('bisection'),
+      bisection: z.string().min(1).max(100),
+      regression: z.string().min(1).max(100).optional(),
+    })
+    .strict(),
+]);
+export type RunProbe = z.infer<typeof RunProbe>;
+
 /** The payload of a run job: the request with the minion resolved. Re-parsed by the worker. */
 export const RunJobData = RunRequest.extend({
   minion: MinionName,
@@ -66,5 +96,7 @@ export const RunJobData = RunRequest.extend({
    * of the nightly scheduler and the CLI: the worker resolves those when it takes them.
    */
   target: RunTarget.optional(),
+  /** Set on confirmation and bisection runs: see {@link RunProbe}. */
+  probe: RunProbe.optional(),
 }).strict();
 export type RunJobData = z.infer<typeof RunJobData>;

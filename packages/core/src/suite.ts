@@ -61,6 +61,12 @@ export const AdaptiveRepeats = z
   .refine((r) => r.min <= r.max, { message: 'must not be below min', path: ['max'] });
 export type AdaptiveRepeats = z.infer<typeof AdaptiveRepeats>;
 
+/** A fixed count, or `{min, max, targetCi}` to stop once the results are precise enough. */
+export const Repeats = z.union([z.number().int().min(1).max(1000), AdaptiveRepeats], {
+  error: 'must be a count (1..1000) or {min, max, targetCi}',
+});
+export type Repeats = z.infer<typeof Repeats>;
+
 export const BenchmarkSpec = z
   .object({
     name: BenchmarkName,
@@ -78,11 +84,7 @@ export const BenchmarkSpec = z
     /** Seconds before the benchmark's process group is killed. */
     timeout: Seconds.default(600),
     /** A fixed count, or `{min, max, targetCi}` to stop once the results are precise enough. */
-    repeats: z
-      .union([z.number().int().min(1).max(1000), AdaptiveRepeats], {
-        error: 'must be a count (1..1000) or {min, max, targetCi}',
-      })
-      .default(1),
+    repeats: Repeats.default(1),
     warmup: z.number().int().min(0).max(100).default(0),
     profilers: z.array(Profiler).default([]),
     env: z.record(EnvName, z.string()).default({}),

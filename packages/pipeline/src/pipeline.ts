@@ -345,7 +345,9 @@ export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<
       durationMs: 0,
       repeats: 0,
     };
-    const bounds = repeatBounds(benchmark);
+    const bounds = repeatBounds(
+      ctx.request.repeats === undefined ? benchmark : { repeats: ctx.request.repeats },
+    );
     const total = benchmark.warmup + bounds.max;
     // Adaptive repeats: each repeat's results, read as soon as it ends, decide whether to go on.
     const adaptive: ResultDocument[] | undefined = bounds.targetCi === undefined ? undefined : [];

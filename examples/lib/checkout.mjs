@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** Where the target is checked out: EXAMPLE_TARGET_DIR, or a folder in the temp dir. */
-export function targetDir() {
+function targetDir() {
   return process.env.EXAMPLE_TARGET_DIR ?? path.join(os.tmpdir(), 'benchrunner-example-target');
 }
 

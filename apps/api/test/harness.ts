@@ -23,7 +23,7 @@ export const KEYS = ['test-key-0123456789abcdef', 'second-key-0123456789abcdef']
 export const AUTH = { authorization: `Bearer ${KEYS[0]}` };
 
 /** A second local lane, so filters by minion have something to tell apart. */
-export const OTHER_MINION: Minion = { kind: 'local', name: 'other', labels: { role: 'test' } };
+const OTHER_MINION: Minion = { kind: 'local', name: 'other', labels: { role: 'test' } };
 
 export interface Harness {
   redis: RedisFixture;

@@ -20,7 +20,7 @@ export interface OptionSpec {
 }
 
 /** A positional argument. Optional ones come last. */
-export interface PositionalSpec {
+interface PositionalSpec {
   name: string;
   description: string;
   optional?: boolean;
@@ -50,9 +50,9 @@ export class UsageError extends Error {
 }
 
 /** Exit codes: success, a failure the message explains, a bad command line. */
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
 
 const PROGRAM = 'benchrunner';
 
@@ -197,7 +197,7 @@ export function commandHelp(command: Command): string {
 }
 
 /** `benchrunner --help`. */
-export function programHelp(commands: readonly Command[]): string {
+function programHelp(commands: readonly Command[]): string {
   return [
     `Usage: ${PROGRAM} <command> [options]`,
     '',

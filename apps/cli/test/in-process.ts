@@ -7,7 +7,7 @@ import type { CliRun } from './run-cli.ts';
 import { REPO_ROOT } from './run-cli.ts';
 
 /** The commands of src/main.ts that need no outside services. */
-export const COMMANDS: readonly Command[] = [parseCommand, compareCommand, formatsCommand];
+const COMMANDS: readonly Command[] = [parseCommand, compareCommand, formatsCommand];
 
 /** Runs the CLI in this process, capturing what it writes. */
 export async function runInProcess(

@@ -10,7 +10,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 export const WORKER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const API_DIR = path.resolve(WORKER_DIR, '..', 'api');
+const API_DIR = path.resolve(WORKER_DIR, '..', 'api');
 
 /**
  * The test suite's one script. It appends `{run, attempt, pid, ppid}` to $PIDS_FILE when it starts

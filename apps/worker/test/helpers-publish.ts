@@ -235,7 +235,7 @@ export async function waitForJobState(
 }
 
 /** Rows of one measurement read back with InfluxQL, as objects (time in ns). */
-export async function influxRows(
+async function influxRows(
   influxd: Influxd,
   database: string,
   influxql: string,

@@ -109,7 +109,7 @@ export interface RegressionTable {
  * One row (id 1) whose version every ingest bumps in its own transaction: readers compare it to
  * tell whether a cached history is still what the tables hold.
  */
-export interface HistoryVersionTable {
+interface HistoryVersionTable {
   id: number;
   version: number;
 }

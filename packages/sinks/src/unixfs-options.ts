@@ -4,7 +4,7 @@ import { balanced } from 'ipfs-unixfs-importer/layout';
 
 /** Kubo's `add --cid-version=1 --raw-leaves` DAG shape, spelled out so a library default change cannot alter CIDs. */
 export const CHUNK_SIZE = 262_144;
-export const MAX_CHILDREN_PER_NODE = 174;
+const MAX_CHILDREN_PER_NODE = 174;
 
 export function unixfsImporterOptions(): ImporterOptions {
   return {

@@ -22,7 +22,7 @@ export interface RunnerTarget {
 }
 
 /** Strings built to break a shell if they were ever interpolated unquoted. */
-export function nastyStrings(canary: string): string[] {
+function nastyStrings(canary: string): string[] {
   return [
     `$(touch ${canary})`,
     `\`touch ${canary}\``,

@@ -5,7 +5,7 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 export type JsonObject = { [key: string]: Json };
 
 /** 1-based line and column of a character offset. */
-export function offsetToPosition(text: string, offset: number): string {
+function offsetToPosition(text: string, offset: number): string {
   let line = 1;
   let lineStart = 0;
   const end = Math.min(offset, text.length);
@@ -22,7 +22,7 @@ const WS = new Set([' ', '\t', '\n', '\r']);
  * Finds the offset of the first JSON syntax error. V8's messages do not always carry a position
  * (`Unexpected token 'a', "abc" is not valid JSON`), so on failure we scan once more ourselves.
  */
-export function jsonErrorOffset(text: string): number {
+function jsonErrorOffset(text: string): number {
   let i = 0;
   const ws = () => {
     while (i < text.length && WS.has(text[i] as string)) i++;

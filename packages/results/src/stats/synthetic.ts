@@ -58,7 +58,7 @@ export function syntheticSeries(seed: number, o: SyntheticOptions): SyntheticSer
 }
 
 /** Precision and recall of found indices against true ones; a find within `tolerance` counts once. */
-export function scoreChangePoints(
+function scoreChangePoints(
   truth: readonly number[],
   found: readonly number[],
   tolerance: number,

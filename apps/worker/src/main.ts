@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadInventory } from '@benchrunner/ansible';
+import { archiveRootOf } from '@benchrunner/archive';
 import { createLogger, LOCAL_MINION, loadSuite, type Minion } from '@benchrunner/core';
 import { TargetResolver } from '@benchrunner/git';
 import {
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ name: 'worker', level: env.LOG_LEVEL });
   const dataDir = path.resolve(env.DATA_DIR);
-  const archiveRoot = path.join(dataDir, 'runs');
+  const archiveRoot = archiveRootOf(dataDir);
   await mkdir(archiveRoot, { recursive: true });
   // Temp folders of workers killed mid-run (nothing ran their cleanup).
   const tmpDir = workerTmpDir(dataDir);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunManifest } from '@benchrunner/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RunArchive, settleManifest } from './archive.ts';
+import { RunArchive, settleManifest } from './run-archive.ts';
 
 let root: string | undefined;
 afterEach(async () => {

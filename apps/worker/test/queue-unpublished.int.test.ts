@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createLogger } from '@benchrunner/core';
 import { createRedis, PUBLISH_QUEUE, publishJobId, QUEUE_PREFIX } from '@benchrunner/queue';
 import { CarArtifactStore } from '@benchrunner/sinks';
-import { type RedisFixture, startRedis } from '@benchrunner/testing';
+import { type RedisFixture, sampleManifest, startRedis } from '@benchrunner/testing';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,19 +31,18 @@ afterAll(async () => {
 
 async function run(id: string, manifest: object, receipts?: object): Promise<void> {
   await mkdir(path.join(root, id));
-  await writeFile(path.join(root, id, 'manifest.json'), JSON.stringify(manifest));
+  await writeFile(path.join(root, id, 'manifest.json'), JSON.stringify({ ...manifest, id }));
   if (receipts) await writeFile(path.join(root, `${id}.publish.json`), JSON.stringify(receipts));
 }
 
 describe('queueUnpublished', () => {
   it('queues finished runs that the sinks have not confirmed, once', async () => {
-    await run('rfinished', { finishedAt: '2026-11-01T00:00:00.000Z' });
-    await run(
-      'rconfirmed',
-      { finishedAt: '2026-11-01T00:00:00.000Z' },
-      { artifacts: { store: 'car', cid: 'bafy', at: 'x' }, errors: {} },
-    );
-    await run('ractive', { startedAt: '2026-11-01T00:00:00.000Z' });
+    await run('rfinished', sampleManifest());
+    await run('rconfirmed', sampleManifest(), {
+      artifacts: { store: 'car', cid: 'bafy', at: 'x' },
+      errors: {},
+    });
+    await run('ractive', sampleManifest({ state: 'active', finishedAt: undefined }));
     await run('rbroken', {});
     await writeFile(path.join(root, 'rbroken', 'manifest.json'), '{ not json');
     const options = {

@@ -29,7 +29,7 @@ export function sampleManifest(overrides: Partial<RunManifest> = {}): RunManifes
     results: [],
     ...overrides,
   });
-  // parse() drops keys whose value is undefined only when the schema says so: remove them here.
+  // An override of undefined leaves the field out; parse() would keep it as a key without a value.
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) delete (manifest as Record<string, unknown>)[key];
   }

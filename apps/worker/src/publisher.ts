@@ -6,6 +6,7 @@ import type { DetectSettingsOf, ResultsDb } from '@benchrunner/results-db';
 import { type ArtifactStore, type MetricsSink, runPoints } from '@benchrunner/sinks';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
+import type { WorkerAlerts } from './alerts.ts';
 
 /** What each sink confirmed for a run. Kept beside the archive: `runs/<id>.publish.json`. */
 export const PublishReceipts = z.object({
@@ -78,6 +79,8 @@ export interface PublishDeps {
   resultsDb?: ResultsDb;
   /** The suite's `detect` settings per benchmark, for the detection after each results write. */
   detectSettings?: DetectSettingsOf;
+  /** Sends pull request reports and the records detection found; a delivery failure retries the job. */
+  alerts?: Pick<WorkerAlerts, 'afterDetection'>;
 }
 
 /**
@@ -156,6 +159,7 @@ export function createPublishProcessor(deps: PublishDeps) {
             `suspected ${r.kind}`,
           );
         }
+        await deps.alerts?.afterDetection(manifest, found);
         receipts.results = {
           db: deps.resultsDb.name,
           points: written.points,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { openResultsDb, type ResultsDb } from '@benchrunner/results-db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestRunOf, pullRequestOf, pullRequestReport } from '../src/index.ts';
-import { mainRun, pullRequestRun } from './runs.ts';
+import { latencyHistory, mainRun, pullRequestRun } from './runs.ts';
 
 describe('pull request runs against their base branch (SQLite results database)', () => {
   let dir: string;
@@ -25,23 +25,9 @@ describe('pull request runs against their base branch (SQLite results database)'
   });
 
   it('never puts a pull request run in the base branch history, nor in detection', async () => {
-    const history = await db.history({
-      benchmark: 'add',
-      measure: 'latency',
-      minion: 'local',
-      branch: 'main',
-      params: { fileSet: 'One4MBFile' },
-      limit: 100,
-    });
+    const history = await db.history(latencyHistory('main'));
     expect(history.points.map((p) => p.runId)).toEqual(main.map((r) => r.id));
-    const own = await db.history({
-      benchmark: 'add',
-      measure: 'latency',
-      minion: 'local',
-      branch: 'pull/7/head',
-      params: { fileSet: 'One4MBFile' },
-      limit: 100,
-    });
+    const own = await db.history(latencyHistory('pull/7/head'));
     expect(own.points.map((p) => p.runId)).toEqual(['run-pr-slow']);
     expect(await db.detectRun('run-pr-slow')).toEqual([]);
     expect(await db.regressions({ limit: 10 })).toEqual([]);

@@ -39,3 +39,15 @@ export function pullRequestRun(number: number, id: string, level: number): RunMa
   run.request.trigger = { kind: 'github', detail: { event: 'pull_request', repository: 'acme/widgets' } };
   return run;
 }
+
+/** The history query of the `add file` latency series (One4MBFile) of `branch` on the local minion. */
+export function latencyHistory(branch: string) {
+  return {
+    benchmark: 'add',
+    measure: 'latency',
+    minion: 'local',
+    branch,
+    params: { fileSet: 'One4MBFile' },
+    limit: 100,
+  };
+}

@@ -5,8 +5,11 @@ import type { Redis } from 'ioredis';
  * and by several workers at once.
  */
 export interface DeliveryLog {
-  /** True when the caller may deliver `key` now: neither delivered nor being delivered. */
-  claim(key: string): Promise<boolean>;
+  /**
+   * `claimed`: the caller delivers `key` now; `delivered`: it was delivered before; `in-flight`:
+   * another caller is delivering it (or crashed doing so: the claim lapses after a while).
+   */
+  claim(key: string): Promise<'claimed' | 'delivered' | 'in-flight'>;
   /** Records `key` as delivered. */
   delivered(key: string): Promise<void>;
   /** Gives a claim up after a failed delivery, so a later call may try again. */
@@ -22,7 +25,8 @@ const DELIVERED_MS = 180 * 24 * 3600_000;
 export function redisDeliveryLog(redis: Redis, prefix = 'benchrunner:alerts:'): DeliveryLog {
   return {
     async claim(key) {
-      return (await redis.set(prefix + key, 'sending', 'PX', CLAIM_MS, 'NX')) === 'OK';
+      if ((await redis.set(prefix + key, 'sending', 'PX', CLAIM_MS, 'NX')) === 'OK') return 'claimed';
+      return (await redis.get(prefix + key)) === 'delivered' ? 'delivered' : 'in-flight';
     },
     async delivered(key) {
       await redis.set(prefix + key, 'delivered', 'PX', DELIVERED_MS);

@@ -1,4 +1,4 @@
-/** A delivery the receiver refused (4xx other than 408 and 429): sending it again would not help. */
+/** A delivery the receiver refused (3xx, 4xx other than 408 and 429): sending it again would not help. */
 export class DeliveryRejectedError extends Error {
   override name = 'DeliveryRejectedError';
   constructor(
@@ -40,8 +40,8 @@ const RETRY_STATUS = (status: number) => status >= 500 || status === 408 || stat
 
 /**
  * Sends a request, retrying network errors, timeouts and 5xx (also 408 and 429) with an exponential
- * backoff; answers any other status at once. Returns the response of a 2xx or 3xx.
- * @throws DeliveryRejectedError on a 4xx; DeliveryFailedError when no attempt succeeded.
+ * backoff; answers any other status at once. Returns the response of a 2xx.
+ * @throws DeliveryRejectedError on a 3xx or 4xx; DeliveryFailedError when no attempt succeeded.
  */
 export async function sendWithRetry(request: HttpRequest, options: RetryOptions = {}): Promise<Response> {
   const { attempts = 5, baseDelayMs = 1000, maxDelayMs = 30_000, timeoutMs = 10_000, signal } = options;
@@ -58,7 +58,14 @@ export async function sendWithRetry(request: HttpRequest, options: RetryOptions 
           ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
           : AbortSignal.timeout(timeoutMs),
       });
-      if (response.status < 400) return response;
+      if (response.status < 300) return response;
+      if (response.status < 400) {
+        // Redirects are not followed (a signed body must not go elsewhere): the URL needs fixing.
+        throw new DeliveryRejectedError(
+          `${request.label}: HTTP ${response.status} redirect to ${response.headers.get('location') ?? '?'} not followed`,
+          response.status,
+        );
+      }
       const text = (await response.text().catch(() => '')).slice(0, 300);
       if (!RETRY_STATUS(response.status)) {
         throw new DeliveryRejectedError(

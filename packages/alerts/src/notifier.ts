@@ -224,8 +224,15 @@ export class Notifier {
     failures: string[],
     send: () => Promise<unknown>,
   ): Promise<void> {
-    if (!(await this.options.deliveries.claim(key))) {
+    const claim = await this.options.deliveries.claim(key);
+    if (claim === 'delivered') {
       outcome.skipped.push(channel);
+      return;
+    }
+    if (claim === 'in-flight') {
+      // Not known to be delivered: the caller tries again later, by when it is, or the claim of a
+      // worker that died sending it has lapsed.
+      failures.push(`${channel}: being delivered by another worker`);
       return;
     }
     try {

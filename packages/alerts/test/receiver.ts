@@ -9,7 +9,7 @@ export interface Received {
   body: string;
 }
 
-export type Answer = { status: number; body?: unknown };
+export type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
 
 /** A real HTTP server on 127.0.0.1 that records every request and answers with `respond`. */
 export async function startReceiver(respond: (request: Received, index: number) => Answer | Promise<Answer>) {
@@ -28,7 +28,7 @@ export async function startReceiver(respond: (request: Received, index: number) 
       Promise.resolve(respond(request, received.length - 1)).then(
         (answer) => {
           const text = answer.body === undefined ? '' : JSON.stringify(answer.body);
-          res.writeHead(answer.status, { 'content-type': 'application/json' }).end(text);
+          res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers }).end(text);
         },
         (error: Error) => res.writeHead(599).end(error.message),
       );

@@ -97,6 +97,22 @@ describe('generic webhook', () => {
     }
   });
 
+  it('does not follow a redirect: the signed body goes nowhere else', async () => {
+    const elsewhere = await startReceiver(() => ({ status: 200 }));
+    const redirecting = await startReceiver(() => ({
+      status: 307,
+      headers: { location: `${elsewhere.url}/x` },
+    }));
+    try {
+      const outcome = await notifier(redirecting.url).statusChanged(regression({ id: 'redirect-1' }), null);
+      expect(outcome.rejected).toEqual(['webhook']);
+      expect(redirecting.received).toHaveLength(1);
+      expect(elsewhere.received).toHaveLength(0);
+    } finally {
+      await Promise.all([elsewhere.close(), redirecting.close()]);
+    }
+  });
+
   it('does not retry a 4xx, and reports it without throwing', async () => {
     const receiver = await startReceiver(() => ({ status: 410, body: { error: 'gone' } }));
     try {
@@ -131,12 +147,19 @@ describe('generic webhook', () => {
       const r = regression({ id: 'once-1' });
       expect((await notifier(receiver.url).statusChanged(r, null)).sent).toEqual(['webhook']);
       expect((await notifier(receiver.url).statusChanged(r, null)).skipped).toEqual(['webhook']);
-      // Concurrent callers: one delivers.
-      const both = await Promise.all([
+      // Concurrent callers: one delivers; the other, not knowing the outcome yet, fails to be
+      // called again, and then finds it delivered.
+      const both = await Promise.allSettled([
         notifier(receiver.url).statusChanged(regression({ id: 'once-2' }), null),
         notifier(receiver.url).statusChanged(regression({ id: 'once-2' }), null),
       ]);
-      expect(both.flatMap((o) => o.sent)).toEqual(['webhook']);
+      expect(both.flatMap((o) => (o.status === 'fulfilled' ? o.value.sent : []))).toEqual(['webhook']);
+      const waiting = both.find((o) => o.status === 'rejected');
+      expect(waiting?.reason).toBeInstanceOf(AlertDeliveryError);
+      expect(String(waiting?.reason)).toMatch(/being delivered by another worker/);
+      expect(
+        (await notifier(receiver.url).statusChanged(regression({ id: 'once-2' }), null)).skipped,
+      ).toEqual(['webhook']);
       // Redis restarted from its append-only file: still remembered.
       for (const c of clients.splice(0)) c.disconnect();
       await redis.stop();

@@ -30,5 +30,13 @@ describe('reportMarkdown', () => {
     expect(body).toContain('| a\\|b c {fileSet=One4MBFile} | latency |');
     expect(body).toContain('[run-pr](https://bench.example.org/runs/run-pr)');
     expect(body).toContain('no result of `main` on `local` to compare with yet');
+    expect(body).not.toContain('noisy');
+  });
+
+  it('warns when the minion was noisy during either run', () => {
+    const run = pullRequestRun(3, 'run-pr', 1000);
+    run.noisy = true;
+    const body = reportMarkdown(pullRequestReport(run, pullRequestOf(run, 'main')!, mainRun(1)), 'demo');
+    expect(body).toContain('noisy during this run: take the verdicts with care');
   });
 });

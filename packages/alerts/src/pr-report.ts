@@ -12,6 +12,8 @@ export interface PullRequestReport {
   /** The base branch's run compared with, or null when the base branch has none on this minion. */
   base: { runId: string; commit: string } | null;
   rows: ReportRow[];
+  /** The noise check found the minion noisy during the run or during the base run. */
+  noisy: { run: boolean; base: boolean };
   counts: { regressed: number; improved: number; changed: number; unchanged: number; untested: number };
 }
 
@@ -86,6 +88,7 @@ export function pullRequestReport(
     commit: run.target?.commit.sha ?? run.request.commit,
     base: base ? { runId: base.id, commit: base.target?.commit.sha ?? base.request.commit } : null,
     rows,
+    noisy: { run: run.noisy === true, base: base?.noisy === true },
     counts,
   };
 }
@@ -131,6 +134,12 @@ export function reportMarkdown(report: PullRequestReport, project: string, runUr
         `${counts.unchanged} without significant change, ${counts.untested} not tested.`
       : `\`${shortSha(report.commit)}\`: no result of \`${cell(pullRequest.baseBranch)}\` on \`${cell(report.minion)}\` to compare with yet.`,
     `Run ${runUrl ? `[${report.runId}](${runUrl})` : `\`${report.runId}\``}.`,
+    ...(report.noisy.run || report.noisy.base
+      ? [
+          '',
+          `> ⚠️ The noise check found \`${cell(report.minion)}\` noisy during ${report.noisy.run ? 'this run' : 'the base run'}${report.noisy.run && report.noisy.base ? ' and the base run' : ''}: take the verdicts with care.`,
+        ]
+      : []),
     '',
     '| benchmark | measure | base median | PR median | change | CI | p | verdict |',
     '|---|---|--:|--:|--:|---|--:|---|',

@@ -19,6 +19,7 @@ import { type ArtifactStore, type MetricsSink, MissingDatabaseError } from '@ben
 import { type CommandRunner, LocalRunner, SshRunner } from '@benchrunner/ssh';
 import { Queue, Worker } from 'bullmq';
 import { ActiveRuns } from './active-runs.ts';
+import { createWorkerAlerts } from './alerts.ts';
 import { loadWorkerEnv } from './env.ts';
 import { type Lane, startLane } from './lane.ts';
 import { ansibleProvisioner } from './provisioner.ts';
@@ -100,6 +101,16 @@ async function main(): Promise<void> {
       ),
   );
   const publishSinks = { ...sinks, resultsDb };
+  // Alert channels (webhook, Slack, GitHub) from the environment; `alerts.statusChanged` is what a
+  // regression's later status changes (confirmation, fixed) call.
+  const alerts = createWorkerAlerts({
+    env,
+    redis: connection,
+    resultsDb,
+    archiveRoot,
+    logger,
+    ...(suite ? { suite } : {}),
+  });
   const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
   const publishWorker = new Worker(
     PUBLISH_QUEUE,
@@ -108,6 +119,7 @@ async function main(): Promise<void> {
       logger,
       ...publishSinks,
       ...(suite ? { detectSettings: suiteDetectSettings(suite.spec) } : {}),
+      ...(alerts ? { alerts } : {}),
     }),
     {
       connection,

@@ -14,6 +14,7 @@ import { enqueuePublish, PublishJobData, publishJobId } from '@benchrunner/queue
 import type { DetectSettingsOf, ResultsDb } from '@benchrunner/results-db';
 import { type ArtifactStore, type MetricsSink, runPoints } from '@benchrunner/sinks';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
+import type { WorkerAlerts } from './alerts.ts';
 import { warnSkipped } from './skipped-runs.ts';
 
 /** Where a run's results database write failed, in `receipts.errors`. */
@@ -27,6 +28,8 @@ export interface PublishDeps {
   resultsDb?: ResultsDb;
   /** The suite's `detect` settings per benchmark, for the detection after each results write. */
   detectSettings?: DetectSettingsOf;
+  /** Sends pull request reports and the records detection found; a delivery failure retries the job. */
+  alerts?: Pick<WorkerAlerts, 'afterDetection'>;
 }
 
 /**
@@ -104,6 +107,7 @@ export function createPublishProcessor(deps: PublishDeps) {
             `suspected ${r.kind}`,
           );
         }
+        await deps.alerts?.afterDetection(manifest, found);
         receipts.results = {
           db: deps.resultsDb.name,
           points: written.points,

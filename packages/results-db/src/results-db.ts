@@ -46,6 +46,8 @@ export interface HistoryPoint {
   firstParentDepth: number | null;
   startedAt: string;
   cid: string | null;
+  /** The run's noise check found the minion noisy: shown, but left out of detection. */
+  noisy: boolean;
   value: number;
   n: number | null;
   median: number | null;

@@ -130,6 +130,8 @@ export const NoiseSpec = z
     seconds: z.number().gt(0).max(60).default(0.5),
     maxCv: z.number().gt(0).default(10),
     maxShift: z.number().gt(0).default(10),
+    /** How many times a noisy nightly run is queued again (each new run links to the noisy one); 0: never. */
+    requeue: z.number().int().min(0).max(10).default(1),
   })
   .strict();
 export type NoiseSpec = z.infer<typeof NoiseSpec>;

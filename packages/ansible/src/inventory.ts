@@ -32,6 +32,7 @@ const KNOWN_VARS = [
   'benchrunner_clinic_version',
   'benchrunner_sync',
   'benchrunner_tune',
+  'benchrunner_isolate_cpus',
 ];
 
 /** The variables benchrunner reads for one minion (after group defaults are merged). */

@@ -63,7 +63,6 @@ export {
   CpuList,
   DetectSpec,
   loadSuite,
-  NOISE_DEFAULTS,
   type NoiseSettings,
   NoiseSpec,
   noiseSettings,

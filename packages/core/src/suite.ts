@@ -137,7 +137,7 @@ export const NoiseSpec = z
 export type NoiseSpec = z.infer<typeof NoiseSpec>;
 
 /** The noise check's settings in effect: the suite's, else the minion's, else these. */
-export const NOISE_DEFAULTS = { seconds: 0.5, maxCv: 10, maxShift: 10, requeue: 1 } as const;
+const NOISE_DEFAULTS = { seconds: 0.5, maxCv: 10, maxShift: 10, requeue: 1 } as const;
 export type NoiseSettings = { [K in keyof NoiseSpec]-?: number };
 
 export const SuiteSpec = z

@@ -14,7 +14,7 @@ export { EnvironmentFingerprint, environmentFingerprint, FINGERPRINT_KEYS } from
 export { newRunId, RUN_ID_PATTERN } from './ids.ts';
 export type { Logger } from './logger.ts';
 export { createLogger } from './logger.ts';
-export { LOCAL_MINION, Minion } from './minion.ts';
+export { LOCAL_MINION, Minion, MinionNoise } from './minion.ts';
 export {
   BenchmarkName,
   EnvName,
@@ -61,8 +61,10 @@ export {
   AdaptiveRepeats,
   Argv,
   BenchmarkSpec,
+  CpuList,
   DetectSpec,
   loadSuite,
+  type NoiseSettings,
   NoiseSpec,
   noiseSettings,
   parseSuite,

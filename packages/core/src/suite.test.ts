@@ -85,8 +85,13 @@ describe('suite file', () => {
   it('fills in the noise check defaults, turns it off with noise: false, and names a bad setting', () => {
     const parse = (noise: string) =>
       parseSuite(`${noise}\nbenchmarks:\n  - {name: a, command: [a]}\n`, 'suite.yaml').spec;
-    expect(noiseSettings(parse(''))).toEqual({ seconds: 0.5, maxCv: 10, maxShift: 10 });
-    expect(noiseSettings(parse('noise: {maxCv: 25}'))).toEqual({ seconds: 0.5, maxCv: 25, maxShift: 10 });
+    expect(noiseSettings(parse(''))).toEqual({ seconds: 0.5, maxCv: 10, maxShift: 10, requeue: 1 });
+    expect(noiseSettings(parse('noise: {maxCv: 25}'))).toEqual({
+      seconds: 0.5,
+      maxCv: 25,
+      maxShift: 10,
+      requeue: 1,
+    });
     expect(noiseSettings(parse('noise: false'))).toBeNull();
     expect(
       errorOf('noise: {maxCv: -1}\nbenchmarks:\n  - {name: a, command: [a]}\n').problems[0]?.path,

@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger, Minion } from '@benchrunner/core';
+import { KILL_GRACE_MS, StopWatch } from '@benchrunner/process';
 import { NodeSSH } from 'node-ssh';
 import type { Client, ClientChannel } from 'ssh2';
 import { shellBaseEnvironment } from './base-env.ts';
@@ -15,9 +16,10 @@ import type {
   LockHandle,
   TransferStats,
 } from './command-runner.ts';
-import { ConnectionError, LockedError } from './command-runner.ts';
+import { ConnectionError } from './command-runner.ts';
 import { countFiles } from './count-files.ts';
 import { cancelledBeforeStart } from './exec-result.ts';
+import { flockArgv, holdLock } from './flock.ts';
 import {
   keyFingerprint,
   keyType,
@@ -39,8 +41,8 @@ import { shellExports, shellJoin, shellQuote } from './quote.ts';
 
 type SshMinion = Extract<Minion, { kind: 'ssh' }>;
 
-/** Seconds between SIGTERM and SIGKILL when a process group is stopped (in tenths, for `sleep 0.1`). */
-const KILL_GRACE_TENTHS = 30;
+/** KILL_GRACE_MS in tenths of a second, for the stop script's `sleep 0.1` loop. */
+const KILL_GRACE_TENTHS = Math.round(KILL_GRACE_MS / 100);
 /** The first stderr line of every command: the process-group id its wrapper created. */
 const PGID_MARKER = /^BENCHRUNNER_PGID=(\d+)$/;
 
@@ -280,8 +282,6 @@ export class SshRunner implements CommandRunner {
     const stderr = new LineSplitter(options.onLine && ((line) => options.onLine?.(line, 'stderr')));
     let pgid: number | undefined;
     let head: Buffer | undefined = Buffer.alloc(0);
-    let timedOut = false;
-    let cancelled = false;
     let stopping: Promise<void> | undefined;
     const stop = () => {
       if (pgid === undefined || stopping) return;
@@ -289,6 +289,7 @@ export class SshRunner implements CommandRunner {
         log?.warn({ err: error, pgid }, 'cannot stop process group');
       });
     };
+    const watch = new StopWatch({ signal: options.signal, timeoutMs: options.timeoutMs }, stop);
     channel.on('data', (chunk: Buffer) => stdout.push(chunk));
     channel.stderr.on('data', (chunk: Buffer) => {
       if (head === undefined) {
@@ -305,28 +306,16 @@ export class SshRunner implements CommandRunner {
       head = undefined;
       if (match) {
         pgid = Number(match[1]);
-        if (cancelled || timedOut) stop();
+        // Stopped before the group was known: stop it now.
+        if (watch.stopped) stop();
       }
       if (rest.length > 0) stderr.push(rest);
     });
-    const onAbort = () => {
-      cancelled = true;
-      stop();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer =
-      options.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            stop();
-          }, options.timeoutMs);
     let exit: { code: number | null; signal: string | null };
     try {
       exit = await channelExitFull(channel);
     } finally {
-      if (timer) clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
+      watch.dispose();
     }
     if (head !== undefined && head.length > 0) stderr.push(head);
     stdout.end();
@@ -339,7 +328,7 @@ export class SshRunner implements CommandRunner {
       throw this.connectionError(doing);
     }
     let { code, signal } = exit;
-    if ((timedOut || cancelled) && code !== null && code > 128) {
+    if (watch.stopped && code !== null && code > 128) {
       // The wrapper reports a killed command as 128+N, like any shell.
       signal = signalName(code - 128);
       code = null;
@@ -347,8 +336,8 @@ export class SshRunner implements CommandRunner {
     const result: ExecResult = {
       exitCode: code,
       signal,
-      timedOut,
-      cancelled,
+      timedOut: watch.timedOut,
+      cancelled: watch.cancelled,
       durationMs: Date.now() - started,
       stdout: stdout.finalTail(),
       stderr: stderr.finalTail(),
@@ -412,43 +401,35 @@ export class SshRunner implements CommandRunner {
 
   async lock(options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<LockHandle> {
     const lockFile = `${this.workDir}/lock`;
-    const wait = options.waitMs ? `-w ${Math.max(1, Math.ceil(options.waitMs / 1000))}` : '-n';
-    // flock holds the lock while `cat` reads the channel: when the channel or the connection
-    // closes, cat sees EOF and the lock is released, so a lost controller never keeps it.
     const channel = await this.openChannel(
-      `mkdir -p ${shellQuote(this.workDir)} && exec flock -E 75 ${wait} ${shellQuote(lockFile)} sh -c 'echo locked; exec cat >/dev/null'`,
+      `mkdir -p ${shellQuote(this.workDir)} && exec ${shellJoin(flockArgv(lockFile, options.waitMs))}`,
       'locking',
     );
-    const stderr = new LineSplitter();
-    channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    const exited = channelExitFull(channel);
-    const acquired = new Promise<boolean>((resolve) => {
-      channel.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('locked')) resolve(true);
-      });
-      void exited.then(() => resolve(false));
-    });
-    const onAbort = () => channel.close();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const ok = await acquired;
-    options.signal?.removeEventListener('abort', onAbort);
-    if (!ok) {
-      const { code } = await exited;
-      if (code === 75) throw new LockedError(`minion ${this.minion} is busy: another run holds ${lockFile}`);
-      if (code === null) throw this.connectionError('locking');
-      throw new Error(
-        `cannot lock ${lockFile} on minion ${this.minion} (flock exited ${code}): ${stderr.finalTail().trim()}`,
-      );
-    }
-    const handle: LockHandle = {
-      release: async () => {
-        if (!this.locks.delete(handle)) return;
-        channel.end();
-        await exited;
+    return holdLock(
+      {
+        stdout: channel,
+        stderr: channel.stderr,
+        exited: channelExit(channel),
+        // sshd ends the session once flock is gone: signal it, or the channel stays open while flock waits.
+        abort: () => {
+          channel.signal('TERM');
+          channel.close();
+        },
+        release: () => channel.end(),
       },
-    };
-    this.locks.add(handle);
-    return handle;
+      {
+        signal: options.signal,
+        held: this.locks,
+        minion: this.minion,
+        lockFile,
+        failure: (code, stderr) => {
+          if (code === null) return this.connectionError('locking');
+          return new Error(
+            `cannot lock ${lockFile} on minion ${this.minion} (flock exited ${code}): ${stderr}`,
+          );
+        },
+      },
+    );
   }
 
   /** Reads a small text file on the minion (up to maxBytes); undefined when it does not exist. */

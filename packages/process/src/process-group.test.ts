@@ -88,6 +88,18 @@ describe('ProcessGroup', () => {
     expect(group.outcome(code, signal)).toMatchObject({ exitCode: null, signal: 'SIGKILL', timedOut: true });
   });
 
+  it('with a grace of 0, sends SIGKILL at once, without SIGTERM', async () => {
+    // sleep dies of the first signal it gets: SIGTERM would show as such.
+    const group = new ProcessGroup('sleep', ['60'], { env });
+    await group.started;
+    const controller = new AbortController();
+    group.watch({ signal: controller.signal, graceMs: 0 });
+    controller.abort();
+    const [code, signal] = await group.exited;
+    group.dispose();
+    expect(group.outcome(code, signal)).toMatchObject({ exitCode: null, signal: 'SIGKILL', cancelled: true });
+  });
+
   it('reports a command that cannot start', async () => {
     const group = new ProcessGroup('/nonexistent/benchrunner-command', [], { env });
     group.watch({ timeoutMs: 10_000 });

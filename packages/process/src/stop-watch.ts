@@ -47,7 +47,7 @@ export class StopWatch {
 
 /**
  * SIGTERM now, SIGKILL after `graceMs` unless cancelled first. Calling `start` again sends SIGTERM
- * again but keeps the first SIGKILL's time.
+ * again but keeps the first SIGKILL's time. A grace of 0 sends SIGKILL at once, without SIGTERM.
  */
 export class Escalation {
   private timer: NodeJS.Timeout | undefined;
@@ -58,6 +58,10 @@ export class Escalation {
   ) {}
 
   start(): void {
+    if (this.graceMs === 0) {
+      this.kill('SIGKILL');
+      return;
+    }
     this.kill('SIGTERM');
     this.timer ??= setTimeout(() => this.kill('SIGKILL'), this.graceMs);
   }

@@ -30,7 +30,7 @@ export { summarize } from './summary.ts';
 export async function runPipeline(deps: PipelineDeps, ctx: RunContext): Promise<RunManifest> {
   const archive = new RunArchive(deps.archiveRoot, ctx.id);
   await archive.open(ctx.attempt);
-  const run: { -readonly [K in keyof RunClock]: RunClock[K] } = { started: Date.now(), lock: undefined };
+  const run: RunClock = { started: Date.now(), lock: undefined };
   const manifest = startManifest(deps, ctx, run.started);
   // A full or read-only disk fails here already: the log goes too, the caller decides what follows.
   await archive.writeManifest(manifest).catch(async (error: unknown) => {

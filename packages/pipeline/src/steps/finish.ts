@@ -6,10 +6,10 @@ import type { RunScope } from './scope.ts';
 type Reads = Pick<RunScope, 'runner' | 'log' | 'saveManifest'>;
 type Writes = Pick<RunManifest, 'state' | 'finishedAt' | 'durationMs' | 'killed'>;
 
-/** When the run started and the minion's lock once taken: what finishing a run needs. */
+/** When the run started, and the minion's lock once the lock step took it: what finishing a run needs. */
 export interface RunClock {
   readonly started: number;
-  readonly lock: LockHandle | undefined;
+  lock: LockHandle | undefined;
 }
 
 /** Nothing this run started may outlive it; without the lock, the processes are another run's. */

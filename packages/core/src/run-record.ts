@@ -24,13 +24,16 @@ export const StepName = z.enum([
   'environment',
   'benchmarks',
   'profiles',
-  'retrieve',
-  'archive',
+  'remove-output',
+  'finish',
 ]);
 export type StepName = z.infer<typeof StepName>;
 
+/** Names manifests written before 2026-11 gave the last two steps: read as today's names. */
+const formerStepNames: Readonly<Record<string, StepName>> = { retrieve: 'remove-output', archive: 'finish' };
+
 export const StepRecord = z.object({
-  name: StepName,
+  name: z.preprocess((name) => (typeof name === 'string' ? (formerStepNames[name] ?? name) : name), StepName),
   status: z.enum(['ok', 'skipped', 'failed']),
   startedAt: z.iso.datetime(),
   durationMs: z.number().nonnegative(),

@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type RunManifest, type RunState, repeatBounds, type StepName } from '@benchrunner/core';
 import { RunArchive } from '@benchrunner/archive';
+import { type RunManifest, type RunState, repeatBounds, type StepName } from '@benchrunner/core';
 import type { PipelineDeps, RunContext } from './context.ts';
 import { planProfiles, selectBenchmarks } from './plan.ts';
 import { runBenchmarks } from './steps/benchmarks.ts';

@@ -1,7 +1,7 @@
 import path from 'node:path';
+import type { RunArchive } from '@benchrunner/archive';
 import { CancelledError, type RunManifest, type Suite } from '@benchrunner/core';
 import type { CommandRunner, ExecResult } from '@benchrunner/ssh';
-import type { RunArchive } from '@benchrunner/archive';
 import type { PipelineDeps, RunContext } from '../context.ts';
 import { RunProgressCounter } from './progress.ts';
 

@@ -93,6 +93,8 @@ export interface BisectionStore {
   end(id: string, end: BisectionEnd): Promise<boolean>;
   /** The samples of a series in one run, all repeats pooled; null when the run has no point of it. */
   samples(runId: string, seriesKey: string): Promise<number[] | null>;
+  /** The samples of a series in every stored run at a commit, pooled; null when none has a point of it. */
+  samplesAt(seriesKey: string, commit: string): Promise<number[] | null>;
 }
 
 type Guard = <T>(work: () => Promise<T>) => Promise<T>;
@@ -258,6 +260,23 @@ export class KyselyBisectionStore implements BisectionStore {
         .where('run_id', '=', runId)
         .where('series_key', '=', seriesKey)
         .orderBy('seq')
+        .execute();
+      if (rows.length === 0) return null;
+      return rows.flatMap((row) => json<number[]>(row.samples) ?? [row.value]);
+    });
+  }
+
+  samplesAt(seriesKey: string, commit: string): Promise<number[] | null> {
+    return this.guarded(async () => {
+      const rows = await this.db
+        .selectFrom('points as p')
+        .innerJoin('runs as r', 'r.id', 'p.run_id')
+        .select(['p.samples', 'p.value'])
+        .where('p.series_key', '=', seriesKey)
+        .where('r.commit', '=', commit)
+        .orderBy('r.started_at')
+        .orderBy('p.run_id')
+        .orderBy('p.seq')
         .execute();
       if (rows.length === 0) return null;
       return rows.flatMap((row) => json<number[]>(row.samples) ?? [row.value]);

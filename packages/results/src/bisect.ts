@@ -38,6 +38,8 @@ export interface BisectInput {
   good: readonly number[];
   bad: readonly number[];
   settings?: BisectSettings;
+  /** The benchmarks a probe runs (the search itself does not use them). */
+  benchmarks?: string[];
 }
 
 /** A probe against one end of the range. */

@@ -8,6 +8,7 @@ import {
   connectRedis,
   createRedis,
   enqueuePublish,
+  enqueueRun,
   onCancelRequests,
   PUBLISH_QUEUE,
   publishBackoff,
@@ -18,6 +19,7 @@ import { type ArtifactStore, type MetricsSink, MissingDatabaseError } from '@ben
 import { type CommandRunner, LocalRunner, SshRunner } from '@benchrunner/ssh';
 import { Queue, Worker } from 'bullmq';
 import { ActiveRuns } from './active-runs.ts';
+import { workerBisections } from './bisection.ts';
 import { loadWorkerEnv } from './env.ts';
 import { type Lane, startLane } from './lane.ts';
 import { ansibleProvisioner } from './provisioner.ts';
@@ -99,6 +101,18 @@ async function main(): Promise<void> {
       ),
   );
   const publishSinks = { ...sinks, resultsDb };
+  const lanes: Lane[] = [];
+  // Probes go to the lane of the regression's minion through the ordinary enqueue.
+  const bisections = workerBisections({
+    results: resultsDb,
+    mirror: async () => (suite ? targets.mirror(suite) : undefined),
+    enqueue: async (data) => {
+      const lane = lanes.find((l) => l.minion === data.minion);
+      if (!lane) throw new Error(`no lane for minion ${data.minion} in this worker`);
+      return enqueueRun(lane.queue, data);
+    },
+    logger,
+  });
   const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
   const publishWorker = new Worker(
     PUBLISH_QUEUE,
@@ -107,6 +121,7 @@ async function main(): Promise<void> {
       logger,
       ...publishSinks,
       ...(suite ? { detectSettings: suiteDetectSettings(suite.spec) } : {}),
+      onResultsStored: bisections.onResultsStored,
     }),
     {
       connection,
@@ -127,7 +142,6 @@ async function main(): Promise<void> {
   // Runs archived while publishing could not be queued (Redis down, a crash) are queued now.
   void queueUnpublished({ archiveRoot, publishQueue, sinks: publishSinks, logger });
 
-  const lanes: Lane[] = [];
   for (const minion of minions) {
     lanes.push(
       await startLane({

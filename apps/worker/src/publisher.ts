@@ -78,6 +78,8 @@ export interface PublishDeps {
   resultsDb?: ResultsDb;
   /** The suite's `detect` settings per benchmark, for the detection after each results write. */
   detectSettings?: DetectSettingsOf;
+  /** Called once a run's results are in the results database (a bisection probe takes its next step). */
+  onResultsStored?: (manifest: RunManifest) => Promise<void>;
 }
 
 /**
@@ -147,9 +149,12 @@ export function createPublishProcessor(deps: PublishDeps) {
         const written = await deps.resultsDb.ingestRun(manifest, cid ? { cid } : {});
         // Detection is part of this sink: it is idempotent, and a failure leaves no receipt,
         // so the retry writes and detects again.
-        const found = await deps.resultsDb.detectRun(runId, {
-          ...(deps.detectSettings ? { settings: deps.detectSettings } : {}),
-        });
+        // Probe runs are evidence for a regression, not history: nothing to detect on them.
+        const found = manifest.request.probe
+          ? []
+          : await deps.resultsDb.detectRun(runId, {
+              ...(deps.detectSettings ? { settings: deps.detectSettings } : {}),
+            });
         for (const r of found) {
           log.warn(
             { regression: r.id, kind: r.kind, detector: r.detector, series: r.series, change: r.change },
@@ -164,6 +169,7 @@ export function createPublishProcessor(deps: PublishDeps) {
         };
         delete receipts.errors[RESULTS_DB_SINK];
         log.info({ points: written.points, db: deps.resultsDb.name, cid }, 'results written');
+        await deps.onResultsStored?.(manifest);
       } catch (error) {
         receipts.errors[RESULTS_DB_SINK] = (error as Error).message;
         failures.push(`${RESULTS_DB_SINK}: ${(error as Error).message}`);

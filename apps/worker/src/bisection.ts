@@ -1,0 +1,43 @@
+import { type BisectionDeps, onProbeStored, startBisection } from '@benchrunner/bisect';
+import type { RunManifest } from '@benchrunner/core';
+import type { Bisection } from '@benchrunner/results-db';
+
+/**
+ * Bisection in the worker: a probe run's stored results go to its bisection, which enqueues the
+ * next probe; a regression that becomes `confirmed` starts one. Failures are logged, never thrown:
+ * a run's publishing must not fail because its bisection could not take a step (the bisection
+ * says where it stands; `POST /regressions/:id/bisect` starts another).
+ */
+export function workerBisections(deps: BisectionDeps) {
+  return {
+    /** For the publisher: after a run's results are in the results database. */
+    async onResultsStored(manifest: RunManifest): Promise<void> {
+      if (manifest.request.probe?.kind !== 'bisection') return;
+      try {
+        await onProbeStored(deps, manifest);
+      } catch (error) {
+        deps.logger.error(
+          { err: error, runId: manifest.id, bisection: manifest.request.probe.bisection },
+          'bisection could not take its next step',
+        );
+      }
+    },
+    /**
+     * For the confirmation step: call when a regression's status becomes `confirmed`. Starts a
+     * bisection when its range holds more than one commit; returns it (null when none started).
+     */
+    async onConfirmed(regressionId: string): Promise<Bisection | null> {
+      try {
+        const regression = await deps.results.regression(regressionId);
+        const started = await startBisection(deps, regression);
+        if (!started.bisection) {
+          deps.logger.info({ regression: regressionId, culprit: started.culprit.sha }, started.reason);
+        }
+        return started.bisection;
+      } catch (error) {
+        deps.logger.error({ err: error, regression: regressionId }, 'bisection could not start');
+        return null;
+      }
+    },
+  };
+}

@@ -10,6 +10,7 @@ import {
 } from '@benchrunner/core';
 import { RUN_LOG_MAX_LINE_CHARS, RUN_LOG_MAX_LINES } from '@benchrunner/queue';
 import { z } from 'zod';
+import { BISECTION_PATHS } from './routes/bisections.ts';
 import { HistoryQuerySchema, SeriesQuerySchema } from './routes/history.ts';
 import { RegressionStatus, RegressionsQuerySchema } from './routes/regressions.ts';
 import { RUN_LOG_PAGE_MAX } from './routes/runs.ts';
@@ -418,6 +419,7 @@ export function openApiDocument(version: string) {
           },
         },
       },
+      ...BISECTION_PATHS,
       '/webhooks/github': {
         post: {
           summary: 'GitHub push and pull_request events enqueue a run of the head commit (priority ci)',

@@ -1,0 +1,304 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { advanceBisection, type BisectionDeps, startBisection } from '@benchrunner/bisect';
+import { LOCAL_MINION, loadSuite, PRIORITY, type RunJobData, type RunManifest } from '@benchrunner/core';
+import { TargetResolver } from '@benchrunner/git';
+import {
+  appendRunLog,
+  createRedis,
+  enqueuePublish,
+  enqueueRun,
+  laneName,
+  PUBLISH_QUEUE,
+  publishJobId,
+  QUEUE_PREFIX,
+} from '@benchrunner/queue';
+import { openResultsDb, type ResultsDb } from '@benchrunner/results-db';
+import { LocalRunner } from '@benchrunner/ssh';
+import {
+  createGitRepository,
+  type GitRepoFixture,
+  type RedisFixture,
+  startRedis,
+  waitFor,
+} from '@benchrunner/testing';
+import { type Job, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ActiveRuns } from '../src/active-runs.ts';
+import { workerBisections } from '../src/bisection.ts';
+import { createRunProcessor } from '../src/processor.ts';
+import { createPublishProcessor } from '../src/publisher.ts';
+import { silentLogger } from './helpers-publish.ts';
+
+// The real queue, the worker's run and publish processors, a local minion, a git repository made
+// here and a SQLite results database. The benchmark reads its level from `levels.json` at the
+// commit under test (BENCHRUNNER_COMMIT), with 1 % noise: what a slow commit looks like to a runner.
+const BENCH = `
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+const name = process.argv[2];
+const levels = JSON.parse(execFileSync('git', ['-C', process.env.BENCHRUNNER_REPOSITORY, 'show',
+  process.env.BENCHRUNNER_COMMIT + ':levels.json'], { encoding: 'utf8' }));
+if (levels.broken) { console.error('build failed: does not compile'); process.exit(2); }
+const seed = createHash('sha256').update(process.env.BENCHRUNNER_RUN_ID + process.env.BENCHRUNNER_REPEAT + name).digest();
+const noise = (seed.readUInt32BE(0) / 2 ** 32 - 0.5) * 0.02;
+process.stdout.write(JSON.stringify({ [name]: { latency: { value: levels[name] * (1 + noise) } } }));
+`;
+
+let redis: RedisFixture;
+let connection: Redis;
+let repo: GitRepoFixture;
+let root: string;
+
+beforeAll(async () => {
+  [redis, repo] = await Promise.all([startRedis(), createGitRepository()]);
+  connection = createRedis(redis.url);
+  root = await mkdtemp(path.join(os.tmpdir(), 'benchrunner-bisection-'));
+});
+afterAll(async () => {
+  connection?.disconnect();
+  await redis?.close();
+  await repo?.stop();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+/** Commits `levels` on main (a merge of a side branch with two commits when `merge`); returns the sha. */
+async function commitLevels(i: number, levels: Record<string, unknown>, merge: boolean): Promise<string> {
+  const write = async (value: Record<string, unknown>) => {
+    await writeFile(path.join(repo.dir, 'levels.json'), JSON.stringify(value));
+    await writeFile(path.join(repo.dir, 'step.txt'), String(i));
+  };
+  if (merge) {
+    repo.git('checkout', '--quiet', '-b', `side-${i}`);
+    for (const part of ['a', 'b']) {
+      await writeFile(path.join(repo.dir, `side-${i}-${part}.txt`), part);
+      repo.git('add', '.');
+      repo.git('commit', '--quiet', '-m', `side ${i}${part}`);
+    }
+    repo.git('checkout', '--quiet', 'main');
+    repo.git('merge', '--quiet', '--no-ff', '--no-commit', `side-${i}`);
+    await write(levels);
+    repo.git('add', '.');
+    repo.git('commit', '--quiet', '-m', `merge side ${i}`);
+  } else {
+    await write(levels);
+    repo.git('add', '.');
+    repo.git('commit', '--quiet', '-m', `step ${i}`);
+  }
+  return repo.git('rev-parse', 'HEAD').trim();
+}
+
+it('bisects a 20 % slowdown in a range of 8 commits to its culprit, behind a manual run, without entering history', async () => {
+  repo.git('checkout', '--quiet', 'main');
+  // 32 commits on main after the fixture's C, merges among them; alpha slows at 19, beta speeds up at 21.
+  const shas: string[] = [];
+  for (let i = 0; i < 32; i++) {
+    const levels = { alpha: i >= 19 ? 1200 : 1000, beta: i >= 21 ? 400 : 500, broken: i === 17 };
+    shas.push(await commitLevels(i, levels, [5, 13, 18, 26].includes(i)));
+  }
+  const suiteDir = path.join(root, 'suite');
+  await rm(suiteDir, { recursive: true, force: true });
+  await mkdir(suiteDir, { recursive: true });
+  await writeFile(path.join(suiteDir, 'bench.mjs'), BENCH);
+  const suiteFile = path.join(suiteDir, 'suite.yaml');
+  await writeFile(
+    suiteFile,
+    [
+      `project: bisect-demo`,
+      `target: {repository: ${repo.dir}, branch: main}`,
+      'benchmarks:',
+      '  - {name: alpha, command: [node, bench.mjs, alpha], format: bmf, results: stdout, repeats: 8}',
+      '  - {name: beta, command: [node, bench.mjs, beta], format: bmf, results: stdout, repeats: 8}',
+      '',
+    ].join('\n'),
+  );
+
+  const logger = silentLogger();
+  const archiveRoot = path.join(root, 'runs');
+  const results: ResultsDb = openResultsDb({ dataDir: path.join(root, 'db') });
+  const targets = new TargetResolver({ gitRoot: path.join(root, 'git') });
+  const lane = new Queue(laneName('local'), { connection, prefix: QUEUE_PREFIX });
+  const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
+  const suite = await loadSuite(suiteFile);
+  const deps: BisectionDeps = {
+    results,
+    mirror: async () => targets.mirror(suite),
+    enqueue: (data) => enqueueRun(lane, data),
+    logger,
+  };
+  const bisections = workerBisections(deps);
+  const publishConnection = createRedis(redis.url);
+  const laneConnection = createRedis(redis.url);
+  const publishWorker = new Worker(
+    PUBLISH_QUEUE,
+    createPublishProcessor({
+      archiveRoot,
+      logger,
+      resultsDb: results,
+      onResultsStored: bisections.onResultsStored,
+    }),
+    { connection: publishConnection, prefix: QUEUE_PREFIX, concurrency: 2, lockDuration: 30_000 },
+  );
+  const started: { id: string; priority: string; probe: boolean; at: number }[] = [];
+  const laneWorker = new Worker(
+    laneName('local'),
+    createRunProcessor({
+      minion: LOCAL_MINION,
+      suiteFile,
+      archiveRoot,
+      logger,
+      active: new ActiveRuns(),
+      connect: async () => new LocalRunner({ minion: 'local', workDir: path.join(root, 'minion') }),
+      cancelRequested: async () => null,
+      lockDurationMs: 30_000,
+      appendLog: (runId, lines) => appendRunLog(lane, runId, lines),
+      targets,
+      onArchived: async (manifest: RunManifest) => {
+        await enqueuePublish(publishQueue, manifest.id);
+      },
+    }),
+    { connection: laneConnection, prefix: QUEUE_PREFIX, autorun: false },
+  );
+  laneWorker.on('active', (job: Job<RunJobData>) =>
+    started.push({
+      id: job.id ?? '',
+      priority: job.data.priority,
+      probe: Boolean(job.data.probe),
+      at: Date.now(),
+    }),
+  );
+  const run = (commit: string, priority: 'nightly' | 'manual'): RunJobData => ({
+    commit,
+    branch: 'main',
+    benchmarks: [],
+    profile: false,
+    minion: 'local',
+    priority,
+    trigger: { kind: 'api', detail: {} },
+  });
+  const published = (id: string) =>
+    waitFor(
+      async () => (await publishQueue.getJob(publishJobId(id)))?.isCompleted() ?? false,
+      `run ${id} published`,
+      120_000,
+    );
+  try {
+    void laneWorker.run();
+    // Nightly-like runs every 8 commits: 7, 15, 23, 31. The change lies in (15, 23].
+    for (const i of [7, 15, 23, 31]) {
+      const { id } = await enqueueRun(lane, run(shas[i] as string, 'nightly'));
+      await published(id);
+    }
+    const [regression, ...others] = await results.regressions({ limit: 10, benchmark: 'alpha' });
+    expect(others).toEqual([]);
+    expect(regression).toMatchObject({
+      kind: 'regression',
+      lastGood: { commit: shas[15] },
+      firstBad: { commit: shas[23] },
+    });
+    // The worker starts it on the status change to `confirmed` (the lane is held so the manual run
+    // queued next waits beside the first probe).
+    await laneWorker.pause();
+    const bisection = await bisections.onConfirmed(regression?.id ?? '');
+    expect(bisection).toMatchObject({ status: 'running', commits: 8, probes: [{ outcome: 'pending' }] });
+    const manual = await enqueueRun(lane, run(shas[31] as string, 'manual'));
+    laneWorker.resume();
+
+    const id = bisection?.id ?? '';
+    await waitFor(
+      async () => (await results.bisections.get(id)).status !== 'running',
+      'the bisection to end',
+      300_000,
+    );
+    const done = await results.bisections.get(id);
+    expect(done).toMatchObject({
+      status: 'done',
+      culprit: { sha: shas[19], subject: 'step 19', merge: false },
+    });
+    // Commit 17 does not build: if it was probed, it was skipped, not judged.
+    for (const p of done.probes.filter((p) => p.commit === shas[17])) expect(p.outcome).toBe('skipped');
+    const probeRuns = done.probes.filter((p) => p.outcome !== 'skipped').length;
+    expect(probeRuns).toBeLessThanOrEqual(Math.ceil(Math.log2(8)) + 2);
+    // The manual run went before every probe but the one already waiting when it was queued... and
+    // before that one too, by priority.
+    const manualAt = started.find((s) => s.id === manual.id)?.at ?? Number.POSITIVE_INFINITY;
+    for (const s of started.filter((s) => s.probe)) expect(s.at).toBeGreaterThan(manualAt);
+    expect(PRIORITY.manual).toBeLessThan(PRIORITY.bisect);
+    // The record shows the culprit and the probes with their figures; probes raised no records.
+    const record = await results.regression(regression?.id ?? '');
+    expect(record.bisection?.culprit?.sha).toBe(shas[19]);
+    expect(record.bisection?.probes.find((p) => p.figures)?.figures?.vsGood).toBeDefined();
+    expect(await results.regressions({ limit: 10, benchmark: 'alpha' })).toHaveLength(1);
+    // A bisection started again with no new probe to run ends at once the same way.
+    expect((await advanceBisection(deps, id)).status).toBe('done');
+  } finally {
+    await laneWorker.close();
+    await publishWorker.close();
+    await lane.close();
+    await publishQueue.close();
+    await results.close();
+    publishConnection.disconnect();
+    laneConnection.disconnect();
+  }
+}, 600_000);
+
+it("fails with a reason, without hanging, when the range's commits are gone after a force-push", async () => {
+  const results = openResultsDb({ dataDir: path.join(root, 'gone-db') });
+  try {
+    const gone = 'f'.repeat(40);
+    const regression = {
+      id: 'reg-gone',
+      series: {
+        key: 'k',
+        benchmark: 'alpha',
+        result: 'alpha',
+        params: {},
+        measure: 'latency',
+        unit: 'ns',
+        direction: 'lower' as const,
+        minion: 'local',
+        branch: 'main',
+      },
+      detector: 'baseline' as const,
+      kind: 'regression' as const,
+      status: 'confirmed' as const,
+      lastGood: { commit: gone, runId: 'r1' },
+      firstBad: { commit: repo.sha.C, runId: 'r2' },
+      before: { median: 1, ci: null },
+      after: { median: 2, ci: null },
+      change: 1,
+      changeCi: null,
+      pValue: 0.001,
+      runs: [],
+      createdAt: '',
+      updatedAt: '',
+    };
+    const suiteFile = path.join(root, 'gone-suite.yaml');
+    await writeFile(
+      suiteFile,
+      `target: {repository: ${repo.dir}, branch: main}\nbenchmarks:\n  - {name: alpha, command: [node, -e, "0"]}\n`,
+    );
+    const suite = await loadSuite(suiteFile);
+    const targets = new TargetResolver({ gitRoot: path.join(root, 'gone-git') });
+    const lane = new Queue(laneName('gone'), { connection, prefix: QUEUE_PREFIX });
+    const started = await startBisection(
+      {
+        results,
+        mirror: async () => targets.mirror(suite),
+        enqueue: (data) => enqueueRun(lane, data),
+        logger: silentLogger(),
+      },
+      regression,
+    );
+    expect(await lane.count()).toBe(0);
+    await lane.close();
+    expect(started.bisection).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining(`commit ${gone} is not in`),
+    });
+  } finally {
+    await results.close();
+  }
+});

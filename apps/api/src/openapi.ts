@@ -129,6 +129,10 @@ export const RegressionSchema = z.object({
   runs: z.array(z.string()).describe('the runs whose points the verdict used'),
   createdAt: z.string(),
   updatedAt: z.string(),
+  bisection: z
+    .looseObject({})
+    .optional()
+    .describe('GET /regressions/:id: the newest bisection of the range, as GET /bisections/:id answers'),
 });
 
 /** Query parameters of a GET route, from the zod schema it validates with. */

@@ -4,22 +4,20 @@ import type { Bisection } from '@benchrunner/results-db';
 
 /**
  * Bisection in the worker: a probe run's stored results go to its bisection, which enqueues the
- * next probe; a regression that becomes `confirmed` starts one. Failures are logged, never thrown:
- * a run's publishing must not fail because its bisection could not take a step (the bisection
- * says where it stands; `POST /regressions/:id/bisect` starts another).
+ * next probe; a regression that becomes `confirmed` starts one.
  */
 export function workerBisections(deps: BisectionDeps) {
   return {
     /** For the publisher: after a run's results are in the results database. */
     async onResultsStored(manifest: RunManifest): Promise<void> {
-      if (manifest.request.probe?.kind !== 'bisection') return;
+      // Every run: an identical waiting run (a manual one, another bisection's probe) may have
+      // answered a probe's enqueue.
       try {
         await onProbeStored(deps, manifest);
       } catch (error) {
-        deps.logger.error(
-          { err: error, runId: manifest.id, bisection: manifest.request.probe.bisection },
-          'bisection could not take its next step',
-        );
+        // Thrown on: the publish job is retried, and the retry (idempotent) takes the step.
+        deps.logger.error({ err: error, runId: manifest.id }, 'bisection could not take its next step');
+        throw error;
       }
     },
     /**

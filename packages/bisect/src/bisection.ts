@@ -258,34 +258,37 @@ export async function advanceBisection(deps: BisectionDeps, id: string): Promise
 }
 
 /**
- * Feeds a stored run to its bisection, when it is a probe: judges it against both ends (a run that
- * failed, e.g. its build, is skipped) and takes the next step. Call it once the run's results are in
- * the results database; idempotent (a retried publish judges nothing twice).
+ * Feeds a stored run to the bisections waiting on it (its own, and any whose probe a waiting
+ * identical run answered): judges it against both ends (a run that failed, e.g. its build, is
+ * skipped) and takes each one's next step. Call it once the run's results are in the results
+ * database; idempotent (a retried publish judges nothing twice).
  */
 export async function onProbeStored(deps: BisectionDeps, manifest: RunManifest): Promise<void> {
-  const probe = manifest.request.probe;
-  if (probe?.kind !== 'bisection') return;
   const store = deps.results.bisections;
-  const bisection = await store.get(probe.bisection).catch(() => undefined);
-  if (bisection?.status !== 'running') return;
-  const pending = bisection.probes.find((p) => p.runId === manifest.id && p.outcome === 'pending');
-  if (pending) {
-    const input = await store.input(bisection.id);
-    const samples =
-      manifest.state === 'completed' ? await store.samples(manifest.id, bisection.series.key) : null;
-    const result = samples
-      ? { samples }
-      : { failed: manifest.error ?? `the run ended ${manifest.state} without a point of the series` };
-    const step = {
-      kind: 'probe' as const,
-      index: pending.position,
-      sha: pending.commit,
-      attempt: pending.attempt,
-      repeats: pending.repeats,
-    };
-    await store.finishProbe(bisection.id, pending.seq, recordProbe(input, judged(bisection), step, result));
+  const own = manifest.request.probe?.kind === 'bisection' ? [manifest.request.probe.bisection] : [];
+  const ids = new Set([...own, ...(await store.waitingOn(manifest.id))]);
+  for (const id of ids) {
+    const bisection = await store.get(id).catch(() => undefined);
+    if (bisection?.status !== 'running') continue;
+    const pending = bisection.probes.find((p) => p.runId === manifest.id && p.outcome === 'pending');
+    if (pending) {
+      const input = await store.input(id);
+      const samples =
+        manifest.state === 'completed' ? await store.samples(manifest.id, bisection.series.key) : null;
+      const result = samples
+        ? { samples }
+        : { failed: manifest.error ?? `the run ended ${manifest.state} without a point of the series` };
+      const step = {
+        kind: 'probe' as const,
+        index: pending.position,
+        sha: pending.commit,
+        attempt: pending.attempt,
+        repeats: pending.repeats,
+      };
+      await store.finishProbe(id, pending.seq, recordProbe(input, judged(bisection), step, result));
+    }
+    await advanceBisection(deps, id);
   }
-  await advanceBisection(deps, bisection.id);
 }
 
 /**

@@ -91,6 +91,8 @@ export interface BisectionStore {
   finishProbe(id: string, seq: number, record: ProbeRecord): Promise<boolean>;
   /** Ends a running bisection (false when it had ended); its pending probes become `cancelled`. */
   end(id: string, end: BisectionEnd): Promise<boolean>;
+  /** Running bisections with a probe pending on this run (several when one run answered several probes). */
+  waitingOn(runId: string): Promise<string[]>;
   /** The samples of a series in one run, all repeats pooled; null when the run has no point of it. */
   samples(runId: string, seriesKey: string): Promise<number[] | null>;
   /** The samples of a series in every stored run at a commit, pooled; null when none has a point of it. */
@@ -250,6 +252,22 @@ export class KyselyBisectionStore implements BisectionStore {
         return true;
       }),
     );
+  }
+
+  waitingOn(runId: string): Promise<string[]> {
+    return this.guarded(async () => {
+      const rows = await this.db
+        .selectFrom('bisection_probes as p')
+        .innerJoin('bisections as b', 'b.id', 'p.bisection_id')
+        .select('b.id')
+        .distinct()
+        .where('p.run_id', '=', runId)
+        .where('p.outcome', '=', 'pending')
+        .where('b.status', '=', 'running')
+        .orderBy('b.id')
+        .execute();
+      return rows.map((row) => row.id);
+    });
   }
 
   samples(runId: string, seriesKey: string): Promise<number[] | null> {

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { advanceBisection, type BisectionDeps, startBisection } from '@benchrunner/bisect';
+import { advanceBisection, type BisectionDeps } from '@benchrunner/bisect';
 import { LOCAL_MINION, loadSuite, PRIORITY, type RunJobData, type RunManifest } from '@benchrunner/core';
 import { TargetResolver } from '@benchrunner/git';
 import {
@@ -243,62 +243,3 @@ it('bisects a 20 % slowdown in a range of 8 commits to its culprit, behind a man
     laneConnection.disconnect();
   }
 }, 600_000);
-
-it("fails with a reason, without hanging, when the range's commits are gone after a force-push", async () => {
-  const results = openResultsDb({ dataDir: path.join(root, 'gone-db') });
-  try {
-    const gone = 'f'.repeat(40);
-    const regression = {
-      id: 'reg-gone',
-      series: {
-        key: 'k',
-        benchmark: 'alpha',
-        result: 'alpha',
-        params: {},
-        measure: 'latency',
-        unit: 'ns',
-        direction: 'lower' as const,
-        minion: 'local',
-        branch: 'main',
-      },
-      detector: 'baseline' as const,
-      kind: 'regression' as const,
-      status: 'confirmed' as const,
-      lastGood: { commit: gone, runId: 'r1' },
-      firstBad: { commit: repo.sha.C, runId: 'r2' },
-      before: { median: 1, ci: null },
-      after: { median: 2, ci: null },
-      change: 1,
-      changeCi: null,
-      pValue: 0.001,
-      runs: [],
-      createdAt: '',
-      updatedAt: '',
-    };
-    const suiteFile = path.join(root, 'gone-suite.yaml');
-    await writeFile(
-      suiteFile,
-      `target: {repository: ${repo.dir}, branch: main}\nbenchmarks:\n  - {name: alpha, command: [node, -e, "0"]}\n`,
-    );
-    const suite = await loadSuite(suiteFile);
-    const targets = new TargetResolver({ gitRoot: path.join(root, 'gone-git') });
-    const lane = new Queue(laneName('gone'), { connection, prefix: QUEUE_PREFIX });
-    const started = await startBisection(
-      {
-        results,
-        mirror: async () => targets.mirror(suite),
-        enqueue: (data) => enqueueRun(lane, data),
-        logger: silentLogger(),
-      },
-      regression,
-    );
-    expect(await lane.count()).toBe(0);
-    await lane.close();
-    expect(started.bisection).toMatchObject({
-      status: 'failed',
-      reason: expect.stringContaining(`commit ${gone} is not in`),
-    });
-  } finally {
-    await results.close();
-  }
-});

@@ -52,7 +52,11 @@ export const BISECTION_PATHS = {
       },
       responses: {
         '202': bisection,
-        '200': { description: 'No bisection needed: the culprit', content: bisection.content },
+        '200': {
+          description:
+            'Nothing to probe: `{bisection: null, culprit, reason}` for a range of one commit, or a bisection that ended at once (`failed` with its reason)',
+          content: bisection.content,
+        },
         '400': error,
         '401': error,
         '404': error,
@@ -123,7 +127,7 @@ export function bisectionsRoutes(deps: ApiDeps) {
     const regression = await orUnavailable(deps.results.regression(c.req.param('id')));
     try {
       const started = await orUnavailable(startBisection(await bisectionDeps(deps), regression, body));
-      return c.json(started.bisection ?? started, started.bisection ? 202 : 200);
+      return c.json(started.bisection ?? started, started.bisection?.status === 'running' ? 202 : 200);
     } catch (e) {
       if (e instanceof BisectInputError) {
         throw new ApiError(400, 'invalid_request', `body.${e.message}`, [

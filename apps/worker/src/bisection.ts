@@ -1,4 +1,4 @@
-import { type BisectionDeps, onProbeStored, startBisection } from '@benchrunner/bisect';
+import { type BisectionDeps, onProbeLost, onProbeStored, startBisection } from '@benchrunner/bisect';
 import type { RunManifest } from '@benchrunner/core';
 import type { Bisection } from '@benchrunner/results-db';
 
@@ -18,6 +18,14 @@ export function workerBisections(deps: BisectionDeps) {
         // Thrown on: the publish job is retried, and the retry (idempotent) takes the step.
         deps.logger.error({ err: error, runId: manifest.id }, 'bisection could not take its next step');
         throw error;
+      }
+    },
+    /** For the lane: a run failed with nothing archived; a probe's bisection skips its commit. */
+    async onFailedUnarchived(runId: string, data: unknown, reason: string): Promise<void> {
+      try {
+        await onProbeLost(deps, runId, data, reason);
+      } catch (error) {
+        deps.logger.error({ err: error, runId }, 'bisection could not skip a lost probe');
       }
     },
     /**

@@ -150,6 +150,7 @@ async function main(): Promise<void> {
         logger,
         lockDurationMs: env.LOCK_DURATION_MS,
         outage,
+        onFailedUnarchived: bisections.onFailedUnarchived,
         deps: {
           suiteFile: path.resolve(env.SUITE_FILE),
           tmpDir,

@@ -7,6 +7,7 @@ import {
   bisectProblem,
   nextStep,
   type ProbeRecord,
+  type ProbeResult,
   recordProbe,
 } from '@benchrunner/results';
 import {
@@ -265,19 +266,46 @@ export async function advanceBisection(deps: BisectionDeps, id: string): Promise
  */
 export async function onProbeStored(deps: BisectionDeps, manifest: RunManifest): Promise<void> {
   const store = deps.results.bisections;
-  const own = manifest.request.probe?.kind === 'bisection' ? [manifest.request.probe.bisection] : [];
-  const ids = new Set([...own, ...(await store.waitingOn(manifest.id))]);
+  await feed(deps, manifest.id, manifest.request.probe, async (seriesKey) => {
+    const samples = manifest.state === 'completed' ? await store.samples(manifest.id, seriesKey) : null;
+    return samples
+      ? { samples }
+      : { failed: manifest.error ?? `the run ended ${manifest.state} without a point of the series` };
+  });
+}
+
+/**
+ * A probe run that failed with nothing archived (cancelled before it started, say): its commit is
+ * skipped and the search goes on, so the bisection never waits for a run that will not come.
+ */
+export async function onProbeLost(
+  deps: BisectionDeps,
+  runId: string,
+  data: unknown,
+  reason: string,
+): Promise<void> {
+  const parsed = RunJobData.safeParse(data);
+  await feed(deps, runId, parsed.success ? parsed.data.probe : undefined, async () => ({
+    failed: `the run failed before it measured anything: ${reason}`,
+  }));
+}
+
+async function feed(
+  deps: BisectionDeps,
+  runId: string,
+  probe: RunJobData['probe'],
+  resultOf: (seriesKey: string) => Promise<ProbeResult>,
+): Promise<void> {
+  const store = deps.results.bisections;
+  const own = probe?.kind === 'bisection' ? [probe.bisection] : [];
+  const ids = new Set([...own, ...(await store.waitingOn(runId))]);
   for (const id of ids) {
     const bisection = await store.get(id).catch(() => undefined);
     if (bisection?.status !== 'running') continue;
-    const pending = bisection.probes.find((p) => p.runId === manifest.id && p.outcome === 'pending');
+    const pending = bisection.probes.find((p) => p.runId === runId && p.outcome === 'pending');
     if (pending) {
       const input = await store.input(id);
-      const samples =
-        manifest.state === 'completed' ? await store.samples(manifest.id, bisection.series.key) : null;
-      const result = samples
-        ? { samples }
-        : { failed: manifest.error ?? `the run ended ${manifest.state} without a point of the series` };
+      const result = await resultOf(bisection.series.key);
       const step = {
         kind: 'probe' as const,
         index: pending.position,

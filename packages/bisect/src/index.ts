@@ -2,6 +2,7 @@ export type { BisectionDeps, BisectRequest, Started } from './bisection.ts';
 export {
   advanceBisection,
   BisectInputError,
+  onProbeLost,
   onProbeStored,
   startBisection,
   stopBisection,

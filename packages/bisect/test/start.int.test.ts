@@ -6,7 +6,7 @@ import { type GitMirror, TargetResolver } from '@benchrunner/git';
 import { openResultsDb, type Regression, type ResultsDb } from '@benchrunner/results-db';
 import { createGitRepository, type GitRepoFixture } from '@benchrunner/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BisectInputError, type BisectionDeps, startBisection } from '../src/index.ts';
+import { BisectInputError, type BisectionDeps, onProbeLost, startBisection } from '../src/index.ts';
 
 // A real git repository and mirror, a real SQLite results database. Every case here ends before
 // a probe is enqueued: `enqueued` records what would have gone to a lane, and must stay empty.
@@ -112,5 +112,51 @@ it('refuses a range given by hand that is empty or names an unknown commit, nami
   await expect(startBisection(deps(), record, { good: 'no-such-ref' })).rejects.toBeInstanceOf(
     BisectInputError,
   );
+  expect(enqueued).toEqual([]);
+});
+
+it('skips the commit of a probe run that failed with nothing archived, and ends without waiting for it', async () => {
+  const commit = (sha: string, subject: string) => ({
+    sha,
+    parents: ['0'.repeat(40)],
+    subject,
+    author: 'A',
+    authorTime: '2026-06-01T00:00:00.000Z',
+  });
+  const input = {
+    commits: [commit(repo.sha.M, 'M'), commit(repo.sha.C, 'C')],
+    good: [100, 101, 99, 100.5, 102, 98.5, 99.5, 101.5],
+    bad: [120, 121, 119, 120.5, 122, 118.5, 119.5, 121.5],
+  };
+  const series = { key: 'k', benchmark: 'add', minion: 'local', branch: 'main' };
+  await results.bisections.create({
+    id: 'b-lost',
+    regressionId: null,
+    series,
+    good: repo.sha.B,
+    bad: repo.sha.C,
+    input,
+  });
+  await results.bisections.addProbe('b-lost', {
+    commit: repo.sha.M,
+    position: 0,
+    attempt: 1,
+    repeats: 5,
+    runId: 'run-lost',
+  });
+  const data = { probe: { kind: 'bisection', bisection: 'b-lost' } };
+  await onProbeLost(deps(), 'run-lost', data, 'cancelled before it started: by hand');
+  const ended = await results.bisections.get('b-lost');
+  expect(ended.probes).toEqual([
+    expect.objectContaining({
+      outcome: 'skipped',
+      reason: expect.stringContaining('cancelled before it started'),
+    }),
+  ]);
+  // Only the skipped commit separated good from bad: both remain candidates.
+  expect(ended).toMatchObject({
+    status: 'ambiguous',
+    candidates: [{ sha: repo.sha.M }, { sha: repo.sha.C }],
+  });
   expect(enqueued).toEqual([]);
 });

@@ -7,6 +7,7 @@ import type { ApiDeps } from './deps.ts';
 import { docsRoutes } from './docs.ts';
 import { ApiError, errorBody, toResponse } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
+import { bisectionsRoutes } from './routes/bisections.ts';
 import { historyRoutes } from './routes/history.ts';
 import { queueRoutes } from './routes/queue.ts';
 import { regressionsRoutes } from './routes/regressions.ts';
@@ -94,6 +95,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/queue', queueRoutes(deps));
   app.route('/webhooks', webhookRoutes(deps));
   app.route('/', historyRoutes(deps));
+  app.route('/', bisectionsRoutes(deps));
   app.route('/regressions', regressionsRoutes(deps));
 
   app.get('/benchmarks', async (c) => {

@@ -10,6 +10,7 @@ import {
 } from '@benchrunner/core';
 import { RUN_LOG_MAX_LINE_CHARS, RUN_LOG_MAX_LINES } from '@benchrunner/queue';
 import { z } from 'zod';
+import { BISECTION_PATHS } from './routes/bisections.ts';
 import { HistoryQuerySchema, SeriesQuerySchema } from './routes/history.ts';
 import { RegressionStatus, RegressionsQuerySchema } from './routes/regressions.ts';
 import { RUN_LOG_PAGE_MAX } from './routes/runs.ts';
@@ -131,6 +132,10 @@ export const RegressionSchema = z.object({
   runs: z.array(z.string()).describe('the runs whose points the verdict used'),
   createdAt: z.string(),
   updatedAt: z.string(),
+  bisection: z
+    .looseObject({})
+    .optional()
+    .describe('GET /regressions/:id: the newest bisection of the range, as GET /bisections/:id answers'),
 });
 
 /** Query parameters of a GET route, from the zod schema it validates with. */
@@ -421,6 +426,7 @@ export function openApiDocument(version: string) {
           },
         },
       },
+      ...BISECTION_PATHS,
       '/webhooks/github': {
         post: {
           summary: 'GitHub push and pull_request events enqueue a run of the head commit (priority ci)',

@@ -1,3 +1,5 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
 import { settleManifest } from '@benchrunner/archive';
 import type { Logger, Minion } from '@benchrunner/core';
 import {
@@ -38,6 +40,8 @@ export async function startLane(options: {
   lockDurationMs: number;
   outage?: RedisOutage;
   deps: Omit<RunProcessorDeps, 'minion' | 'onMachineProblem' | 'lockDurationMs' | 'appendLog'>;
+  /** A run that failed with no archive to publish (e.g. cancelled before it started). */
+  onFailedUnarchived?(runId: string, data: unknown, reason: string): Promise<void>;
 }): Promise<Lane> {
   const name = laneName(options.minion.name);
   const minion = options.minion.name;
@@ -96,7 +100,7 @@ export async function startLane(options: {
   });
   worker.on('failed', (job, error) => {
     log.warn({ runId: job?.id, reason: error.message }, 'run failed');
-    if (job?.id) void settle(job.id, error.message);
+    if (job?.id) void settle(job.id, error.message, job.data);
   });
   worker.on('completed', (job) => log.info({ runId: job.id }, 'run completed'));
   worker.on('error', (error) =>
@@ -118,11 +122,18 @@ export async function startLane(options: {
    * A run that failed without its processor finishing it (a stall: its worker died) still has the
    * manifest of its last attempt, `active`. It is brought to the queue's state and published.
    */
-  async function settle(runId: string, reason: string): Promise<void> {
+  async function settle(runId: string, reason: string, data: unknown): Promise<void> {
     try {
       const state = /^cancelled/.test(reason) ? 'cancelled' : 'failed';
       const manifest = await settleManifest(options.deps.archiveRoot, runId, state, reason);
-      if (!manifest) return;
+      if (!manifest) {
+        const archived = await access(path.join(options.deps.archiveRoot, runId, 'manifest.json')).then(
+          () => true,
+          () => false,
+        );
+        if (!archived) await options.onFailedUnarchived?.(runId, data, reason);
+        return;
+      }
       log.info({ runId, state }, 'manifest of a run that ended without its worker settled');
       await options.deps.onArchived?.(manifest, `${options.deps.archiveRoot}/${runId}`);
     } catch (error) {

@@ -9,6 +9,7 @@ import {
   connectRedis,
   createRedis,
   enqueuePublish,
+  enqueueRun,
   onCancelRequests,
   PUBLISH_QUEUE,
   publishBackoff,
@@ -20,6 +21,7 @@ import { type CommandRunner, LocalRunner, SshRunner } from '@benchrunner/ssh';
 import { Queue, Worker } from 'bullmq';
 import { ActiveRuns } from './active-runs.ts';
 import { createWorkerAlerts } from './alerts.ts';
+import { workerBisections } from './bisection.ts';
 import { loadWorkerEnv } from './env.ts';
 import { type Lane, startLane } from './lane.ts';
 import { ansibleProvisioner } from './provisioner.ts';
@@ -111,6 +113,18 @@ async function main(): Promise<void> {
     logger,
     ...(suite ? { suite } : {}),
   });
+  const lanes: Lane[] = [];
+  // Probes go to the lane of the regression's minion through the ordinary enqueue.
+  const bisections = workerBisections({
+    results: resultsDb,
+    mirror: async () => (suite ? targets.mirror(suite) : undefined),
+    enqueue: async (data) => {
+      const lane = lanes.find((l) => l.minion === data.minion);
+      if (!lane) throw new Error(`no lane for minion ${data.minion} in this worker`);
+      return enqueueRun(lane.queue, data);
+    },
+    logger,
+  });
   const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
   const publishWorker = new Worker(
     PUBLISH_QUEUE,
@@ -120,6 +134,7 @@ async function main(): Promise<void> {
       ...publishSinks,
       ...(suite ? { detectSettings: suiteDetectSettings(suite.spec) } : {}),
       ...(alerts ? { alerts } : {}),
+      onResultsStored: bisections.onResultsStored,
     }),
     {
       connection,
@@ -140,7 +155,6 @@ async function main(): Promise<void> {
   // Runs archived while publishing could not be queued (Redis down, a crash) are queued now.
   void queueUnpublished({ archiveRoot, publishQueue, sinks: publishSinks, logger });
 
-  const lanes: Lane[] = [];
   for (const minion of minions) {
     lanes.push(
       await startLane({
@@ -149,6 +163,7 @@ async function main(): Promise<void> {
         logger,
         lockDurationMs: env.LOCK_DURATION_MS,
         outage,
+        onFailedUnarchived: bisections.onFailedUnarchived,
         deps: {
           suiteFile: path.resolve(env.SUITE_FILE),
           tmpDir,

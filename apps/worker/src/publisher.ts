@@ -30,6 +30,8 @@ export interface PublishDeps {
   detectSettings?: DetectSettingsOf;
   /** Sends pull request reports and the records detection found; a delivery failure retries the job. */
   alerts?: Pick<WorkerAlerts, 'afterDetection'>;
+  /** Called once a run's results are in the results database (a bisection probe takes its next step). */
+  onResultsStored?: (manifest: RunManifest) => Promise<void>;
 }
 
 /**
@@ -98,9 +100,12 @@ export function createPublishProcessor(deps: PublishDeps) {
         const written = await deps.resultsDb.ingestRun(manifest, cid ? { cid } : {});
         // Detection is part of this sink: it is idempotent, and a failure leaves no receipt,
         // so the retry writes and detects again.
-        const found = await deps.resultsDb.detectRun(runId, {
-          ...(deps.detectSettings ? { settings: deps.detectSettings } : {}),
-        });
+        // Probe runs are evidence for a regression, not history: nothing to detect on them.
+        const found = manifest.request.probe
+          ? []
+          : await deps.resultsDb.detectRun(runId, {
+              ...(deps.detectSettings ? { settings: deps.detectSettings } : {}),
+            });
         for (const r of found) {
           log.warn(
             { regression: r.id, kind: r.kind, detector: r.detector, series: r.series, change: r.change },
@@ -116,6 +121,7 @@ export function createPublishProcessor(deps: PublishDeps) {
         };
         delete receipts.errors[RESULTS_DB_SINK];
         log.info({ points: written.points, db: deps.resultsDb.name, cid }, 'results written');
+        await deps.onResultsStored?.(manifest);
       } catch (error) {
         receipts.errors[RESULTS_DB_SINK] = (error as Error).message;
         failures.push(`${RESULTS_DB_SINK}: ${(error as Error).message}`);

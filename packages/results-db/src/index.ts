@@ -1,3 +1,13 @@
+export type {
+  Bisection,
+  BisectionEnd,
+  BisectionProbe,
+  BisectionStatus,
+  BisectionStore,
+  Culprit,
+  NewBisection,
+} from './bisections.ts';
+export { culpritOf } from './bisections.ts';
 export { suiteDetectSettings } from './detection.ts';
 export { HistoryQueryError, ResultsDbUnavailableError } from './errors.ts';
 export type { OpenResultsDbOptions } from './kysely-results-db.ts';

@@ -7,6 +7,7 @@ import { type Dialect, Kysely, PostgresDialect, type Selectable, SqliteDialect, 
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { z } from 'zod';
+import { type BisectionStore, KyselyBisectionStore } from './bisections.ts';
 import {
   baselineFinding,
   CHANGE_POINT_WINDOW,
@@ -129,6 +130,7 @@ const OPEN = ['suspected', 'confirming', 'confirmed', 'acknowledged'];
 class KyselyResultsDb implements ResultsDb {
   readonly name: string;
   readonly location: string;
+  readonly bisections: BisectionStore;
   private readonly db: Kysely<Database>;
   private migrated: Promise<void> | undefined;
   /**
@@ -143,6 +145,7 @@ class KyselyResultsDb implements ResultsDb {
     this.name = name;
     this.location = location;
     this.db = new Kysely<Database>({ dialect });
+    this.bisections = new KyselyBisectionStore(this.db, (work) => this.guarded(work));
   }
 
   /** Applies pending migrations once; a failure is forgotten so the next call tries again. */
@@ -507,7 +510,8 @@ class KyselyResultsDb implements ResultsDb {
     return this.guarded(async () => {
       const row = await this.regressionQuery().where('g.id', '=', id).executeTakeFirst();
       if (!row) throw new NotFoundError(`regression ${id}: no such record`);
-      return toRegression(row);
+      const bisection = await this.bisections.forRegression(id);
+      return { ...toRegression(row), ...(bisection ? { bisection } : {}) };
     });
   }
 

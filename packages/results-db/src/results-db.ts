@@ -1,4 +1,5 @@
 import type { DetectSpec, RunManifest } from '@benchrunner/core';
+import type { Bisection, BisectionStore } from './bisections.ts';
 
 /** One series: a suite benchmark's result, params and measure, on one minion and branch. */
 export interface SeriesInfo {
@@ -97,6 +98,8 @@ export interface Regression {
   runs: string[];
   createdAt: string;
   updatedAt: string;
+  /** The newest bisection of its range, with the culprit and the probes (read one by one only). */
+  bisection?: Bisection;
 }
 
 /** Filters of {@link ResultsDb.regressions}; each left out matches all. */
@@ -146,5 +149,7 @@ export interface ResultsDb {
   regression(id: string): Promise<Regression>;
   /** Sets the status to `acknowledged`. @throws NotFoundError for an unknown id. */
   acknowledgeRegression(id: string): Promise<Regression>;
+  /** Bisections of regression ranges and their probes. */
+  readonly bisections: BisectionStore;
   close(): Promise<void>;
 }

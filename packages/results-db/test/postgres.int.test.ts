@@ -1,6 +1,7 @@
 import { createTestDatabase } from '@benchrunner/testing';
 import pg from 'pg';
 import { openResultsDb } from '../src/index.ts';
+import { bisectionsContract } from './bisections-contract.ts';
 import { type OpenFresh, resultsDbContract } from './contract.ts';
 import { noiseContract } from './noise-contract.ts';
 import { regressionsContract } from './regressions-contract.ts';
@@ -41,3 +42,4 @@ noiseContract('postgres', async () => {
     },
   };
 });
+bisectionsContract('postgres', openFresh);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { openResultsDb } from '../src/index.ts';
+import { bisectionsContract } from './bisections-contract.ts';
 import { type OpenFresh, resultsDbContract } from './contract.ts';
 import { noiseContract } from './noise-contract.ts';
 import { regressionsContract } from './regressions-contract.ts';
@@ -41,3 +42,4 @@ noiseContract('sqlite', async () => {
     },
   };
 });
+bisectionsContract('sqlite', openFresh);

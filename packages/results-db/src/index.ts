@@ -14,6 +14,7 @@ export type {
   RegressionFilter,
   RegressionStatus,
   ResultsDb,
+  RunFacts,
   SeriesFilter,
   SeriesInfo,
 } from './results-db.ts';

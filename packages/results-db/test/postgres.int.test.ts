@@ -1,6 +1,7 @@
 import { createTestDatabase } from '@benchrunner/testing';
 import { openResultsDb } from '../src/index.ts';
 import { type OpenFresh, resultsDbContract } from './contract.ts';
+import { onDemandContract } from './on-demand-contract.ts';
 import { regressionsContract } from './regressions-contract.ts';
 
 // The machine's PostgreSQL, one fresh database per opened ResultsDb, dropped afterwards.
@@ -18,3 +19,4 @@ const openFresh: OpenFresh = async () => {
 
 resultsDbContract('postgres', openFresh);
 regressionsContract('postgres', openFresh);
+onDemandContract('postgres', openFresh);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openResultsDb } from '../src/index.ts';
 import { type OpenFresh, resultsDbContract } from './contract.ts';
+import { onDemandContract } from './on-demand-contract.ts';
 import { regressionsContract } from './regressions-contract.ts';
 
 const openFresh: OpenFresh = async () => {
@@ -19,3 +20,4 @@ const openFresh: OpenFresh = async () => {
 
 resultsDbContract('sqlite', openFresh);
 regressionsContract('sqlite', openFresh);
+onDemandContract('sqlite', openFresh);

@@ -7,6 +7,7 @@ import type { ApiDeps } from './deps.ts';
 import { docsRoutes } from './docs.ts';
 import { ApiError, errorBody, toResponse } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
+import { detectRoutes } from './routes/detect.ts';
 import { historyRoutes } from './routes/history.ts';
 import { queueRoutes } from './routes/queue.ts';
 import { regressionsRoutes } from './routes/regressions.ts';
@@ -95,6 +96,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/webhooks', webhookRoutes(deps));
   app.route('/', historyRoutes(deps));
   app.route('/regressions', regressionsRoutes(deps));
+  app.route('/', detectRoutes(deps));
 
   app.get('/benchmarks', async (c) => {
     const suite = await deps.suite();

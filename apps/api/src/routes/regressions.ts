@@ -2,6 +2,8 @@ import { BenchmarkName, MinionName } from '@benchrunner/core';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
+import { prefersHtml } from '../pages/html.ts';
+import { regressionPageResponse } from '../pages/regression-page.ts';
 import { validate } from '../validate.ts';
 import { orUnavailable } from './history.ts';
 
@@ -33,7 +35,11 @@ export function regressionsRoutes(deps: ApiDeps) {
     return c.json({ regressions: await orUnavailable(deps.results.regressions(query)) });
   });
 
-  app.get('/:id', async (c) => c.json(await orUnavailable(deps.results.regression(c.req.param('id')))));
+  app.get('/:id', async (c) => {
+    const regression = await orUnavailable(deps.results.regression(c.req.param('id')));
+    if (prefersHtml(c.req.header('accept'))) return regressionPageResponse(c, deps.results, regression);
+    return c.json(regression);
+  });
 
   app.post('/:id/acknowledge', async (c) =>
     c.json(await orUnavailable(deps.results.acknowledgeRegression(c.req.param('id')))),

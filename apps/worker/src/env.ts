@@ -45,6 +45,8 @@ export const WorkerEnv = z
     INFLUX_BUCKET: z.string().min(1).optional(),
     INFLUX_ORG: z.string().min(1).optional(),
     INFLUX_TOKEN: z.string().min(1).optional(),
+    /** The API's URL as people reach it, e.g. https://bench.example.org: Grafana annotations link to regression pages there. Unset: annotations carry no link. */
+    PUBLIC_API_URL: z.string().url().optional(),
     /** PostgreSQL for the results history, e.g. postgres://user:pw@host:5432/benchrunner. Unset: SQLite in DATA_DIR/results.sqlite. */
     DATABASE_URL: DatabaseUrl.optional(),
     /** Publish jobs running at once. */

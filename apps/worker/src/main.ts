@@ -107,6 +107,7 @@ async function main(): Promise<void> {
       logger,
       ...publishSinks,
       ...(suite ? { detectSettings: suiteDetectSettings(suite.spec) } : {}),
+      ...(env.PUBLIC_API_URL ? { publicApiUrl: env.PUBLIC_API_URL } : {}),
     }),
     {
       connection,

@@ -6,6 +6,7 @@ import type { DetectSettingsOf, ResultsDb } from '@benchrunner/results-db';
 import { type ArtifactStore, type MetricsSink, runPoints } from '@benchrunner/sinks';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
+import { annotateRegressions } from './annotations.ts';
 
 /** What each sink confirmed for a run. Kept beside the archive: `runs/<id>.publish.json`. */
 export const PublishReceipts = z.object({
@@ -78,6 +79,8 @@ export interface PublishDeps {
   resultsDb?: ResultsDb;
   /** The suite's `detect` settings per benchmark, for the detection after each results write. */
   detectSettings?: DetectSettingsOf;
+  /** The API's URL as people reach it: Grafana annotations link to regression pages there. */
+  publicApiUrl?: string;
 }
 
 /**
@@ -150,6 +153,7 @@ export function createPublishProcessor(deps: PublishDeps) {
         const found = await deps.resultsDb.detectRun(runId, {
           ...(deps.detectSettings ? { settings: deps.detectSettings } : {}),
         });
+        await annotateRegressions({ ...deps, resultsDb: deps.resultsDb, ...opts }, found, log);
         for (const r of found) {
           log.warn(
             { regression: r.id, kind: r.kind, detector: r.detector, series: r.series, change: r.change },

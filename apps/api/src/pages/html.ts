@@ -1,16 +1,9 @@
 import { createHash } from 'node:crypto';
+import { escapeHtml } from '@benchrunner/core';
 
-const ENTITIES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Text made safe for HTML content and quoted attribute values. */
+/** Any value as text made safe for HTML content and quoted attribute values. */
 export function esc(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => ENTITIES[c] as string);
+  return escapeHtml(String(value));
 }
 
 /** True when the client asks for HTML before JSON (a browser), false for `*\/*` or JSON. */

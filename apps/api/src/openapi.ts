@@ -389,10 +389,16 @@ export function openApiDocument(version: string) {
             "Each run written to the results database is tested against its branch's recent points on the same minion, and its series are searched for change points; each change found is recorded once per series, first bad commit and detector.",
           parameters: queryParams(RegressionsQuerySchema),
           responses: {
-            '200': ok('Records', {
-              type: 'object',
-              properties: { regressions: { type: 'array', items: ref('Regression') } },
-            }),
+            '200': {
+              description: 'Records (JSON), or with `Accept: text/html` a table linking to each page',
+              content: {
+                ...content({
+                  type: 'object',
+                  properties: { regressions: { type: 'array', items: ref('Regression') } },
+                }),
+                'text/html': { schema: { type: 'string' } },
+              },
+            },
             ...resultsErrors,
           },
         },

@@ -186,6 +186,27 @@ describe('GET /regressions/:id as a page', () => {
     }
   });
 
+  it('lists the records as a table in Chromium, each linking to its page', async () => {
+    const browser = await launchBrowser({ viewport: { width: 1200, height: 800 } });
+    try {
+      const page = await browser.context.newPage();
+      const urls: string[] = [];
+      page.on('request', (request) => urls.push(request.url()));
+      const response = await page.goto(`${base}/regressions?benchmark=add`);
+      expect(response?.headers()['content-type']).toMatch(/text\/html/);
+      const rows = page.locator('table.list tbody tr');
+      expect(await rows.count()).toBe(1);
+      expect(await rows.first().textContent()).toContain(HOSTILE);
+      expect(await page.evaluate('window.pwned')).toBeUndefined();
+      await rows.first().locator('a').click();
+      await page.waitForURL(`${base}/regressions/${regression.id}`);
+      await page.locator('svg.chart').waitFor({ state: 'visible' });
+      expect(urls.filter((u) => new URL(u).origin !== base && !u.startsWith('data:'))).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
   it('answers 404 for an unknown record, in JSON', async () => {
     const response = await h.call('/regressions/0123456789abcdef0123', { headers: { accept: 'text/html' } });
     expect(response.status).toBe(404);

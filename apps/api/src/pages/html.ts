@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { escapeHtml } from '@benchrunner/core';
+import type { Context } from 'hono';
 
 /** Any value as text made safe for HTML content and quoted attribute values. */
 export function esc(value: unknown): string {
@@ -49,4 +50,12 @@ ${body}
 </html>
 `;
   return { html, csp };
+}
+
+/** Answers a page from {@link htmlPage} with its policy, and says the answer depends on `Accept`. */
+export function pageResponse(c: Context, page: { html: string; csp: string }) {
+  c.header('content-security-policy', page.csp);
+  c.header('x-content-type-options', 'nosniff');
+  c.header('vary', 'Accept');
+  return c.html(page.html);
 }

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
 import { prefersHtml } from '../pages/html.ts';
+import { regressionListResponse } from '../pages/regression-list.ts';
 import { regressionPageResponse } from '../pages/regression-page.ts';
 import { validate } from '../validate.ts';
 import { orUnavailable } from './history.ts';
@@ -32,7 +33,9 @@ export function regressionsRoutes(deps: ApiDeps) {
 
   app.get('/', async (c) => {
     const query = validate(RegressionsQuerySchema, c.req.query(), 'query');
-    return c.json({ regressions: await orUnavailable(deps.results.regressions(query)) });
+    const regressions = await orUnavailable(deps.results.regressions(query));
+    if (prefersHtml(c.req.header('accept'))) return regressionListResponse(c, regressions);
+    return c.json({ regressions });
   });
 
   app.get('/:id', async (c) => {

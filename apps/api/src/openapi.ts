@@ -87,6 +87,9 @@ const HistoryPoint = z.object({
   firstParentDepth: z.number().int().nullable(),
   startedAt: z.string(),
   cid: z.string().nullable(),
+  noisy: z
+    .boolean()
+    .describe("the run's noise check found the minion noisy: shown, but left out of detection"),
   value: z.number(),
   n: z.number().int().nullable(),
   median: z.number().nullable(),

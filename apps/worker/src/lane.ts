@@ -1,5 +1,5 @@
+import { settleManifest } from '@benchrunner/archive';
 import type { Logger, Minion } from '@benchrunner/core';
-import { settleManifest } from '@benchrunner/pipeline';
 import {
   appendRunLog,
   type LaneProblem,
@@ -12,6 +12,7 @@ import {
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { diskWritable } from './machine-problem.ts';
+import { requeueNoisyRun } from './noisy-requeue.ts';
 import { createRunProcessor, type RunProcessorDeps } from './processor.ts';
 import type { RedisOutage } from './redis-outage.ts';
 
@@ -71,6 +72,18 @@ export async function startLane(options: {
     lockDurationMs: options.lockDurationMs,
     onMachineProblem,
     appendLog: (runId, lines) => appendRunLog(queue, runId, lines),
+    // A noisy nightly run is queued again (suite `noise.requeue`), whether its publishing was queued or not.
+    onArchived: async (manifest, archiveDir) => {
+      try {
+        await options.deps.onArchived?.(manifest, archiveDir);
+      } finally {
+        await requeueNoisyRun(queue, manifest).then(
+          (id) => id && log.warn({ runId: manifest.id, requeued: id }, 'noisy nightly run queued again'),
+          (error: Error) =>
+            log.error({ err: error, runId: manifest.id }, 'could not queue the noisy run again'),
+        );
+      }
+    },
   });
   const worker = new Worker(name, processor, {
     connection: options.connection,

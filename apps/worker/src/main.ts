@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadInventory } from '@benchrunner/ansible';
+import { archiveRootOf } from '@benchrunner/archive';
 import { createLogger, LOCAL_MINION, loadSuite, type Minion } from '@benchrunner/core';
 import { TargetResolver } from '@benchrunner/git';
 import {
@@ -18,6 +19,7 @@ import { type ArtifactStore, type MetricsSink, MissingDatabaseError } from '@ben
 import { type CommandRunner, LocalRunner, SshRunner } from '@benchrunner/ssh';
 import { Queue, Worker } from 'bullmq';
 import { ActiveRuns } from './active-runs.ts';
+import { createWorkerAlerts } from './alerts.ts';
 import { loadWorkerEnv } from './env.ts';
 import { type Lane, startLane } from './lane.ts';
 import { ansibleProvisioner } from './provisioner.ts';
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ name: 'worker', level: env.LOG_LEVEL });
   const dataDir = path.resolve(env.DATA_DIR);
-  const archiveRoot = path.join(dataDir, 'runs');
+  const archiveRoot = archiveRootOf(dataDir);
   await mkdir(archiveRoot, { recursive: true });
   // Temp folders of workers killed mid-run (nothing ran their cleanup).
   const tmpDir = workerTmpDir(dataDir);
@@ -99,6 +101,16 @@ async function main(): Promise<void> {
       ),
   );
   const publishSinks = { ...sinks, resultsDb };
+  // Alert channels (webhook, Slack, GitHub) from the environment; `alerts.statusChanged` is what a
+  // regression's later status changes (confirmation, fixed) call.
+  const alerts = createWorkerAlerts({
+    env,
+    redis: connection,
+    resultsDb,
+    archiveRoot,
+    logger,
+    ...(suite ? { suite } : {}),
+  });
   const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
   const publishWorker = new Worker(
     PUBLISH_QUEUE,
@@ -108,6 +120,7 @@ async function main(): Promise<void> {
       ...publishSinks,
       ...(suite ? { detectSettings: suiteDetectSettings(suite.spec) } : {}),
       ...(env.PUBLIC_API_URL ? { publicApiUrl: env.PUBLIC_API_URL } : {}),
+      ...(alerts ? { alerts } : {}),
     }),
     {
       connection,

@@ -14,7 +14,7 @@ import {
   zodProblems,
 } from '@benchrunner/core';
 import type { TargetResolver } from '@benchrunner/git';
-import { type Provisioner, runPipeline, summarize } from '@benchrunner/pipeline';
+import { type Provisioner, runPipeline, suiteOnMinion, summarize } from '@benchrunner/pipeline';
 import { capRunLogLine, type LaneProblem } from '@benchrunner/queue';
 import { type CommandRunner, LockedError } from '@benchrunner/ssh';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
@@ -139,7 +139,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       }
       let suite: Awaited<ReturnType<typeof loadSuite>>;
       try {
-        suite = await loadSuite(deps.suiteFile);
+        suite = suiteOnMinion(await loadSuite(deps.suiteFile), deps.minion);
       } catch (error) {
         if (error instanceof ConfigError) throw new UnrecoverableError(error.message);
         throw error;

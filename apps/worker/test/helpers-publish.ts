@@ -3,6 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { readReceipts } from '@benchrunner/archive';
 import { type Logger, loadSuite, newRunId, type RunJobData, type RunManifest } from '@benchrunner/core';
 import { runPipeline } from '@benchrunner/pipeline';
 import { enqueuePublish, PUBLISH_QUEUE, QUEUE_PREFIX } from '@benchrunner/queue';
@@ -14,7 +15,7 @@ import { type Influxd, type Started, startProcess, waitFor } from '@benchrunner/
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { createPublishProcessor, readReceipts } from '../src/publisher.ts';
+import { createPublishProcessor, type PublishDeps } from '../src/publisher.ts';
 
 import { WORKER_DIR } from './fixtures.ts';
 
@@ -162,6 +163,7 @@ export async function startPublishing(options: {
   resultsDb?: ResultsDb;
   detectSettings?: DetectSettingsOf;
   publicApiUrl?: string;
+  alerts?: PublishDeps['alerts'];
   backoffMs?: number;
 }): Promise<Publishing> {
   const { connection } = options;
@@ -174,6 +176,7 @@ export async function startPublishing(options: {
     ...(options.resultsDb ? { resultsDb: options.resultsDb } : {}),
     ...(options.detectSettings ? { detectSettings: options.detectSettings } : {}),
     ...(options.publicApiUrl ? { publicApiUrl: options.publicApiUrl } : {}),
+    ...(options.alerts ? { alerts: options.alerts } : {}),
   });
   const worker = new Worker(PUBLISH_QUEUE, processor, {
     connection,

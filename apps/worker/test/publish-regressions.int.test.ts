@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { readReceipts } from '@benchrunner/archive';
 import type { CommitInfo } from '@benchrunner/core';
 import { createRedis, enqueuePublish } from '@benchrunner/queue';
 import { openResultsDb, type ResultsDb, suiteDetectSettings } from '@benchrunner/results-db';
@@ -8,7 +9,7 @@ import { archiveRun, manifest, noisySamples } from '@benchrunner/results-db/test
 import { type RedisFixture, startRedis, waitFor } from '@benchrunner/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { RESULTS_DB_SINK, readReceipts } from '../src/publisher.ts';
+import { RESULTS_DB_SINK } from '../src/publisher.ts';
 import { publishAndWait, startPublishing, tempRoot } from './helpers-publish.ts';
 
 // Real Redis, a real SQLite results database, the worker's publish processor on a BullMQ queue.

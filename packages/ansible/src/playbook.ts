@@ -180,6 +180,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<Playbook
                   ansible_user: minion.user,
                   ansible_ssh_private_key_file: minion.privateKeyFile,
                   benchrunner_work_dir: minion.workDir,
+                  ...(minion.cpus === undefined ? {} : { benchrunner_cpus: minion.cpus }),
                 },
               },
             },

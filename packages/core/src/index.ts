@@ -1,3 +1,4 @@
+export { AlertStatus, AlertsSpec, GitHubRepository } from './alerts-spec.ts';
 export { envBoolean, LogLevel, parseEnv } from './env.ts';
 export type { Problem } from './errors.ts';
 export {
@@ -14,7 +15,7 @@ export { escapeHtml } from './html.ts';
 export { newRunId, RUN_ID_PATTERN } from './ids.ts';
 export type { Logger } from './logger.ts';
 export { createLogger } from './logger.ts';
-export { LOCAL_MINION, Minion } from './minion.ts';
+export { LOCAL_MINION, Minion, MinionNoise } from './minion.ts';
 export {
   BenchmarkName,
   EnvName,
@@ -61,8 +62,10 @@ export {
   AdaptiveRepeats,
   Argv,
   BenchmarkSpec,
+  CpuList,
   DetectSpec,
   loadSuite,
+  type NoiseSettings,
   NoiseSpec,
   noiseSettings,
   parseSuite,

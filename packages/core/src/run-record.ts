@@ -130,7 +130,13 @@ export const NoiseReport = z.object({
   verdict: z.enum(['quiet', 'noisy', 'unknown']),
   reasons: z.array(z.string()),
   busyProcesses: z.array(BusyProcess),
-  settings: z.object({ seconds: z.number(), maxCv: z.number(), maxShift: z.number() }),
+  settings: z.object({
+    seconds: z.number(),
+    maxCv: z.number(),
+    maxShift: z.number(),
+    /** Times a noisy nightly run is queued again; absent in manifests written before it existed (then 1). */
+    requeue: z.number().int().nonnegative().optional(),
+  }),
 });
 export type NoiseReport = z.infer<typeof NoiseReport>;
 

@@ -1,6 +1,6 @@
-export { RunArchive, settleManifest } from './archive.ts';
 export type { PipelineDeps, Provisioner, RunContext } from './context.ts';
 export { captureEnvironment } from './environment.ts';
+export { suiteOnMinion } from './minion-settings.ts';
 export { runPipeline, summarize } from './pipeline.ts';
 export type { ProfileRun } from './plan.ts';
 export { planProfiles, profileLabel, profilerCommand, selectBenchmarks, toolPath, toolsDir } from './plan.ts';

@@ -111,6 +111,11 @@ const RUN_COLUMNS = [
   'environment_fingerprint',
   'cid',
   'first_parent_depth',
+  'noisy',
+  'noise_verdict',
+  'noise_cv',
+  'noise_shift',
+  'noise',
 ] as const;
 
 /** The per-run test's baseline when a suite sets no `window` (testAgainstBaseline's default). */
@@ -309,6 +314,7 @@ class KyselyResultsDb implements ResultsDb {
               firstParentDepth: row.first_parent_depth,
               startedAt: row.started_at,
               cid: row.cid,
+              noisy: row.noisy !== 0,
               value: row.value,
               n: row.n,
               median: row.median,
@@ -342,10 +348,12 @@ class KyselyResultsDb implements ResultsDb {
   private async findChanges(runId: string, options: { settings?: DetectSettingsOf }): Promise<Regression[]> {
     const run = await this.db
       .selectFrom('runs')
-      .select(['branch', 'pr_number', 'first_parent_depth'])
+      .select(['branch', 'pr_number', 'first_parent_depth', 'noisy'])
       .where('id', '=', runId)
       .executeTakeFirst();
     if (!run) throw new NotFoundError(`run ${runId}: not in the results database`);
+    // A noisy run's figures say more about the minion than about the commit: kept, never judged.
+    if (run.noisy !== 0) return [];
     // Without a target the run has no commit of its own (only the ref it was asked for), so no
     // range to report and no identity for the record: detection needs the suite's `target`.
     if (run.first_parent_depth === null || isPullRequestBranch(run.branch, run.pr_number)) return [];
@@ -535,7 +543,12 @@ class KyselyResultsDb implements ResultsDb {
   }
 
   /** The last `limit` points of a series (before run `before`), oldest first; see History.points. */
-  private async pointRows(seriesKey: string, limit: number, before: string | undefined, samples: boolean) {
+  private async pointRows(
+    seriesKey: string,
+    limit: number,
+    before: string | undefined,
+    forDetection: boolean,
+  ) {
     let points = this.db
       .selectFrom('points as p')
       .innerJoin('runs as r', 'r.id', 'p.run_id')
@@ -551,15 +564,18 @@ class KyselyResultsDb implements ResultsDb {
         'p.ci_upper',
         'p.ci_level',
         // History does not return the samples: no need to read and copy 1,000 JSON arrays.
-        samples ? 'p.samples' : sql<string | null>`null`.as('samples'),
+        forDetection ? 'p.samples' : sql<string | null>`null`.as('samples'),
         'r.commit',
         'r.started_at',
         'r.cid',
         'r.first_parent_depth',
+        'r.noisy',
         'c.subject',
         'c.author_time',
       ])
       .where('p.series_key', '=', seriesKey);
+    // Detection (which reads the samples) leaves noisy runs out of baselines and change points.
+    if (forDetection) points = points.where('r.noisy', '=', 0);
     if (before !== undefined) {
       const run = await this.db
         .selectFrom('runs')

@@ -121,6 +121,18 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_quality': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('runs')
+        .addColumn('noisy', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable('runs').addColumn('noise_verdict', 'text').execute();
+      await db.schema.alterTable('runs').addColumn('noise_cv', 'double precision').execute();
+      await db.schema.alterTable('runs').addColumn('noise_shift', 'double precision').execute();
+      await db.schema.alterTable('runs').addColumn('noise', 'text').execute();
+    },
+  },
 };
 
 /** The migrations above, for Kysely's Migrator. */

@@ -46,6 +46,8 @@ export interface HistoryPoint {
   firstParentDepth: number | null;
   startedAt: string;
   cid: string | null;
+  /** The run's noise check found the minion noisy: shown, but left out of detection. */
+  noisy: boolean;
   value: number;
   n: number | null;
   median: number | null;
@@ -142,8 +144,9 @@ export interface ResultsDb {
   /**
    * Tests a stored run's points against their branch's recent baseline (false discovery rate
    * controlled across the run) and runs change-point detection over each of its series; records
-   * each change found once per series, first bad commit and detector. Pull-request runs and runs
-   * without a target commit are skipped.
+   * each change found once per series, first bad commit and detector. Pull-request runs, noisy runs
+   * (their noise check failed) and runs without a target commit are skipped; noisy runs' points are
+   * never in a baseline or a change-point series either.
    * Returns the records the run's data supports, new or already stored.
    * @throws NotFoundError when the run is not stored.
    */

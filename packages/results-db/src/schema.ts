@@ -25,6 +25,16 @@ export interface RunTable {
   cid: string | null;
   /** The commit's first-parent depth (copied from `commits` so ordering needs no join); null without a target. */
   first_parent_depth: number | null;
+  /** 1 when the run's noise check found the minion noisy: detection leaves the run out; else 0. */
+  noisy: number;
+  /** `quiet`, `noisy` or `unknown`; null when the run had no noise check. */
+  noise_verdict: string | null;
+  /** Largest coefficient of variation (percent) of a calibration loop, before or after the benchmarks. */
+  noise_cv: number | null;
+  /** Largest move (percent) of a calibration loop's level between before and after. */
+  noise_shift: number | null;
+  /** JSON `{before, after}`, each `{cpu: {level, cv}, memory: {level, cv}}` or null (level: ms per round). */
+  noise: string | null;
 }
 
 export interface CommitTable {

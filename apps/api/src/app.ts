@@ -8,6 +8,7 @@ import { docsRoutes } from './docs.ts';
 import { ApiError, errorBody, toResponse } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { bisectionsRoutes } from './routes/bisections.ts';
+import { detectRoutes } from './routes/detect.ts';
 import { historyRoutes } from './routes/history.ts';
 import { queueRoutes } from './routes/queue.ts';
 import { regressionsRoutes } from './routes/regressions.ts';
@@ -97,6 +98,7 @@ export function createApp(deps: ApiDeps) {
   app.route('/', historyRoutes(deps));
   app.route('/', bisectionsRoutes(deps));
   app.route('/regressions', regressionsRoutes(deps));
+  app.route('/', detectRoutes(deps));
 
   app.get('/benchmarks', async (c) => {
     const suite = await deps.suite();

@@ -11,6 +11,7 @@ import {
 import { RUN_LOG_MAX_LINE_CHARS, RUN_LOG_MAX_LINES } from '@benchrunner/queue';
 import { z } from 'zod';
 import { BISECTION_PATHS } from './routes/bisections.ts';
+import { DetectBodySchema } from './routes/detect.ts';
 import { HistoryQuerySchema, SeriesQuerySchema } from './routes/history.ts';
 import { RegressionStatus, RegressionsQuerySchema } from './routes/regressions.ts';
 import { RUN_LOG_PAGE_MAX } from './routes/runs.ts';
@@ -396,10 +397,16 @@ export function openApiDocument(version: string) {
             "Each run written to the results database is tested against its branch's recent points on the same minion, and its series are searched for change points; each change found is recorded once per series, first bad commit and detector.",
           parameters: queryParams(RegressionsQuerySchema),
           responses: {
-            '200': ok('Records', {
-              type: 'object',
-              properties: { regressions: { type: 'array', items: ref('Regression') } },
-            }),
+            '200': {
+              description: 'Records (JSON), or with `Accept: text/html` a table linking to each page',
+              content: {
+                ...content({
+                  type: 'object',
+                  properties: { regressions: { type: 'array', items: ref('Regression') } },
+                }),
+                'text/html': { schema: { type: 'string' } },
+              },
+            },
             ...resultsErrors,
           },
         },
@@ -407,11 +414,32 @@ export function openApiDocument(version: string) {
       '/regressions/{id}': {
         get: {
           summary: 'One regression record',
+          description:
+            'With `Accept: text/html` (a browser): a page with the facts and the series around the change drawn as a chart, rendered by the API with no script and no request to another origin.',
           parameters: [idParam],
           responses: {
-            '200': ok('The record', ref('Regression')),
+            '200': {
+              description: 'The record (JSON), or its page (HTML)',
+              content: { ...content(ref('Regression')), 'text/html': { schema: { type: 'string' } } },
+            },
             '404': ok('No such record', ref('Error')),
             ...resultsErrors,
+          },
+        },
+      },
+      '/history/detect': {
+        post: {
+          summary: 'Change-point detection now over the stored history of the matching series',
+          description:
+            "Runs E-Divisive over the latest 1,000 points of every series the body matches (each field left out matches all; pull-request series never), with the suite's `detect` settings, records what is new as `suspected`, and answers every record the histories support, new or already stored.",
+          requestBody: { required: true, content: content(json(DetectBodySchema, 'input')) },
+          responses: {
+            '200': ok('Records', {
+              type: 'object',
+              properties: { regressions: { type: 'array', items: ref('Regression') } },
+            }),
+            ...resultsErrors,
+            '413': ok('Body too large', ref('Error')),
           },
         },
       },

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +7,7 @@ import { createLogger, LOCAL_MINION, loadSuite, type Minion, type Suite } from '
 import { connectRedis, createRedis, laneName, PUBLISH_QUEUE, QUEUE_PREFIX } from '@benchrunner/queue';
 import { openResultsDb } from '@benchrunner/results-db';
 import { type RedisFixture, startRedis } from '@benchrunner/testing';
+import { serve } from '@hono/node-server';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createApp } from '../src/app.ts';
@@ -177,4 +179,15 @@ export function gate(): { promise: Promise<void>; open: () => void } {
 // biome-ignore lint/suspicious/noExplicitAny: assertions walk arbitrary response JSON.
 export async function json(response: Response): Promise<any> {
   return response.json();
+}
+
+/** Serves the app on a free loopback port, for a browser: its base URL and how to stop it. */
+export async function listen(app: Harness['app']): Promise<{ base: string; close(): Promise<void> }> {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

@@ -52,7 +52,7 @@ export const WorkerEnv = z
     /** Days to keep a run's folder after every configured sink confirmed it. 0 keeps everything. */
     RETENTION_DAYS: z.coerce.number().min(0).default(0),
 
-    /** Where people reach the API, e.g. https://bench.example.org: links in alerts (`/regressions/<id>`). */
+    /** Where people reach the API, e.g. https://bench.example.org: links in alerts and Grafana annotations (`/regressions/<id>`). */
     PUBLIC_URL: z.string().url().optional(),
     /** Regression statuses that are sent, comma-separated; a suite's `alerts.on` wins. */
     ALERT_ON: z

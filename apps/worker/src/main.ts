@@ -133,6 +133,7 @@ async function main(): Promise<void> {
       logger,
       ...publishSinks,
       ...(suite ? { detectSettings: suiteDetectSettings(suite.spec) } : {}),
+      ...(env.PUBLIC_URL ? { publicApiUrl: env.PUBLIC_URL } : {}),
       ...(alerts ? { alerts } : {}),
       onResultsStored: bisections.onResultsStored,
     }),

@@ -15,6 +15,7 @@ import type { DetectSettingsOf, ResultsDb } from '@benchrunner/results-db';
 import { type ArtifactStore, type MetricsSink, runPoints } from '@benchrunner/sinks';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type { WorkerAlerts } from './alerts.ts';
+import { annotateRegressions } from './annotations.ts';
 import { warnSkipped } from './skipped-runs.ts';
 
 /** Where a run's results database write failed, in `receipts.errors`. */
@@ -28,6 +29,8 @@ export interface PublishDeps {
   resultsDb?: ResultsDb;
   /** The suite's `detect` settings per benchmark, for the detection after each results write. */
   detectSettings?: DetectSettingsOf;
+  /** The API's URL as people reach it: Grafana annotations link to regression pages there. */
+  publicApiUrl?: string;
   /** Sends pull request reports and the records detection found; a delivery failure retries the job. */
   alerts?: Pick<WorkerAlerts, 'afterDetection'>;
   /** Called once a run's results are in the results database (a bisection probe takes its next step). */
@@ -106,6 +109,7 @@ export function createPublishProcessor(deps: PublishDeps) {
           : await deps.resultsDb.detectRun(runId, {
               ...(deps.detectSettings ? { settings: deps.detectSettings } : {}),
             });
+        await annotateRegressions({ ...deps, resultsDb: deps.resultsDb, ...opts }, found, log);
         for (const r of found) {
           log.warn(
             { regression: r.id, kind: r.kind, detector: r.detector, series: r.series, change: r.change },

@@ -3,10 +3,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { readReceipts } from '@benchrunner/archive';
 import { type Logger, loadSuite, newRunId, type RunJobData, type RunManifest } from '@benchrunner/core';
 import { runPipeline } from '@benchrunner/pipeline';
-import { PUBLISH_QUEUE, QUEUE_PREFIX } from '@benchrunner/queue';
+import { enqueuePublish, PUBLISH_QUEUE, QUEUE_PREFIX } from '@benchrunner/queue';
 import type { DetectSettingsOf, ResultsDb } from '@benchrunner/results-db';
+import { archiveRun } from '@benchrunner/results-db/test/manifests.ts';
 import type { ArtifactStore, MetricsSink } from '@benchrunner/sinks';
 import { LocalRunner } from '@benchrunner/ssh';
 import { type Influxd, type Started, startProcess, waitFor } from '@benchrunner/testing';
@@ -160,6 +162,7 @@ export async function startPublishing(options: {
   metricsSink?: MetricsSink;
   resultsDb?: ResultsDb;
   detectSettings?: DetectSettingsOf;
+  publicApiUrl?: string;
   alerts?: PublishDeps['alerts'];
   backoffMs?: number;
 }): Promise<Publishing> {
@@ -172,6 +175,7 @@ export async function startPublishing(options: {
     ...(options.metricsSink ? { metricsSink: options.metricsSink } : {}),
     ...(options.resultsDb ? { resultsDb: options.resultsDb } : {}),
     ...(options.detectSettings ? { detectSettings: options.detectSettings } : {}),
+    ...(options.publicApiUrl ? { publicApiUrl: options.publicApiUrl } : {}),
     ...(options.alerts ? { alerts: options.alerts } : {}),
   });
   const worker = new Worker(PUBLISH_QUEUE, processor, {
@@ -191,6 +195,17 @@ export async function startPublishing(options: {
       await queue.close();
     },
   };
+}
+
+/** Archives a run, queues its publishing and waits until the results database has it. */
+export async function publishAndWait(
+  publishing: Publishing,
+  archiveRoot: string,
+  run: RunManifest,
+): Promise<void> {
+  await archiveRun(archiveRoot, run);
+  await enqueuePublish(publishing.queue, run.id);
+  await waitFor(async () => Boolean((await readReceipts(archiveRoot, run.id)).results), `${run.id} written`);
 }
 
 /**

@@ -10,7 +10,7 @@ import { type RedisFixture, startRedis, waitFor } from '@benchrunner/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RESULTS_DB_SINK } from '../src/publisher.ts';
-import { startPublishing, tempRoot } from './helpers-publish.ts';
+import { publishAndWait, startPublishing, tempRoot } from './helpers-publish.ts';
 
 // Real Redis, a real SQLite results database, the worker's publish processor on a BullMQ queue.
 let redis: RedisFixture;
@@ -60,12 +60,7 @@ async function publishSlowdown(name: string, detect?: { minChange: number }): Pr
         commit,
         samples: samples(level),
       });
-      await archiveRun(archiveRoot, run);
-      await enqueuePublish(publishing.queue, run.id);
-      await waitFor(
-        async () => Boolean((await readReceipts(archiveRoot, run.id)).results),
-        `${run.id} written`,
-      );
+      await publishAndWait(publishing, archiveRoot, run);
     }
   } finally {
     await publishing.close();

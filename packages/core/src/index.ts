@@ -11,6 +11,7 @@ export {
   UnavailableError,
 } from './errors.ts';
 export { EnvironmentFingerprint, environmentFingerprint, FINGERPRINT_KEYS } from './fingerprint.ts';
+export { escapeHtml } from './html.ts';
 export { newRunId, RUN_ID_PATTERN } from './ids.ts';
 export type { Logger } from './logger.ts';
 export { createLogger } from './logger.ts';

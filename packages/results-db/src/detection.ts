@@ -26,7 +26,7 @@ export type Finding = Omit<RegressionTable, 'status' | 'created_at' | 'updated_a
 export const CHANGE_POINT_WINDOW = 200;
 
 /** A change point this many points or fewer from a recorded change is that change, found again. */
-const SAME_CHANGE = 2;
+export const SAME_CHANGE = 2;
 
 /** A suite's `detect` settings per benchmark: the benchmark's fields over the suite's. */
 export function suiteDetectSettings(spec: {

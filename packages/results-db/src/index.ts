@@ -24,6 +24,7 @@ export type {
   RegressionFilter,
   RegressionStatus,
   ResultsDb,
+  RunFacts,
   SeriesFilter,
   SeriesInfo,
 } from './results-db.ts';

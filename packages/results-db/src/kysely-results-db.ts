@@ -19,6 +19,7 @@ import {
 } from './detection.ts';
 import { HistoryQueryError, ResultsDbUnavailableError } from './errors.ts';
 import { migrationProvider } from './migrations.ts';
+import { detectStoredSeries, ON_DEMAND_WINDOW, runFacts } from './on-demand.ts';
 import type {
   DetectSettingsOf,
   History,
@@ -27,6 +28,7 @@ import type {
   Regression,
   RegressionFilter,
   ResultsDb,
+  RunFacts,
   SeriesFilter,
   SeriesInfo,
 } from './results-db.ts';
@@ -417,24 +419,41 @@ class KyselyResultsDb implements ResultsDb {
       );
       await this.record(findings);
       found.push(...findings);
-      if (fixed.length > 0) {
-        await this.db
-          .updateTable('regressions')
-          .set({ status: 'fixed', updated_at: new Date().toISOString() })
-          .where('id', 'in', fixed)
-          .where('status', 'in', OPEN)
-          .execute();
-      }
+      await this.fix(fixed);
     }
     if (found.length === 0) return [];
-    const stored = await this.regressionQuery()
-      .where(
-        'g.id',
-        'in',
-        found.map((f) => f.id),
-      )
+    return this.stored(found.map((f) => f.id));
+  }
+
+  detectSeries(filter: SeriesFilter, options: { settings?: DetectSettingsOf } = {}): Promise<Regression[]> {
+    return this.guarded(() =>
+      detectStoredSeries(this.db, filter, options.settings, {
+        points: (key) => this.storedPoints(key, ON_DEMAND_WINDOW),
+        openRecords: (key) => this.openRecords(key),
+        record: (findings) => this.record(findings),
+        fix: (ids) => this.fix(ids),
+        stored: (ids) => this.stored(ids),
+      }),
+    );
+  }
+
+  runFacts(runIds: readonly string[]): Promise<RunFacts[]> {
+    return this.guarded(() => runFacts(this.db, runIds));
+  }
+
+  private async stored(ids: string[]): Promise<Regression[]> {
+    return (await this.regressionQuery().where('g.id', 'in', ids).execute()).map(toRegression);
+  }
+
+  /** Open records a later change point returned to their old level. */
+  private async fix(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('regressions')
+      .set({ status: 'fixed', updated_at: new Date().toISOString() })
+      .where('id', 'in', ids)
+      .where('status', 'in', OPEN)
       .execute();
-    return stored.map(toRegression);
   }
 
   /** Writes new findings; one already recorded (same series, first bad commit and detector) is left as it is. */

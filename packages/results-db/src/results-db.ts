@@ -110,6 +110,17 @@ export interface RegressionFilter {
   limit: number;
 }
 
+/** Facts of a stored run that a regression's evidence shows. */
+export interface RunFacts {
+  runId: string;
+  commit: string;
+  startedAt: string;
+  /** Differs between two runs whose machines were set up differently (see environmentFingerprint). */
+  environmentFingerprint: string;
+  /** The target repository of the run's commit; null without a target. */
+  repository: string | null;
+}
+
 /** The `detect` settings of a suite benchmark (the suite's merged with the benchmark's), if any. */
 export type DetectSettingsOf = (benchmark: string) => DetectSpec | undefined;
 
@@ -143,6 +154,14 @@ export interface ResultsDb {
    * @throws NotFoundError when the run is not stored.
    */
   detectRun(runId: string, options?: { settings?: DetectSettingsOf }): Promise<Regression[]>;
+  /**
+   * Change-point detection now over the stored history (the latest 1,000 points) of every series
+   * the filter matches, pull-request series left out. Records what is new, like detectRun, and
+   * returns every record the histories support, new or already stored.
+   */
+  detectSeries(filter: SeriesFilter, options?: { settings?: DetectSettingsOf }): Promise<Regression[]>;
+  /** The stored runs among `runIds`, in the order given. */
+  runFacts(runIds: readonly string[]): Promise<RunFacts[]>;
   /** Newest first. */
   regressions(filter: RegressionFilter): Promise<Regression[]>;
   /** @throws NotFoundError for an unknown id. */

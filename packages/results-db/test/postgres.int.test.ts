@@ -4,6 +4,7 @@ import { openResultsDb } from '../src/index.ts';
 import { bisectionsContract } from './bisections-contract.ts';
 import { type OpenFresh, resultsDbContract } from './contract.ts';
 import { noiseContract } from './noise-contract.ts';
+import { onDemandContract } from './on-demand-contract.ts';
 import { regressionsContract } from './regressions-contract.ts';
 
 // The machine's PostgreSQL, one fresh database per opened ResultsDb, dropped afterwards.
@@ -21,6 +22,7 @@ const openFresh: OpenFresh = async () => {
 
 resultsDbContract('postgres', openFresh);
 regressionsContract('postgres', openFresh);
+onDemandContract('postgres', openFresh);
 
 noiseContract('postgres', async () => {
   const database = await createTestDatabase();

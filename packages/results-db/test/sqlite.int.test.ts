@@ -6,6 +6,7 @@ import { openResultsDb } from '../src/index.ts';
 import { bisectionsContract } from './bisections-contract.ts';
 import { type OpenFresh, resultsDbContract } from './contract.ts';
 import { noiseContract } from './noise-contract.ts';
+import { onDemandContract } from './on-demand-contract.ts';
 import { regressionsContract } from './regressions-contract.ts';
 
 const openFresh: OpenFresh = async () => {
@@ -22,6 +23,7 @@ const openFresh: OpenFresh = async () => {
 
 resultsDbContract('sqlite', openFresh);
 regressionsContract('sqlite', openFresh);
+onDemandContract('sqlite', openFresh);
 
 noiseContract('sqlite', async () => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'benchrunner-results-db-'));

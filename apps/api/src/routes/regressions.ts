@@ -2,6 +2,9 @@ import { BenchmarkName, MinionName } from '@benchrunner/core';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
+import { prefersHtml } from '../pages/html.ts';
+import { regressionListResponse } from '../pages/regression-list.ts';
+import { regressionPageResponse } from '../pages/regression-page.ts';
 import { validate } from '../validate.ts';
 import { orUnavailable } from './history.ts';
 
@@ -30,10 +33,16 @@ export function regressionsRoutes(deps: ApiDeps) {
 
   app.get('/', async (c) => {
     const query = validate(RegressionsQuerySchema, c.req.query(), 'query');
-    return c.json({ regressions: await orUnavailable(deps.results.regressions(query)) });
+    const regressions = await orUnavailable(deps.results.regressions(query));
+    if (prefersHtml(c.req.header('accept'))) return regressionListResponse(c, regressions);
+    return c.json({ regressions });
   });
 
-  app.get('/:id', async (c) => c.json(await orUnavailable(deps.results.regression(c.req.param('id')))));
+  app.get('/:id', async (c) => {
+    const regression = await orUnavailable(deps.results.regression(c.req.param('id')));
+    if (prefersHtml(c.req.header('accept'))) return regressionPageResponse(c, deps.results, regression);
+    return c.json(regression);
+  });
 
   app.post('/:id/acknowledge', async (c) =>
     c.json(await orUnavailable(deps.results.acknowledgeRegression(c.req.param('id')))),

@@ -1,3 +1,17 @@
+export type {
+  Confirmation,
+  ConfirmationResult,
+  ConfirmationRun,
+  ConfirmationSide,
+  ConfirmedSeries,
+} from './confirmations.ts';
+export {
+  confirmationJob,
+  confirmRounds,
+  DEFAULT_CONFIRM_ROUNDS,
+  decideConfirmation,
+  planConfirmation,
+} from './confirmations.ts';
 export { suiteDetectSettings } from './detection.ts';
 export { HistoryQueryError, ResultsDbUnavailableError } from './errors.ts';
 export type { OpenResultsDbOptions } from './kysely-results-db.ts';
@@ -16,6 +30,9 @@ export type {
   ResultsDb,
   SeriesFilter,
   SeriesInfo,
+  StatusChange,
 } from './results-db.ts';
 export type { RunRows } from './rows.ts';
 export { canonicalJson, runRows, seriesKey } from './rows.ts';
+export type { StartConfirmationOptions } from './start-confirmation.ts';
+export { AUTO_CONFIRM_FROM, CONFIRMABLE, startConfirmation } from './start-confirmation.ts';

@@ -7,6 +7,8 @@ import { type Dialect, Kysely, PostgresDialect, type Selectable, SqliteDialect, 
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { z } from 'zod';
+import { beginConfirmation, settleConfirmation } from './confirmation-store.ts';
+import type { Confirmation, ConfirmationRun } from './confirmations.ts';
 import {
   baselineFinding,
   CHANGE_POINT_WINDOW,
@@ -25,9 +27,11 @@ import type {
   HistoryQuery,
   Regression,
   RegressionFilter,
+  RegressionStatus,
   ResultsDb,
   SeriesFilter,
   SeriesInfo,
+  StatusChange,
 } from './results-db.ts';
 import { runRows } from './rows.ts';
 import type { Database, RegressionTable, SeriesTable } from './schema.ts';
@@ -109,6 +113,7 @@ const RUN_COLUMNS = [
   'environment_fingerprint',
   'cid',
   'first_parent_depth',
+  'probe',
 ] as const;
 
 /** The per-run test's baseline when a suite sets no `window` (testAgainstBaseline's default). */
@@ -340,10 +345,12 @@ class KyselyResultsDb implements ResultsDb {
   private async findChanges(runId: string, options: { settings?: DetectSettingsOf }): Promise<Regression[]> {
     const run = await this.db
       .selectFrom('runs')
-      .select(['branch', 'pr_number', 'first_parent_depth'])
+      .select(['branch', 'pr_number', 'first_parent_depth', 'probe'])
       .where('id', '=', runId)
       .executeTakeFirst();
     if (!run) throw new NotFoundError(`run ${runId}: not in the results database`);
+    // Confirmation and bisection runs are evidence for a record, not points of the history.
+    if (run.probe !== null) return [];
     // Without a target the run has no commit of its own (only the ref it was asked for), so no
     // range to report and no identity for the record: detection needs the suite's `target`.
     if (run.first_parent_depth === null || isPullRequestBranch(run.branch, run.pr_number)) return [];
@@ -515,7 +522,22 @@ class KyselyResultsDb implements ResultsDb {
     });
   }
 
-  /** The last `limit` points of a series (before run `before`), oldest first; see History.points. */
+  beginConfirmation(
+    id: string,
+    runs: readonly ConfirmationRun[],
+    from: readonly RegressionStatus[],
+  ): Promise<StatusChange | null> {
+    return this.guarded(() => beginConfirmation(this.db, (r) => this.regression(r), id, runs, from));
+  }
+
+  settleConfirmation(
+    id: string,
+    options: { settings?: DetectSettingsOf; failure?: string } = {},
+  ): Promise<StatusChange | null> {
+    return this.guarded(() => settleConfirmation(this.db, (r) => this.regression(r), id, options));
+  }
+
+  /** The last `limit` points of a series (before run `before`, probe runs left out), oldest first; see History.points. */
   private async pointRows(seriesKey: string, limit: number, before: string | undefined, samples: boolean) {
     let points = this.db
       .selectFrom('points as p')
@@ -540,7 +562,8 @@ class KyselyResultsDb implements ResultsDb {
         'c.subject',
         'c.author_time',
       ])
-      .where('p.series_key', '=', seriesKey);
+      .where('p.series_key', '=', seriesKey)
+      .where('r.probe', 'is', null);
     if (before !== undefined) {
       const run = await this.db
         .selectFrom('runs')
@@ -634,6 +657,7 @@ function toRegression(row: Selectable<RegressionTable> & Omit<Selectable<SeriesT
     changeCi: interval(row.change_ci_lower, row.change_ci_upper),
     pValue: row.p_value,
     runs: JSON.parse(row.runs) as string[],
+    confirmation: row.confirmation === null ? null : (JSON.parse(row.confirmation) as Confirmation),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -1,4 +1,5 @@
 import type { DetectSpec, RunManifest } from '@benchrunner/core';
+import type { Confirmation, ConfirmationRun } from './confirmations.ts';
 
 /** One series: a suite benchmark's result, params and measure, on one minion and branch. */
 export interface SeriesInfo {
@@ -93,8 +94,17 @@ export interface Regression {
   pValue: number | null;
   /** The runs whose points the verdict used. */
   runs: string[];
+  /** The latest re-measurement of the change (see `Confirmation`); null before any. */
+  confirmation: Confirmation | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A record's status as it changed, with the record after the change. */
+export interface StatusChange {
+  regression: Regression;
+  from: RegressionStatus;
+  to: RegressionStatus;
 }
 
 /** Filters of {@link ResultsDb.regressions}; each left out matches all. */
@@ -143,5 +153,24 @@ export interface ResultsDb {
   regression(id: string): Promise<Regression>;
   /** Sets the status to `acknowledged`. @throws NotFoundError for an unknown id. */
   acknowledgeRegression(id: string): Promise<Regression>;
+  /**
+   * Starts a confirmation: status `confirming`, the planned runs recorded. Null when the record's
+   * status is not one of `from` (another caller started it first, or it cannot be confirmed).
+   * @throws NotFoundError for an unknown id.
+   */
+  beginConfirmation(
+    id: string,
+    runs: readonly ConfirmationRun[],
+    from: readonly RegressionStatus[],
+  ): Promise<StatusChange | null>;
+  /**
+   * Decides a confirmation once every planned run is stored (or at once with `failure`): `confirmed`,
+   * `noise`, or back to `suspected` when too few runs gave results. Null while runs are missing, or
+   * when another caller decided it first.
+   */
+  settleConfirmation(
+    id: string,
+    options?: { settings?: DetectSettingsOf; failure?: string },
+  ): Promise<StatusChange | null>;
   close(): Promise<void>;
 }

@@ -57,6 +57,7 @@ export function runRows(manifest: RunManifest, options: { cid?: string } = {}): 
     environment_fingerprint: environmentFingerprint(manifest.environment).hash,
     cid: options.cid ?? null,
     first_parent_depth: target?.commit.firstParentDepth ?? null,
+    probe: manifest.request.probe ? JSON.stringify(manifest.request.probe) : null,
   };
   const commit: CommitTable | null = target
     ? {

@@ -25,6 +25,8 @@ export interface RunTable {
   cid: string | null;
   /** The commit's first-parent depth (copied from `commits` so ordering needs no join); null without a target. */
   first_parent_depth: number | null;
+  /** JSON of the request's `probe` (a confirmation or bisection run), else null. */
+  probe: string | null;
 }
 
 export interface CommitTable {
@@ -101,6 +103,8 @@ export interface RegressionTable {
   p_value: number | null;
   /** JSON array of the run ids whose points the verdict used. */
   runs: string;
+  /** JSON of the record's latest confirmation (see `Confirmation`), null before any. */
+  confirmation: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -1,5 +1,6 @@
 import { createTestDatabase } from '@benchrunner/testing';
 import { openResultsDb } from '../src/index.ts';
+import { confirmationsContract } from './confirmations-contract.ts';
 import { type OpenFresh, resultsDbContract } from './contract.ts';
 import { regressionsContract } from './regressions-contract.ts';
 
@@ -18,3 +19,4 @@ const openFresh: OpenFresh = async () => {
 
 resultsDbContract('postgres', openFresh);
 regressionsContract('postgres', openFresh);
+confirmationsContract('postgres', openFresh);

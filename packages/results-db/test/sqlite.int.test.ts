@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openResultsDb } from '../src/index.ts';
+import { confirmationsContract } from './confirmations-contract.ts';
 import { type OpenFresh, resultsDbContract } from './contract.ts';
 import { regressionsContract } from './regressions-contract.ts';
 
@@ -19,3 +20,4 @@ const openFresh: OpenFresh = async () => {
 
 resultsDbContract('sqlite', openFresh);
 regressionsContract('sqlite', openFresh);
+confirmationsContract('sqlite', openFresh);

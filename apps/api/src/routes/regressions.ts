@@ -1,7 +1,15 @@
 import { BenchmarkName, MinionName } from '@benchrunner/core';
+import {
+  CONFIRMABLE,
+  confirmRounds,
+  DEFAULT_CONFIRM_ROUNDS,
+  startConfirmation,
+  suiteDetectSettings,
+} from '@benchrunner/results-db';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
 import { validate } from '../validate.ts';
 import { orUnavailable } from './history.ts';
 
@@ -24,7 +32,7 @@ export const RegressionsQuerySchema = z
   })
   .strict();
 
-/** Regression records of the results database: list, read, acknowledge. */
+/** Regression records of the results database: list, read, acknowledge, confirm. */
 export function regressionsRoutes(deps: ApiDeps) {
   const app = new Hono();
 
@@ -38,6 +46,35 @@ export function regressionsRoutes(deps: ApiDeps) {
   app.post('/:id/acknowledge', async (c) =>
     c.json(await orUnavailable(deps.results.acknowledgeRegression(c.req.param('id')))),
   );
+
+  /** (Re)starts a confirmation by hand, with the suite's rounds (the default when it sets `confirm: false`). */
+  app.post('/:id/confirm', async (c) => {
+    const regression = await orUnavailable(deps.results.regression(c.req.param('id')));
+    if (!deps.runs.hasMinion(regression.series.minion)) {
+      throw new ApiError(
+        409,
+        'conflict',
+        `regression ${regression.id} cannot be confirmed: its minion ${regression.series.minion} is not in the inventory`,
+      );
+    }
+    const settings = suiteDetectSettings((await deps.suite()).spec)(regression.series.benchmark);
+    const started = await orUnavailable(
+      startConfirmation({
+        db: deps.results,
+        regression,
+        rounds: confirmRounds(settings) ?? DEFAULT_CONFIRM_ROUNDS,
+        from: CONFIRMABLE,
+        enqueue: (data, id) => deps.runs.enqueue(data, id),
+      }),
+    );
+    if (!started) {
+      const why = regression.lastGood
+        ? `its status is ${regression.status} (confirmable: ${CONFIRMABLE.join(', ')})`
+        : 'it has no last good commit to compare with';
+      throw new ApiError(409, 'conflict', `regression ${regression.id} cannot be confirmed: ${why}`);
+    }
+    return c.json(started.regression, 202);
+  });
 
   return app;
 }

@@ -18,6 +18,7 @@ import { type ArtifactStore, type MetricsSink, MissingDatabaseError } from '@ben
 import { type CommandRunner, LocalRunner, SshRunner } from '@benchrunner/ssh';
 import { Queue, Worker } from 'bullmq';
 import { ActiveRuns } from './active-runs.ts';
+import { createConfirmations, laneEnqueuer, type StatusListener } from './confirmation.ts';
 import { loadWorkerEnv } from './env.ts';
 import { type Lane, startLane } from './lane.ts';
 import { ansibleProvisioner } from './provisioner.ts';
@@ -99,6 +100,17 @@ async function main(): Promise<void> {
       ),
   );
   const publishSinks = { ...sinks, resultsDb };
+  const detectSettings = suite ? suiteDetectSettings(suite.spec) : undefined;
+  // Told of every regression status the worker changes (confirmation started, confirmed, noise).
+  const statusListeners: StatusListener[] = [];
+  const confirmationLanes = laneEnqueuer(connection);
+  const confirmations = createConfirmations({
+    resultsDb,
+    ...(detectSettings ? { settings: detectSettings } : {}),
+    enqueue: confirmationLanes.enqueue,
+    logger,
+    onStatusChange: statusListeners,
+  });
   const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
   const publishWorker = new Worker(
     PUBLISH_QUEUE,
@@ -106,7 +118,8 @@ async function main(): Promise<void> {
       archiveRoot,
       logger,
       ...publishSinks,
-      ...(suite ? { detectSettings: suiteDetectSettings(suite.spec) } : {}),
+      ...(detectSettings ? { detectSettings } : {}),
+      confirmations,
     }),
     {
       connection,
@@ -184,7 +197,11 @@ async function main(): Promise<void> {
     if (retention) clearInterval(retention);
     clearTimeout(grace);
     await unsubscribe().catch(() => undefined);
-    await Promise.all([...lanes.map((lane) => lane.queue.close()), publishQueue.close()]);
+    await Promise.all([
+      ...lanes.map((lane) => lane.queue.close()),
+      publishQueue.close(),
+      confirmationLanes.close(),
+    ]);
     await resultsDb.close().catch(() => undefined);
     subscriber.disconnect();
     await connection.quit().catch(() => undefined);

@@ -6,6 +6,7 @@ import type { DetectSettingsOf, ResultsDb } from '@benchrunner/results-db';
 import { type ArtifactStore, type MetricsSink, runPoints } from '@benchrunner/sinks';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
+import type { Confirmations } from './confirmation.ts';
 
 /** What each sink confirmed for a run. Kept beside the archive: `runs/<id>.publish.json`. */
 export const PublishReceipts = z.object({
@@ -78,6 +79,8 @@ export interface PublishDeps {
   resultsDb?: ResultsDb;
   /** The suite's `detect` settings per benchmark, for the detection after each results write. */
   detectSettings?: DetectSettingsOf;
+  /** Confirmation of what detection found, and of the confirmation runs themselves. */
+  confirmations?: Confirmations;
 }
 
 /**
@@ -156,6 +159,8 @@ export function createPublishProcessor(deps: PublishDeps) {
             `suspected ${r.kind}`,
           );
         }
+        // Idempotent too: a retry starts nothing already started and decides nothing twice.
+        await deps.confirmations?.afterResults(manifest, found);
         receipts.results = {
           db: deps.resultsDb.name,
           points: written.points,

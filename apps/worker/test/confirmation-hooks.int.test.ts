@@ -1,0 +1,153 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { type CommitInfo, createLogger, type RunManifest } from '@benchrunner/core';
+import { createRedis, laneName, QUEUE_PREFIX } from '@benchrunner/queue';
+import {
+  openResultsDb,
+  type ResultsDb,
+  type StatusChange,
+  suiteDetectSettings,
+} from '@benchrunner/results-db';
+import { linearCommits } from '@benchrunner/results-db/test/git-history.ts';
+import { manifest, noisySamples } from '@benchrunner/results-db/test/manifests.ts';
+import { type RedisFixture, startRedis } from '@benchrunner/testing';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createConfirmations, laneEnqueuer } from '../src/confirmation.ts';
+
+// Real Redis (the lanes the runs are queued on) and a real SQLite results database.
+let redis: RedisFixture;
+let connection: Redis;
+let root: string;
+let commits: CommitInfo[];
+let stopRepo: () => Promise<void>;
+
+beforeAll(async () => {
+  let history: Awaited<ReturnType<typeof linearCommits>>;
+  [redis, root, history] = await Promise.all([
+    startRedis(),
+    mkdtemp(path.join(os.tmpdir(), 'benchrunner-confirmation-hooks-')),
+    linearCommits(13),
+  ]);
+  commits = history.commits;
+  stopRepo = history.stop;
+  connection = createRedis(redis.url);
+});
+
+afterAll(async () => {
+  connection?.disconnect();
+  await Promise.all([redis?.close(), stopRepo?.()]);
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+const logger = createLogger({ name: 'confirmation-test', level: 'silent' });
+
+/** Twelve runs at 1000, the thirteenth at 1200 on `minion`; returns its manifest and what detection found. */
+async function slowdown(db: ResultsDb, minion: string) {
+  const samples = noisySamples(9);
+  let last: { run: RunManifest; found: Awaited<ReturnType<ResultsDb['detectRun']>> } | undefined;
+  for (const [i, commit] of commits.entries()) {
+    const run = manifest({
+      id: `${minion}-${i}`,
+      startedAt: new Date(Date.parse('2026-08-01T00:00:00Z') + i * 60_000).toISOString(),
+      commit,
+      minion,
+      samples: samples(i === 12 ? 1200 : 1000),
+    });
+    await db.ingestRun(run);
+    last = { run, found: await db.detectRun(run.id) };
+  }
+  return last!;
+}
+
+it('tells every listener of each status change once, queues the runs in order, and survives a failing listener', async () => {
+  const db = openResultsDb({ dataDir: path.join(root, 'db') });
+  const lanes = laneEnqueuer(connection);
+  const lane = new Queue(laneName('hooks'), { connection, prefix: QUEUE_PREFIX });
+  const told: string[] = [];
+  const confirmations = createConfirmations({
+    resultsDb: db,
+    settings: suiteDetectSettings({ detect: { confirm: { rounds: 2 } }, benchmarks: [{ name: 'add' }] }),
+    enqueue: lanes.enqueue,
+    logger,
+    onStatusChange: [
+      () => {
+        throw new Error('this listener always fails');
+      },
+      (change: StatusChange) => {
+        told.push(`${change.regression.id} ${change.from}->${change.to}`);
+      },
+    ],
+  });
+  try {
+    const { run, found } = await slowdown(db, 'hooks');
+    expect(found).toHaveLength(1);
+    const id = found[0]!.id;
+    await confirmations.afterResults(run, found);
+    // Publishing the same run again (a retry) starts nothing more.
+    await confirmations.afterResults(run, await db.detectRun(run.id));
+    expect(told).toEqual([`${id} suspected->confirming`]);
+    const record = await db.regression(id);
+    const planned = record.confirmation?.runs ?? [];
+    expect(planned).toHaveLength(4);
+    // Same priority (bisect), so the lane holds them in the order it will take them: A B A B.
+    const waiting = await lane.getJobs(['prioritized'], 0, -1, true);
+    expect(waiting.map((j) => j.id)).toEqual(planned.map((r) => r.runId));
+    expect(planned.map((r) => r.side)).toEqual(['baseline', 'suspect', 'baseline', 'suspect']);
+    expect(waiting.every((j) => j.opts.priority === 3)).toBe(true);
+
+    // The runs arrive one by one; the last decides.
+    const samples = noisySamples(10);
+    for (const planRun of planned) {
+      const base = manifest({
+        id: planRun.runId,
+        startedAt: new Date(Date.parse('2026-08-02T00:00:00Z') + planRun.round * 60_000).toISOString(),
+        commit: commits.find((c) => c.sha === planRun.commit)!,
+        minion: 'hooks',
+        samples: samples(planRun.side === 'suspect' ? 1200 : 1000),
+      });
+      const probeRun: RunManifest = {
+        ...base,
+        request: {
+          ...base.request,
+          priority: 'bisect',
+          probe: { kind: 'confirmation', regression: id, side: planRun.side, round: planRun.round },
+        },
+      };
+      await db.ingestRun(probeRun);
+      await confirmations.afterResults(probeRun, await db.detectRun(probeRun.id));
+    }
+    expect(told).toEqual([`${id} suspected->confirming`, `${id} confirming->confirmed`]);
+    expect((await db.regression(id)).status).toBe('confirmed');
+  } finally {
+    await lane.obliterate({ force: true });
+    await Promise.all([lane.close(), lanes.close()]);
+    await db.close();
+  }
+});
+
+it('starts nothing for a suite with confirm: false', async () => {
+  const db = openResultsDb({ dataDir: path.join(root, 'db-off') });
+  const lanes = laneEnqueuer(connection);
+  const lane = new Queue(laneName('off'), { connection, prefix: QUEUE_PREFIX });
+  const told: StatusChange[] = [];
+  const confirmations = createConfirmations({
+    resultsDb: db,
+    settings: suiteDetectSettings({ detect: { confirm: false }, benchmarks: [{ name: 'add' }] }),
+    enqueue: lanes.enqueue,
+    logger,
+    onStatusChange: [(change) => void told.push(change)],
+  });
+  try {
+    const { run, found } = await slowdown(db, 'off');
+    await confirmations.afterResults(run, found);
+    expect(told).toEqual([]);
+    expect((await db.regression(found[0]!.id)).status).toBe('suspected');
+    expect(await lane.getJobCounts()).toMatchObject({ prioritized: 0, waiting: 0 });
+  } finally {
+    await Promise.all([lane.close(), lanes.close()]);
+    await db.close();
+  }
+});

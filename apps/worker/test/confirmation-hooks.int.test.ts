@@ -1,46 +1,31 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { type CommitInfo, createLogger, type RunManifest } from '@benchrunner/core';
-import { createRedis, laneName, QUEUE_PREFIX } from '@benchrunner/queue';
+import { type CommitInfo, createLogger, type DetectSpec, type RunManifest } from '@benchrunner/core';
+import { laneName, QUEUE_PREFIX } from '@benchrunner/queue';
 import {
   openResultsDb,
   type ResultsDb,
   type StatusChange,
   suiteDetectSettings,
 } from '@benchrunner/results-db';
-import { linearCommits } from '@benchrunner/results-db/test/git-history.ts';
 import { manifest, noisySamples } from '@benchrunner/results-db/test/manifests.ts';
-import { type RedisFixture, startRedis } from '@benchrunner/testing';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createConfirmations, laneEnqueuer } from '../src/confirmation.ts';
+import { type CommitsFixture, startCommitsFixture } from './helpers-publish.ts';
 
 // Real Redis (the lanes the runs are queued on) and a real SQLite results database.
-let redis: RedisFixture;
+let fixture: CommitsFixture;
 let connection: Redis;
 let root: string;
 let commits: CommitInfo[];
-let stopRepo: () => Promise<void>;
 
 beforeAll(async () => {
-  let history: Awaited<ReturnType<typeof linearCommits>>;
-  [redis, root, history] = await Promise.all([
-    startRedis(),
-    mkdtemp(path.join(os.tmpdir(), 'benchrunner-confirmation-hooks-')),
-    linearCommits(13),
-  ]);
-  commits = history.commits;
-  stopRepo = history.stop;
-  connection = createRedis(redis.url);
+  fixture = await startCommitsFixture('confirmation-hooks', 13);
+  ({ connection, root, commits } = fixture);
 });
 
-afterAll(async () => {
-  connection?.disconnect();
-  await Promise.all([redis?.close(), stopRepo?.()]);
-  if (root) await rm(root, { recursive: true, force: true });
-});
+afterAll(() => fixture?.close());
 
 const logger = createLogger({ name: 'confirmation-test', level: 'silent' });
 
@@ -62,25 +47,35 @@ async function slowdown(db: ResultsDb, minion: string) {
   return last!;
 }
 
-it('tells every listener of each status change once, queues the runs in order, and survives a failing listener', async () => {
-  const db = openResultsDb({ dataDir: path.join(root, 'db') });
+/**
+ * Confirmations of a suite with `confirm` on minion `name`'s lane, in a fresh database; `told`
+ * lists each status change heard (after a first listener that always fails).
+ */
+function confirming(name: string, confirm: DetectSpec['confirm']) {
+  const db = openResultsDb({ dataDir: path.join(root, name) });
   const lanes = laneEnqueuer(connection);
-  const lane = new Queue(laneName('hooks'), { connection, prefix: QUEUE_PREFIX });
+  const lane = new Queue(laneName(name), { connection, prefix: QUEUE_PREFIX });
   const told: string[] = [];
+  const failing = () => {
+    throw new Error('this listener always fails');
+  };
   const confirmations = createConfirmations({
     resultsDb: db,
-    settings: suiteDetectSettings({ detect: { confirm: { rounds: 2 } }, benchmarks: [{ name: 'add' }] }),
+    settings: suiteDetectSettings({ detect: { confirm }, benchmarks: [{ name: 'add' }] }),
     enqueue: lanes.enqueue,
     logger,
-    onStatusChange: [
-      () => {
-        throw new Error('this listener always fails');
-      },
-      (change: StatusChange) => {
-        told.push(`${change.regression.id} ${change.from}->${change.to}`);
-      },
-    ],
+    onStatusChange: [failing, (c: StatusChange) => void told.push(`${c.regression.id} ${c.from}->${c.to}`)],
   });
+  const close = async () => {
+    await lane.obliterate({ force: true });
+    await Promise.all([lane.close(), lanes.close()]);
+    await db.close();
+  };
+  return { db, lane, told, confirmations, close };
+}
+
+it('tells every listener of each status change once, queues the runs in order, and survives a failing listener', async () => {
+  const { db, lane, told, confirmations, close } = confirming('hooks', { rounds: 2 });
   try {
     const { run, found } = await slowdown(db, 'hooks');
     expect(found).toHaveLength(1);
@@ -122,24 +117,12 @@ it('tells every listener of each status change once, queues the runs in order, a
     expect(told).toEqual([`${id} suspected->confirming`, `${id} confirming->confirmed`]);
     expect((await db.regression(id)).status).toBe('confirmed');
   } finally {
-    await lane.obliterate({ force: true });
-    await Promise.all([lane.close(), lanes.close()]);
-    await db.close();
+    await close();
   }
 });
 
 it('starts nothing for a suite with confirm: false', async () => {
-  const db = openResultsDb({ dataDir: path.join(root, 'db-off') });
-  const lanes = laneEnqueuer(connection);
-  const lane = new Queue(laneName('off'), { connection, prefix: QUEUE_PREFIX });
-  const told: StatusChange[] = [];
-  const confirmations = createConfirmations({
-    resultsDb: db,
-    settings: suiteDetectSettings({ detect: { confirm: false }, benchmarks: [{ name: 'add' }] }),
-    enqueue: lanes.enqueue,
-    logger,
-    onStatusChange: [(change) => void told.push(change)],
-  });
+  const { db, lane, told, confirmations, close } = confirming('off', false);
   try {
     const { run, found } = await slowdown(db, 'off');
     await confirmations.afterResults(run, found);
@@ -147,7 +130,6 @@ it('starts nothing for a suite with confirm: false', async () => {
     expect((await db.regression(found[0]!.id)).status).toBe('suspected');
     expect(await lane.getJobCounts()).toMatchObject({ prioritized: 0, waiting: 0 });
   } finally {
-    await Promise.all([lane.close(), lanes.close()]);
-    await db.close();
+    await close();
   }
 });

@@ -84,7 +84,10 @@ export function createConfirmations(deps: ConfirmationDeps): Confirmations {
         return;
       }
       for (const regression of found) {
-        if (regression.status !== 'suspected' || regression.confirmation !== null) continue;
+        // A fresh suspicion, or one whose confirmation could not decide (runs that could not be
+        // queued: the publish retry lands here again).
+        const undecided = regression.confirmation?.result?.outcome === 'undecided';
+        if (regression.status !== 'suspected' || (regression.confirmation !== null && !undecided)) continue;
         const rounds = confirmRounds(deps.settings?.(regression.series.benchmark));
         if (rounds === null) continue;
         const change = await startConfirmation({

@@ -11,7 +11,7 @@ import { manifest, noisySamples } from '@benchrunner/results-db/test/manifests.t
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createConfirmations, laneEnqueuer } from '../src/confirmation.ts';
+import { type ConfirmationDeps, createConfirmations, laneEnqueuer } from '../src/confirmation.ts';
 import { type CommitsFixture, startCommitsFixture } from './helpers-publish.ts';
 
 // Real Redis (the lanes the runs are queued on) and a real SQLite results database.
@@ -51,7 +51,11 @@ async function slowdown(db: ResultsDb, minion: string) {
  * Confirmations of a suite with `confirm` on minion `name`'s lane, in a fresh database; `told`
  * lists each status change heard (after a first listener that always fails).
  */
-function confirming(name: string, confirm: DetectSpec['confirm']) {
+function confirming(
+  name: string,
+  confirm: DetectSpec['confirm'],
+  enqueue?: (lanes: ReturnType<typeof laneEnqueuer>) => ConfirmationDeps['enqueue'],
+) {
   const db = openResultsDb({ dataDir: path.join(root, name) });
   const lanes = laneEnqueuer(connection);
   const lane = new Queue(laneName(name), { connection, prefix: QUEUE_PREFIX });
@@ -62,7 +66,7 @@ function confirming(name: string, confirm: DetectSpec['confirm']) {
   const confirmations = createConfirmations({
     resultsDb: db,
     settings: suiteDetectSettings({ detect: { confirm }, benchmarks: [{ name: 'add' }] }),
-    enqueue: lanes.enqueue,
+    enqueue: enqueue ? enqueue(lanes) : lanes.enqueue,
     logger,
     onStatusChange: [failing, (c: StatusChange) => void told.push(`${c.regression.id} ${c.from}->${c.to}`)],
   });
@@ -129,6 +133,37 @@ it('starts nothing for a suite with confirm: false', async () => {
     expect(told).toEqual([]);
     expect((await db.regression(found[0]!.id)).status).toBe('suspected');
     expect(await lane.getJobCounts()).toMatchObject({ prioritized: 0, waiting: 0 });
+  } finally {
+    await close();
+  }
+});
+
+it('a confirmation whose runs could not be queued is undecided, and starts when the publish is retried', async () => {
+  let down = true;
+  const { db, lane, told, confirmations, close } = confirming(
+    'retry',
+    { rounds: 2 },
+    (lanes) => (data, id) => {
+      if (down) return Promise.reject(new Error('Connection is closed.'));
+      return lanes.enqueue(data, id);
+    },
+  );
+  try {
+    const { run, found } = await slowdown(db, 'retry');
+    await expect(confirmations.afterResults(run, found)).rejects.toThrow(/Connection is closed/);
+    const id = found[0]!.id;
+    const undecided = await db.regression(id);
+    expect(undecided.status).toBe('suspected');
+    expect(undecided.confirmation?.result).toMatchObject({
+      outcome: 'undecided',
+      reason: expect.stringMatching(/could not queue the confirmation runs: Connection is closed/),
+    });
+    down = false;
+    await confirmations.afterResults(run, await db.detectRun(run.id));
+    expect((await db.regression(id)).status).toBe('confirming');
+    expect(await lane.getJobCounts()).toMatchObject({ prioritized: 4 });
+    // The failed start came back to where it was: listeners hear only the start that took.
+    expect(told).toEqual([`${id} suspected->confirming`]);
   } finally {
     await close();
   }

@@ -57,7 +57,9 @@ export function regressionsRoutes(deps: ApiDeps) {
         `regression ${regression.id} cannot be confirmed: its minion ${regression.series.minion} is not in the inventory`,
       );
     }
-    const settings = suiteDetectSettings((await deps.suite()).spec)(regression.series.benchmark);
+    // A suite file that does not load now leaves the default rounds: confirming needs none of it.
+    const suite = await deps.suite().catch(() => undefined);
+    const settings = suite ? suiteDetectSettings(suite.spec)(regression.series.benchmark) : undefined;
     const started = await orUnavailable(
       startConfirmation({
         db: deps.results,

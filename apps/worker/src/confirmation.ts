@@ -15,8 +15,9 @@ import type { Redis } from 'ioredis';
 /**
  * Told of every status change of a regression record that the worker makes: `suspected` ->
  * `confirming` when a confirmation starts, `confirming` -> `confirmed`, `noise` or (undecided)
- * `suspected` when it ends. Called once per change, after it is stored; a listener that fails is
- * logged and not called again for that change, so one that must not lose it queues its own job.
+ * `suspected` when it ends. Called after the change is stored, at least once: a listener that
+ * throws fails the publish job (after every listener was called), and its retry tells every
+ * listener again. So a listener must be idempotent (e.g. once per record and status).
  */
 export type StatusListener = (change: StatusChange) => Promise<void> | void;
 
@@ -38,6 +39,9 @@ export interface Confirmations {
   afterResults(manifest: RunManifest, found: readonly Regression[]): Promise<void>;
 }
 
+/** The status each outcome leaves a record in. */
+const DECIDED = { confirmed: 'confirmed', noise: 'noise', undecided: 'suspected' } as const;
+
 /** Confirmation of suspected changes, driven by the publish step. */
 export function createConfirmations(deps: ConfirmationDeps): Confirmations {
   const log = deps.logger.child({ part: 'confirmation' });
@@ -57,13 +61,31 @@ export function createConfirmations(deps: ConfirmationDeps): Confirmations {
       },
       `regression ${regression.id}: ${from} -> ${to}`,
     );
+    const failures: string[] = [];
     for (const listener of deps.onStatusChange ?? []) {
       try {
         await listener(change);
       } catch (error) {
         log.error({ err: error, regression: regression.id, to }, 'a status change listener failed');
+        failures.push((error as Error).message);
       }
     }
+    if (failures.length > 0) {
+      throw new Error(
+        `regression ${regression.id} ${from} -> ${to}: listeners failed: ${failures.join('; ')}`,
+      );
+    }
+  };
+
+  /** The decision of a confirmation, made now or (a retry of this publish) before: listeners hear it again. */
+  const decision = async (regressionId: string, runId: string): Promise<StatusChange | null> => {
+    const change = await deps.resultsDb.settleConfirmation(regressionId, settings);
+    if (change) return change;
+    const regression = await deps.resultsDb.regression(regressionId);
+    const confirmation = regression.confirmation;
+    const ours = confirmation?.runs.some((r) => r.runId === runId);
+    const decided = confirmation?.result ? DECIDED[confirmation.result.outcome] : undefined;
+    return ours && decided === regression.status ? { regression, from: 'confirming', to: decided } : null;
   };
 
   return {
@@ -71,7 +93,7 @@ export function createConfirmations(deps: ConfirmationDeps): Confirmations {
       const probe = manifest.request.probe;
       if (probe?.kind === 'confirmation') {
         try {
-          const change = await deps.resultsDb.settleConfirmation(probe.regression, settings);
+          const change = await decision(probe.regression, manifest.id);
           if (change) await dispatch(change);
         } catch (error) {
           // A record removed since (a database rebuilt without it) leaves nothing to decide.
@@ -87,9 +109,14 @@ export function createConfirmations(deps: ConfirmationDeps): Confirmations {
         // A fresh suspicion, or one whose confirmation could not decide (runs that could not be
         // queued: the publish retry lands here again).
         const undecided = regression.confirmation?.result?.outcome === 'undecided';
-        if (regression.status !== 'suspected' || (regression.confirmation !== null && !undecided)) continue;
         const rounds = confirmRounds(deps.settings?.(regression.series.benchmark));
         if (rounds === null) continue;
+        if (regression.status === 'confirming' && regression.confirmation?.result === null) {
+          // Started by an earlier attempt of this publish: listeners hear it again.
+          await dispatch({ regression, from: 'suspected', to: 'confirming' });
+          continue;
+        }
+        if (regression.status !== 'suspected' || (regression.confirmation !== null && !undecided)) continue;
         const change = await startConfirmation({
           db: deps.resultsDb,
           regression,

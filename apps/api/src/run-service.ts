@@ -1,3 +1,4 @@
+import type { PublishReceipts } from '@benchrunner/archive';
 import {
   type Logger,
   type Minion,
@@ -65,14 +66,8 @@ export interface PublishView {
   state: 'waiting' | 'active' | 'completed' | 'retrying' | 'failed';
   attempts: number;
   /** What each sink confirmed, and each sink's last error. */
-  receipts?: PublishReceiptsView;
+  receipts?: PublishReceipts;
   failedReason?: string;
-}
-
-interface PublishReceiptsView {
-  artifacts?: { store: string; cid: string; url?: string; file?: string; at: string };
-  metrics?: { sink: string; points: number; cid?: string; at: string };
-  errors?: Record<string, string>;
 }
 
 export interface RunFilter {
@@ -297,7 +292,7 @@ export class RunService {
     if (!job) return undefined;
     const bullState = await job.getState();
     const receipts = (job.returnvalue ?? (typeof job.progress === 'object' ? job.progress : undefined)) as
-      | PublishReceiptsView
+      | PublishReceipts
       | undefined;
     const state: PublishView['state'] =
       bullState === 'completed'

@@ -1,5 +1,5 @@
+import { settleManifest } from '@benchrunner/archive';
 import type { Logger, Minion } from '@benchrunner/core';
-import { settleManifest } from '@benchrunner/pipeline';
 import {
   appendRunLog,
   type LaneProblem,

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadInventory } from '@benchrunner/ansible';
+import { archiveRootOf } from '@benchrunner/archive';
 import { createLogger, LOCAL_MINION, loadSuite, type Minion } from '@benchrunner/core';
 import { TargetResolver } from '@benchrunner/git';
 import {
@@ -18,6 +19,7 @@ import { type ArtifactStore, type MetricsSink, MissingDatabaseError } from '@ben
 import { type CommandRunner, LocalRunner, SshRunner } from '@benchrunner/ssh';
 import { Queue, Worker } from 'bullmq';
 import { ActiveRuns } from './active-runs.ts';
+import { createWorkerAlerts } from './alerts.ts';
 import { createConfirmations, laneEnqueuer, type StatusListener } from './confirmation.ts';
 import { loadWorkerEnv } from './env.ts';
 import { type Lane, startLane } from './lane.ts';
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ name: 'worker', level: env.LOG_LEVEL });
   const dataDir = path.resolve(env.DATA_DIR);
-  const archiveRoot = path.join(dataDir, 'runs');
+  const archiveRoot = archiveRootOf(dataDir);
   await mkdir(archiveRoot, { recursive: true });
   // Temp folders of workers killed mid-run (nothing ran their cleanup).
   const tmpDir = workerTmpDir(dataDir);
@@ -100,9 +102,22 @@ async function main(): Promise<void> {
       ),
   );
   const publishSinks = { ...sinks, resultsDb };
+  // Alert channels (webhook, Slack, GitHub) from the environment; `alerts.statusChanged` is what a
+  // regression's later status changes (confirmation, fixed) call.
+  const alerts = createWorkerAlerts({
+    env,
+    redis: connection,
+    resultsDb,
+    archiveRoot,
+    logger,
+    ...(suite ? { suite } : {}),
+  });
   const detectSettings = suite ? suiteDetectSettings(suite.spec) : undefined;
-  // Told of every regression status the worker changes (confirmation started, confirmed, noise).
-  const statusListeners: StatusListener[] = [];
+  // Told of every regression status the worker changes (confirmation started, confirmed, noise);
+  // the alert channels first: they deliver once per record and status, so a retry is harmless.
+  const statusListeners: StatusListener[] = alerts
+    ? [({ regression, from }) => alerts.statusChanged(regression, from).then(() => undefined)]
+    : [];
   const confirmationLanes = laneEnqueuer(connection);
   const confirmations = createConfirmations({
     resultsDb,
@@ -120,6 +135,7 @@ async function main(): Promise<void> {
       ...publishSinks,
       ...(detectSettings ? { detectSettings } : {}),
       confirmations,
+      ...(alerts ? { alerts } : {}),
     }),
     {
       connection,

@@ -21,7 +21,7 @@ import { type Influxd, type Started, startProcess, startRedis, waitFor } from '@
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { createPublishProcessor } from '../src/publisher.ts';
+import { createPublishProcessor, type PublishDeps } from '../src/publisher.ts';
 
 import { WORKER_DIR } from './fixtures.ts';
 
@@ -191,6 +191,7 @@ export async function startPublishing(options: {
   metricsSink?: MetricsSink;
   resultsDb?: ResultsDb;
   detectSettings?: DetectSettingsOf;
+  alerts?: PublishDeps['alerts'];
   backoffMs?: number;
 }): Promise<Publishing> {
   const { connection } = options;
@@ -202,6 +203,7 @@ export async function startPublishing(options: {
     ...(options.metricsSink ? { metricsSink: options.metricsSink } : {}),
     ...(options.resultsDb ? { resultsDb: options.resultsDb } : {}),
     ...(options.detectSettings ? { detectSettings: options.detectSettings } : {}),
+    ...(options.alerts ? { alerts: options.alerts } : {}),
   });
   const worker = new Worker(PUBLISH_QUEUE, processor, {
     connection,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { RunService } from '@benchrunner/api/src/run-service.ts';
+import { readReceipts } from '@benchrunner/archive';
 import { LOCAL_MINION, newRunId } from '@benchrunner/core';
 import { cancelRequested, createRedis, enqueuePublish, enqueueRun, publishJobId } from '@benchrunner/queue';
 import {
@@ -25,7 +26,6 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActiveRuns } from '../src/active-runs.ts';
 import { type Lane, startLane } from '../src/lane.ts';
-import { readReceipts } from '../src/publisher.ts';
 import {
   makeRun,
   type Publishing,

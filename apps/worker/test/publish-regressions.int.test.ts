@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { readReceipts } from '@benchrunner/archive';
 import type { CommitInfo } from '@benchrunner/core';
 import { enqueuePublish } from '@benchrunner/queue';
 import { openResultsDb, type ResultsDb, suiteDetectSettings } from '@benchrunner/results-db';
@@ -6,7 +7,7 @@ import { archiveRun, manifest, noisySamples } from '@benchrunner/results-db/test
 import { waitFor } from '@benchrunner/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { RESULTS_DB_SINK, readReceipts } from '../src/publisher.ts';
+import { RESULTS_DB_SINK } from '../src/publisher.ts';
 import { type CommitsFixture, startCommitsFixture, startPublishing } from './helpers-publish.ts';
 
 // Real Redis, a real SQLite results database, the worker's publish processor on a BullMQ queue.

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { RunService } from '@benchrunner/api/src/run-service.ts';
+import { readReceipts } from '@benchrunner/archive';
 import { LOCAL_MINION } from '@benchrunner/core';
 import {
   createRedis,
@@ -23,7 +24,6 @@ import {
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readReceipts } from '../src/publisher.ts';
 import { runRequest, startReadyWorker, tempRoot, writeTinySuite } from './helpers-publish.ts';
 
 const ADMIN = { username: 'admin', password: 'pw-admin-publish' };

@@ -1,3 +1,4 @@
+export { AlertStatus, AlertsSpec, GitHubRepository } from './alerts-spec.ts';
 export { envBoolean, LogLevel, parseEnv } from './env.ts';
 export type { Problem } from './errors.ts';
 export {

@@ -197,4 +197,36 @@ describe('suite file', () => {
       ).toEqual([path]);
     }
   });
+
+  it('takes alert settings and names a bad status or repository by path', () => {
+    const suite = parseSuite(
+      [
+        'alerts:',
+        '  on: [suspected, confirmed]',
+        '  slack: false',
+        '  github: {repository: acme/widgets, statuses: false}',
+        'benchmarks:',
+        '  - name: a',
+        '    command: [node, a.js]',
+      ].join('\n'),
+      'suite.yaml',
+    );
+    expect(suite.spec.alerts).toEqual({
+      on: ['suspected', 'confirmed'],
+      slack: false,
+      github: { repository: 'acme/widgets', statuses: false },
+    });
+    expect(
+      parseSuite('alerts: {github: false}\nbenchmarks: [{name: a, command: [x]}]\n', 's.yaml').spec.alerts,
+    ).toEqual({
+      github: false,
+    });
+    const error = errorOf(
+      'alerts:\n  on: [loud]\n  github: {repository: "acme/widgets; rm -rf /"}\nbenchmarks: [{name: a, command: [x]}]\n',
+    );
+    expect(error.problems.map((p) => p.path)).toEqual([
+      'alerts.on[0] (line 2, column 8)',
+      'alerts.github.repository (line 3, column 24)',
+    ]);
+  });
 });

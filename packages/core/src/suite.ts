@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { AlertsSpec } from './alerts-spec.ts';
 import { ConfigError, formatProblems, type Problem } from './errors.ts';
 import { BenchmarkName, EnvName, FileSetName, GitRevision, Profiler } from './names.ts';
 import { formatPath } from './zod-problems.ts';
@@ -158,6 +159,8 @@ export const SuiteSpec = z
     cpus: CpuList.optional(),
     /** The noise check's settings, or `false` to run without one. */
     noise: z.union([z.literal(false), NoiseSpec]).optional(),
+    /** Which regression statuses are sent, and which configured channels this suite uses. */
+    alerts: AlertsSpec.optional(),
   })
   .strict()
   .superRefine((suite, ctx) => {

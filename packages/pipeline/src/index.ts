@@ -1,4 +1,3 @@
-export { RunArchive, settleManifest } from './archive.ts';
 export type { PipelineDeps, Provisioner, RunContext } from './context.ts';
 export { captureEnvironment } from './environment.ts';
 export { runPipeline, summarize } from './pipeline.ts';

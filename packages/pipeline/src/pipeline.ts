@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { RunArchive } from '@benchrunner/archive';
 import {
   type BenchmarkOutcome,
   type BenchmarkSpec,
@@ -23,7 +24,6 @@ import {
 import { mergeResults, parseResultFile } from '@benchrunner/results';
 import type { CleanupReport, ExecResult } from '@benchrunner/ssh';
 import { widestMedianCi } from './adaptive-repeats.ts';
-import { RunArchive } from './archive.ts';
 import type { PipelineDeps, RunContext } from './context.ts';
 import { captureEnvironment } from './environment.ts';
 import { CalibrationError, calibrate, noiseVerdict } from './noise-check.ts';

@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { archiveRootOf } from '@benchrunner/archive';
 import { formatMeasure } from '@benchrunner/results';
 import type { History } from '@benchrunner/results-db';
 import { apiRequest } from '../api-client.ts';
@@ -120,7 +120,7 @@ export const reindexCommand: Command = {
     const url = databaseUrl(context.env);
     const db = openResultsDb({ dataDir: root, ...(url ? { databaseUrl: url } : {}) });
     try {
-      const outcome = await reindex(db, path.join(root, 'runs'));
+      const outcome = await reindex(db, archiveRootOf(root));
       for (const failure of outcome.failed)
         context.stderr(`benchrunner: skipped ${failure.run}: ${failure.error}\n`);
       context.stdout(

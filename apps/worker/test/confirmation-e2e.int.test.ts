@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { startReceiver } from '@benchrunner/alerts/test/receiver.ts';
 import type { CommitInfo, RunManifest } from '@benchrunner/core';
 import {
   createRedis,
@@ -54,11 +55,17 @@ let repo: GitRepoFixture;
 let fixture: Fixture;
 let worker: (Started & { pid: number }) | undefined;
 let api: (Started & { url: string }) | undefined;
+/** The generic alert webhook's receiver (alerts on `confirmed` and `fixed`, the default). */
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
 /** Commits measured nightly, oldest first: seven at 1000, then the 20 % slower one. */
 const nightly: string[] = [];
 
 beforeAll(async () => {
-  [redis, repo] = await Promise.all([startRedis(), createGitRepository()]);
+  [redis, repo, receiver] = await Promise.all([
+    startRedis(),
+    createGitRepository(),
+    startReceiver(() => ({ status: 200 })),
+  ]);
   connection = createRedis(redis.url);
   for (let i = 0; i < 7; i++) nightly.push(await repo.commit('main', `level 1000: step ${i}`));
   nightly.push(await repo.commit('main', 'level 1200: the slow change'));
@@ -86,7 +93,11 @@ benchmarks:
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
   [worker, api] = await Promise.all([
-    startWorker(fixture, redis.url, { PUBLISH_CONCURRENCY: '1' }),
+    startWorker(fixture, redis.url, {
+      PUBLISH_CONCURRENCY: '1',
+      ALERT_WEBHOOK_URL: receiver.url,
+      ALERT_WEBHOOK_SECRET: 'confirm-e2e-secret-0123456789',
+    }),
     startApi(fixture, redis.url),
   ]);
 }, 120_000);
@@ -94,7 +105,7 @@ benchmarks:
 afterAll(async () => {
   await Promise.all([worker?.stop(30_000), api?.stop(5000)]);
   connection?.disconnect();
-  await Promise.all([redis?.close(), repo?.stop(), fixture?.cleanup()]);
+  await Promise.all([redis?.close(), repo?.stop(), fixture?.cleanup(), receiver?.close()]);
 });
 
 /** What the routes called here answer: a record, a list of them, or a history. */
@@ -104,6 +115,13 @@ const call = async (route: string) => {
   const response = await fetch(`${api!.url}${route}`, { headers: { authorization: `Bearer ${API_KEY}` } });
   return { status: response.status, body: (await response.json()) as Answer };
 };
+
+/** The `regression.status` events the webhook received. */
+function statusEvents(): { status: string; previousStatus: string; regression: Regression }[] {
+  return receiver.received
+    .map((r) => JSON.parse(r.body))
+    .filter((event: { event: string }) => event.event === 'regression.status');
+}
 
 async function readManifest(id: string): Promise<RunManifest> {
   return JSON.parse(await readFile(path.join(fixture.dataDir, 'runs', id, 'manifest.json'), 'utf8'));
@@ -201,6 +219,11 @@ it('a 20 % slowdown found by the nightly runs is confirmed by interleaved re-run
     expect(history.body.points.map((p) => p.commit)).toEqual(nightly);
     // One record, nothing else raised by the re-runs.
     expect((await call('/regressions')).body.regressions.map((r) => r.id)).toEqual([id]);
+    // Told once, when confirmed: the suspicion alone was not sent.
+    await waitFor(() => statusEvents().length > 0, 'the confirmed regression to be delivered', 30_000);
+    expect(statusEvents()).toMatchObject([
+      { status: 'confirmed', previousStatus: 'confirming', regression: { id, status: 'confirmed' } },
+    ]);
   } finally {
     await lane.close();
   }
@@ -242,6 +265,8 @@ it('an A/A history (60 points, 2 % noise) published through the worker raises no
     expect(points.body.points).toHaveLength(60);
     expect((await call('/regressions?minion=aa-minion')).body.regressions).toEqual([]);
     expect(await otherLane.getJobCounts()).toMatchObject({ waiting: 0, prioritized: 0, delayed: 0 });
+    // Nothing more delivered than the one confirmed regression of the first test.
+    expect(statusEvents().map((e) => e.status)).toEqual(['confirmed']);
   } finally {
     await Promise.all([publishQueue.close(), otherLane.close(), history.stop()]);
   }

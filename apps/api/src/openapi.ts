@@ -108,6 +108,46 @@ const Level = z.object({
 });
 const CommitRun = z.object({ commit: z.string(), runId: z.string() });
 
+const Interval = z.object({ lower: z.number(), upper: z.number() });
+const ConfirmationSide = z.object({
+  runs: z.number().int().describe("this side's runs that gave results"),
+  n: z.number().int().describe('values pooled (samples, else values)'),
+  median: z.number().nullable(),
+  ci: Interval.nullable(),
+});
+const Confirmation = z
+  .object({
+    startedAt: z.string(),
+    runs: z
+      .array(
+        z.object({
+          runId: z.string(),
+          side: z.enum(['baseline', 'suspect']),
+          round: z.number().int(),
+          commit: z.string(),
+        }),
+      )
+      .describe('the runs asked for: last good (baseline) and first bad (suspect) commits, interleaved'),
+    result: z
+      .object({
+        outcome: z.enum(['confirmed', 'noise', 'undecided']),
+        reason: z.string(),
+        baseline: ConfirmationSide,
+        suspect: ConfirmationSide,
+        change: z.number().nullable().describe('(suspect - baseline) / |baseline| of the pooled medians'),
+        changeCi: Interval.nullable(),
+        pValue: z.number().nullable().describe('two-sided Mann-Whitney U'),
+        verdict: z.string().nullable(),
+        maxPValue: z.number(),
+        minChange: z.number(),
+        decidedAt: z.string(),
+      })
+      .nullable()
+      .describe('null while runs are missing'),
+  })
+  .nullable()
+  .describe('the latest re-measurement of the change; null before any');
+
 /** A regression record as GET /regressions/:id answers it. */
 export const RegressionSchema = z.object({
   id: z.string(),
@@ -131,6 +171,7 @@ export const RegressionSchema = z.object({
   changeCi: z.object({ lower: z.number(), upper: z.number() }).nullable(),
   pValue: z.number().nullable(),
   runs: z.array(z.string()).describe('the runs whose points the verdict used'),
+  confirmation: Confirmation,
   createdAt: z.string(),
   updatedAt: z.string(),
   bisection: z
@@ -455,6 +496,23 @@ export function openApiDocument(version: string) {
         },
       },
       ...BISECTION_PATHS,
+      '/regressions/{id}/confirm': {
+        post: {
+          summary: 'Start (or restart) the confirmation of a regression record',
+          description:
+            "Queues runs of the last good and the first bad commit, interleaved, on the series' minion with priority `bisect`; the record is `confirming` until they are stored, then `confirmed`, `noise`, or `suspected` again when too few gave results.",
+          parameters: [idParam],
+          responses: {
+            '202': ok('The record, confirming', ref('Regression')),
+            '404': ok('No such record', ref('Error')),
+            '409': ok(
+              'Its status cannot be confirmed (acknowledged, fixed), or no last good commit',
+              ref('Error'),
+            ),
+            ...resultsErrors,
+          },
+        },
+      },
       '/webhooks/github': {
         post: {
           summary: 'GitHub push and pull_request events enqueue a run of the head commit (priority ci)',

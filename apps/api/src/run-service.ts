@@ -169,9 +169,8 @@ export class RunService {
    * wire is withdrawn at once: a late add must not start a run that a 503 said was not queued (a
    * client retrying after it would get a second run).
    */
-  async enqueue(data: RunJobData): Promise<Enqueued> {
+  async enqueue(data: RunJobData, id: string = newRunId()): Promise<Enqueued> {
     const lane = this.lane(data.minion);
-    const id = newRunId();
     try {
       return await timed(enqueueRun(lane, data, id), 'to enqueue the run');
     } catch (error) {

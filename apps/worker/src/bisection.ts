@@ -35,6 +35,8 @@ export function workerBisections(deps: BisectionDeps) {
     async onConfirmed(regressionId: string): Promise<Bisection | null> {
       try {
         const regression = await deps.results.regression(regressionId);
+        // Status listeners are told at least once: a bisection already started is the answer.
+        if (regression.bisection) return regression.bisection;
         const started = await startBisection(deps, regression);
         if (!started.bisection) {
           deps.logger.info({ regression: regressionId, culprit: started.culprit.sha }, started.reason);

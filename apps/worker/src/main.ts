@@ -15,13 +15,14 @@ import {
   publishBackoff,
   QUEUE_PREFIX,
 } from '@benchrunner/queue';
-import { openResultsDb, suiteDetectSettings } from '@benchrunner/results-db';
+import { openResultsDb, type StatusChange, suiteDetectSettings } from '@benchrunner/results-db';
 import { type ArtifactStore, type MetricsSink, MissingDatabaseError } from '@benchrunner/sinks';
 import { type CommandRunner, LocalRunner, SshRunner } from '@benchrunner/ssh';
 import { Queue, Worker } from 'bullmq';
 import { ActiveRuns } from './active-runs.ts';
 import { createWorkerAlerts } from './alerts.ts';
 import { workerBisections } from './bisection.ts';
+import { createConfirmations, laneEnqueuer, type StatusListener } from './confirmation.ts';
 import { loadWorkerEnv } from './env.ts';
 import { type Lane, startLane } from './lane.ts';
 import { ansibleProvisioner } from './provisioner.ts';
@@ -125,6 +126,25 @@ async function main(): Promise<void> {
     },
     logger,
   });
+  const detectSettings = suite ? suiteDetectSettings(suite.spec) : undefined;
+  // Told of every regression status the worker changes (confirmation started, confirmed, noise);
+  // the alert channels first: they deliver once per record and status, so a retry is harmless.
+  // Then bisection: a confirmed record whose range holds several commits is bisected (once).
+  const statusListeners: StatusListener[] = [
+    ...(alerts
+      ? [({ regression, from }: StatusChange) => alerts.statusChanged(regression, from).then(() => undefined)]
+      : []),
+    ({ regression, to }: StatusChange) =>
+      to === 'confirmed' ? bisections.onConfirmed(regression.id).then(() => undefined) : undefined,
+  ];
+  const confirmationLanes = laneEnqueuer(connection);
+  const confirmations = createConfirmations({
+    resultsDb,
+    ...(detectSettings ? { settings: detectSettings } : {}),
+    enqueue: confirmationLanes.enqueue,
+    logger,
+    onStatusChange: statusListeners,
+  });
   const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
   const publishWorker = new Worker(
     PUBLISH_QUEUE,
@@ -132,8 +152,9 @@ async function main(): Promise<void> {
       archiveRoot,
       logger,
       ...publishSinks,
-      ...(suite ? { detectSettings: suiteDetectSettings(suite.spec) } : {}),
+      ...(detectSettings ? { detectSettings } : {}),
       ...(env.PUBLIC_URL ? { publicApiUrl: env.PUBLIC_URL } : {}),
+      confirmations,
       ...(alerts ? { alerts } : {}),
       onResultsStored: bisections.onResultsStored,
     }),
@@ -213,7 +234,11 @@ async function main(): Promise<void> {
     if (retention) clearInterval(retention);
     clearTimeout(grace);
     await unsubscribe().catch(() => undefined);
-    await Promise.all([...lanes.map((lane) => lane.queue.close()), publishQueue.close()]);
+    await Promise.all([
+      ...lanes.map((lane) => lane.queue.close()),
+      publishQueue.close(),
+      confirmationLanes.close(),
+    ]);
     await resultsDb.close().catch(() => undefined);
     subscriber.disconnect();
     await connection.quit().catch(() => undefined);

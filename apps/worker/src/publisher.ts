@@ -16,6 +16,7 @@ import { type ArtifactStore, type MetricsSink, runPoints } from '@benchrunner/si
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
 import type { WorkerAlerts } from './alerts.ts';
 import { annotateRegressions } from './annotations.ts';
+import type { Confirmations } from './confirmation.ts';
 import { warnSkipped } from './skipped-runs.ts';
 
 /** Where a run's results database write failed, in `receipts.errors`. */
@@ -35,6 +36,8 @@ export interface PublishDeps {
   alerts?: Pick<WorkerAlerts, 'afterDetection'>;
   /** Called once a run's results are in the results database (a bisection probe takes its next step). */
   onResultsStored?: (manifest: RunManifest) => Promise<void>;
+  /** Confirmation of what detection found, and of the confirmation runs themselves. */
+  confirmations?: Confirmations;
 }
 
 /**
@@ -116,6 +119,8 @@ export function createPublishProcessor(deps: PublishDeps) {
             `suspected ${r.kind}`,
           );
         }
+        // Idempotent too: a retry starts nothing already started and decides nothing twice.
+        await deps.confirmations?.afterResults(manifest, found);
         await deps.alerts?.afterDetection(manifest, found);
         receipts.results = {
           db: deps.resultsDb.name,

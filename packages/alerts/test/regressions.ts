@@ -26,6 +26,7 @@ export function regression(overrides: Partial<Regression> = {}): Regression {
     changeCi: { lower: 0.17, upper: 0.23 },
     pValue: 0.0004,
     runs: ['run-1', 'run-2'],
+    confirmation: null,
     createdAt: '2026-11-30T08:00:00.000Z',
     updatedAt: '2026-11-30T08:05:00.000Z',
     ...overrides,

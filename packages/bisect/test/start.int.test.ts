@@ -68,6 +68,7 @@ function regression(good: string, bad: string): Regression {
     changeCi: null,
     pValue: 0.001,
     runs: [],
+    confirmation: null,
     createdAt: '2026-06-01T00:00:00.000Z',
     updatedAt: '2026-06-01T00:00:00.000Z',
   };

@@ -186,6 +186,23 @@ describe('suite file', () => {
     ]);
   });
 
+  it('takes the rounds of a confirmation, or false to skip it, and rejects fewer than two', () => {
+    const spec = (confirm: string) =>
+      `detect: {confirm: ${confirm}}\nbenchmarks:\n  - name: a\n    command: [x]\n`;
+    expect(parseSuite(spec('{rounds: 5}'), 'suite.yaml').spec.detect).toEqual({ confirm: { rounds: 5 } });
+    expect(parseSuite(spec('false'), 'suite.yaml').spec.detect).toEqual({ confirm: false });
+    for (const [bad, path] of [
+      ['{rounds: 1}', 'detect.confirm.rounds'],
+      ['true', 'detect.confirm'],
+      ['{times: 3}', 'detect.confirm'],
+    ]) {
+      expect(
+        errorOf(spec(bad as string)).problems.map((p) => p.path.split(' ')[0]),
+        bad,
+      ).toEqual([path]);
+    }
+  });
+
   it('takes alert settings and names a bad status or repository by path', () => {
     const suite = parseSuite(
       [

@@ -36,7 +36,8 @@ const Seconds = z
  * How results are judged against their history (all optional; a benchmark's fields override the
  * suite's, unset ones take the detector's defaults): `window` baseline points, the largest
  * `maxPValue` (after the false discovery rate correction) and smallest relative `minChange`
- * reported, and which `direction` is better when the measure's name does not say.
+ * reported, which `direction` is better when the measure's name does not say, and how a suspected
+ * change is `confirm`ed.
  */
 export const DetectSpec = z
   .object({
@@ -44,6 +45,13 @@ export const DetectSpec = z
     maxPValue: z.number().gt(0).lt(1).optional(),
     minChange: z.number().min(0).optional(),
     direction: z.enum(['lower', 'higher']).optional(),
+    /**
+     * Re-measuring a suspected change before it is reported: `rounds` runs of the suspect commit
+     * and as many of its baseline, interleaved on the same minion (default 3 each); `false` skips it.
+     */
+    confirm: z
+      .union([z.literal(false), z.object({ rounds: z.number().int().min(2).max(20) }).strict()])
+      .optional(),
   })
   .strict();
 export type DetectSpec = z.infer<typeof DetectSpec>;

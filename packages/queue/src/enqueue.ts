@@ -36,6 +36,8 @@ export function dedupId(data: RunJobData): string {
     profile,
     minion: data.minion,
     tag: data.tag ?? null,
+    // A probe (confirmation or bisection run) is one measurement asked for: never merged with another.
+    ...(data.probe ? { probe: data.probe, nonce: data.nonce ?? null } : {}),
   });
   return `run-${hash('sha256', canonical, 'hex').slice(0, 32)}`;
 }

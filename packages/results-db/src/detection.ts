@@ -20,7 +20,7 @@ export interface StoredPoint {
 }
 
 /** A change a detector found; the database adds status and times. */
-export type Finding = Omit<RegressionTable, 'status' | 'created_at' | 'updated_at'>;
+export type Finding = Omit<RegressionTable, 'status' | 'confirmation' | 'created_at' | 'updated_at'>;
 
 /** How many of a series' latest points change-point detection looks at after each run. */
 export const CHANGE_POINT_WINDOW = 200;

@@ -8,6 +8,21 @@ export type {
   NewBisection,
 } from './bisections.ts';
 export { culpritOf } from './bisections.ts';
+export type {
+  Confirmation,
+  ConfirmationResult,
+  ConfirmationRun,
+  ConfirmationSide,
+  ConfirmedSeries,
+} from './confirmations.ts';
+
+export {
+  confirmationJob,
+  confirmRounds,
+  DEFAULT_CONFIRM_ROUNDS,
+  decideConfirmation,
+  planConfirmation,
+} from './confirmations.ts';
 export { suiteDetectSettings } from './detection.ts';
 export { HistoryQueryError, ResultsDbUnavailableError } from './errors.ts';
 export type { OpenResultsDbOptions } from './kysely-results-db.ts';
@@ -27,6 +42,9 @@ export type {
   RunFacts,
   SeriesFilter,
   SeriesInfo,
+  StatusChange,
 } from './results-db.ts';
 export type { RunRows } from './rows.ts';
 export { canonicalJson, runRows, seriesKey } from './rows.ts';
+export type { StartConfirmationOptions } from './start-confirmation.ts';
+export { AUTO_CONFIRM_FROM, CONFIRMABLE, startConfirmation } from './start-confirmation.ts';

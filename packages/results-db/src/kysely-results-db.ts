@@ -8,6 +8,8 @@ import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { z } from 'zod';
 import { type BisectionStore, KyselyBisectionStore } from './bisections.ts';
+import { beginConfirmation, settleConfirmation } from './confirmation-store.ts';
+import type { Confirmation, ConfirmationRun } from './confirmations.ts';
 import {
   baselineFinding,
   CHANGE_POINT_WINDOW,
@@ -27,10 +29,12 @@ import type {
   HistoryQuery,
   Regression,
   RegressionFilter,
+  RegressionStatus,
   ResultsDb,
   RunFacts,
   SeriesFilter,
   SeriesInfo,
+  StatusChange,
 } from './results-db.ts';
 import { runRows } from './rows.ts';
 import type { Database, RegressionTable, SeriesTable } from './schema.ts';
@@ -117,6 +121,7 @@ const RUN_COLUMNS = [
   'noise_cv',
   'noise_shift',
   'noise',
+  'probe',
 ] as const;
 
 /** The per-run test's baseline when a suite sets no `window` (testAgainstBaseline's default). */
@@ -351,12 +356,14 @@ class KyselyResultsDb implements ResultsDb {
   private async findChanges(runId: string, options: { settings?: DetectSettingsOf }): Promise<Regression[]> {
     const run = await this.db
       .selectFrom('runs')
-      .select(['branch', 'pr_number', 'first_parent_depth', 'noisy'])
+      .select(['branch', 'pr_number', 'first_parent_depth', 'noisy', 'probe'])
       .where('id', '=', runId)
       .executeTakeFirst();
     if (!run) throw new NotFoundError(`run ${runId}: not in the results database`);
     // A noisy run's figures say more about the minion than about the commit: kept, never judged.
     if (run.noisy !== 0) return [];
+    // Confirmation and bisection runs are evidence for a record, not points of the history.
+    if (run.probe !== null) return [];
     // Without a target the run has no commit of its own (only the ref it was asked for), so no
     // range to report and no identity for the record: detection needs the suite's `target`.
     if (run.first_parent_depth === null || isPullRequestBranch(run.branch, run.pr_number)) return [];
@@ -546,7 +553,22 @@ class KyselyResultsDb implements ResultsDb {
     });
   }
 
-  /** The last `limit` points of a series (before run `before`), oldest first; see History.points. */
+  beginConfirmation(
+    id: string,
+    runs: readonly ConfirmationRun[],
+    from: readonly RegressionStatus[],
+  ): Promise<StatusChange | null> {
+    return this.guarded(() => beginConfirmation(this.db, (r) => this.regression(r), id, runs, from));
+  }
+
+  settleConfirmation(
+    id: string,
+    options: { settings?: DetectSettingsOf; failure?: string } = {},
+  ): Promise<StatusChange | null> {
+    return this.guarded(() => settleConfirmation(this.db, (r) => this.regression(r), id, options));
+  }
+
+  /** The last `limit` points of a series (before run `before`, probe runs left out), oldest first; see History.points. */
   private async pointRows(
     seriesKey: string,
     limit: number,
@@ -577,7 +599,8 @@ class KyselyResultsDb implements ResultsDb {
         'c.subject',
         'c.author_time',
       ])
-      .where('p.series_key', '=', seriesKey);
+      .where('p.series_key', '=', seriesKey)
+      .where('r.probe', 'is', null);
     // Detection (which reads the samples) leaves noisy runs out of baselines and change points.
     if (forDetection) points = points.where('r.noisy', '=', 0);
     if (before !== undefined) {
@@ -673,6 +696,7 @@ function toRegression(row: Selectable<RegressionTable> & Omit<Selectable<SeriesT
     changeCi: interval(row.change_ci_lower, row.change_ci_upper),
     pValue: row.p_value,
     runs: JSON.parse(row.runs) as string[],
+    confirmation: row.confirmation === null ? null : (JSON.parse(row.confirmation) as Confirmation),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

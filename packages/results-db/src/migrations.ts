@@ -121,6 +121,15 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_confirmations': {
+    async up(db: Kysely<unknown>) {
+      // A confirmation or bisection run (JSON of the request's `probe`): stored as evidence, kept
+      // out of its branch's history and detection.
+      await db.schema.alterTable('runs').addColumn('probe', 'text').execute();
+      // The regression's confirmation (JSON): the runs asked for and, once decided, the figures.
+      await db.schema.alterTable('regressions').addColumn('confirmation', 'text').execute();
+    },
+  },
   '0005_bisections': {
     async up(db: Kysely<unknown>) {
       await db.schema

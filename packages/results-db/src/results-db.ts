@@ -1,5 +1,6 @@
 import type { DetectSpec, RunManifest } from '@benchrunner/core';
 import type { Bisection, BisectionStore } from './bisections.ts';
+import type { Confirmation, ConfirmationRun } from './confirmations.ts';
 
 /** One series: a suite benchmark's result, params and measure, on one minion and branch. */
 export interface SeriesInfo {
@@ -96,10 +97,19 @@ export interface Regression {
   pValue: number | null;
   /** The runs whose points the verdict used. */
   runs: string[];
+  /** The latest re-measurement of the change (see `Confirmation`); null before any. */
+  confirmation: Confirmation | null;
   createdAt: string;
   updatedAt: string;
   /** The newest bisection of its range, with the culprit and the probes (read one by one only). */
   bisection?: Bisection;
+}
+
+/** A record's status as it changed, with the record after the change. */
+export interface StatusChange {
+  regression: Regression;
+  from: RegressionStatus;
+  to: RegressionStatus;
 }
 
 /** Filters of {@link ResultsDb.regressions}; each left out matches all. */
@@ -170,5 +180,24 @@ export interface ResultsDb {
   acknowledgeRegression(id: string): Promise<Regression>;
   /** Bisections of regression ranges and their probes. */
   readonly bisections: BisectionStore;
+  /**
+   * Starts a confirmation: status `confirming`, the planned runs recorded. Null when the record's
+   * status is not one of `from` (another caller started it first, or it cannot be confirmed).
+   * @throws NotFoundError for an unknown id.
+   */
+  beginConfirmation(
+    id: string,
+    runs: readonly ConfirmationRun[],
+    from: readonly RegressionStatus[],
+  ): Promise<StatusChange | null>;
+  /**
+   * Decides a confirmation once every planned run is stored (or at once with `failure`): `confirmed`,
+   * `noise`, or back to `suspected` when too few runs gave results. Null while runs are missing, or
+   * when another caller decided it first.
+   */
+  settleConfirmation(
+    id: string,
+    options?: { settings?: DetectSettingsOf; failure?: string },
+  ): Promise<StatusChange | null>;
   close(): Promise<void>;
 }

@@ -59,6 +59,7 @@ export function runRows(manifest: RunManifest, options: { cid?: string } = {}): 
     cid: options.cid ?? null,
     first_parent_depth: target?.commit.firstParentDepth ?? null,
     ...noiseColumns(manifest.noise, manifest.noisy),
+    probe: manifest.request.probe ? JSON.stringify(manifest.request.probe) : null,
   };
   const commit: CommitTable | null = target
     ? {

@@ -35,6 +35,8 @@ export interface RunTable {
   noise_shift: number | null;
   /** JSON `{before, after}`, each `{cpu: {level, cv}, memory: {level, cv}}` or null (level: ms per round). */
   noise: string | null;
+  /** JSON of the request's `probe` (a confirmation or bisection run), else null. */
+  probe: string | null;
 }
 
 export interface CommitTable {
@@ -111,6 +113,8 @@ export interface RegressionTable {
   p_value: number | null;
   /** JSON array of the run ids whose points the verdict used. */
   runs: string;
+  /** JSON of the record's latest confirmation (see `Confirmation`), null before any. */
+  confirmation: string | null;
   created_at: string;
   updated_at: string;
 }

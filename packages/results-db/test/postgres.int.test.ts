@@ -2,6 +2,7 @@ import { createTestDatabase } from '@benchrunner/testing';
 import pg from 'pg';
 import { openResultsDb } from '../src/index.ts';
 import { bisectionsContract } from './bisections-contract.ts';
+import { confirmationsContract } from './confirmations-contract.ts';
 import { type OpenFresh, resultsDbContract } from './contract.ts';
 import { noiseContract } from './noise-contract.ts';
 import { onDemandContract } from './on-demand-contract.ts';
@@ -45,3 +46,4 @@ noiseContract('postgres', async () => {
   };
 });
 bisectionsContract('postgres', openFresh);
+confirmationsContract('postgres', openFresh);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { openResultsDb } from '../src/index.ts';
 import { bisectionsContract } from './bisections-contract.ts';
+import { confirmationsContract } from './confirmations-contract.ts';
 import { type OpenFresh, resultsDbContract } from './contract.ts';
 import { noiseContract } from './noise-contract.ts';
 import { onDemandContract } from './on-demand-contract.ts';
@@ -45,3 +46,4 @@ noiseContract('sqlite', async () => {
   };
 });
 bisectionsContract('sqlite', openFresh);
+confirmationsContract('sqlite', openFresh);

@@ -1,7 +1,15 @@
 import { BenchmarkName, MinionName } from '@benchrunner/core';
+import {
+  CONFIRMABLE,
+  confirmRounds,
+  DEFAULT_CONFIRM_ROUNDS,
+  startConfirmation,
+  suiteDetectSettings,
+} from '@benchrunner/results-db';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
 import { prefersHtml } from '../pages/html.ts';
 import { regressionListResponse } from '../pages/regression-list.ts';
 import { regressionPageResponse } from '../pages/regression-page.ts';
@@ -27,7 +35,7 @@ export const RegressionsQuerySchema = z
   })
   .strict();
 
-/** Regression records of the results database: list, read, acknowledge. */
+/** Regression records of the results database: list, read, acknowledge, confirm. */
 export function regressionsRoutes(deps: ApiDeps) {
   const app = new Hono();
 
@@ -47,6 +55,37 @@ export function regressionsRoutes(deps: ApiDeps) {
   app.post('/:id/acknowledge', async (c) =>
     c.json(await orUnavailable(deps.results.acknowledgeRegression(c.req.param('id')))),
   );
+
+  /** (Re)starts a confirmation by hand, with the suite's rounds (the default when it sets `confirm: false`). */
+  app.post('/:id/confirm', async (c) => {
+    const regression = await orUnavailable(deps.results.regression(c.req.param('id')));
+    if (!deps.runs.hasMinion(regression.series.minion)) {
+      throw new ApiError(
+        409,
+        'conflict',
+        `regression ${regression.id} cannot be confirmed: its minion ${regression.series.minion} is not in the inventory`,
+      );
+    }
+    // A suite file that does not load now leaves the default rounds: confirming needs none of it.
+    const suite = await deps.suite().catch(() => undefined);
+    const settings = suite ? suiteDetectSettings(suite.spec)(regression.series.benchmark) : undefined;
+    const started = await orUnavailable(
+      startConfirmation({
+        db: deps.results,
+        regression,
+        rounds: confirmRounds(settings) ?? DEFAULT_CONFIRM_ROUNDS,
+        from: CONFIRMABLE,
+        enqueue: (data, id) => deps.runs.enqueue(data, id),
+      }),
+    );
+    if (!started) {
+      const why = regression.lastGood
+        ? `its status is ${regression.status} (confirmable: ${CONFIRMABLE.join(', ')})`
+        : 'it has no last good commit to compare with';
+      throw new ApiError(409, 'conflict', `regression ${regression.id} cannot be confirmed: ${why}`);
+    }
+    return c.json(started.regression, 202);
+  });
 
   return app;
 }

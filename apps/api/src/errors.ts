@@ -5,10 +5,10 @@ import {
   type Problem,
   UnavailableError,
 } from '@benchrunner/core';
+import { ConflictError } from '@benchrunner/queue';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ConflictError } from './run-service.ts';
 
 /** An HTTP error with the API's error shape: `{"error": {"code", "message", "details"?}}`. */
 export class ApiError extends HTTPException {

@@ -1,59 +1,9 @@
-import {
-  PriorityClass,
-  Profile,
-  RunProgress,
-  RunRequest,
-  RunState,
-  RunSummary,
-  RunTarget,
-  Trigger,
-} from '@benchrunner/core';
-import { RUN_LOG_MAX_LINE_CHARS, RUN_LOG_MAX_LINES } from '@benchrunner/queue';
+import { RunRequest, RunState } from '@benchrunner/core';
+import { RUN_LOG_MAX_LINE_CHARS, RUN_LOG_MAX_LINES, RunView } from '@benchrunner/queue';
 import { z } from 'zod';
 import { HistoryQuerySchema, SeriesQuerySchema } from './routes/history.ts';
 import { RegressionStatus, RegressionsQuerySchema } from './routes/regressions.ts';
 import { RUN_LOG_PAGE_MAX } from './routes/runs.ts';
-
-/** The run as `GET /runs/:id` shows it (kept in step with RunView in run-service.ts by a test). */
-export const RunViewSchema = z.object({
-  id: z.string(),
-  state: RunState,
-  minion: z.string(),
-  commit: z.string(),
-  benchmarks: z.array(z.string()),
-  profile: Profile,
-  tag: z.string().optional(),
-  priority: PriorityClass,
-  trigger: Trigger,
-  target: RunTarget.optional().describe("the target repository's commit, for suites with a `target`"),
-  position: z.number().int().optional().describe('runs ahead of this one while it waits in the lane'),
-  dueAt: z
-    .string()
-    .optional()
-    .describe('when a scheduled run (the next nightly run, a run requeued at shutdown) joins the lane'),
-  step: RunProgress.shape.step.optional(),
-  progress: RunProgress.optional(),
-  createdAt: z.string(),
-  startedAt: z.string().optional(),
-  finishedAt: z.string().optional(),
-  durationMs: z.number().optional(),
-  attempts: z.number().int(),
-  failedReason: z.string().optional(),
-  summary: RunSummary.optional(),
-  archive: z.string().optional(),
-  artifacts: z
-    .object({ cid: z.string(), url: z.string().optional(), store: z.string() })
-    .optional()
-    .describe('root CID of the archive'),
-  publish: z
-    .object({
-      state: z.enum(['waiting', 'active', 'completed', 'retrying', 'failed']),
-      attempts: z.number().int(),
-      receipts: z.record(z.string(), z.unknown()).optional(),
-      failedReason: z.string().optional(),
-    })
-    .optional(),
-});
 
 const RunAccepted = z.object({
   id: z.string(),
@@ -203,7 +153,7 @@ export function openApiDocument(version: string) {
       schemas: {
         RunRequest: json(RunRequest, 'input'),
         RunAccepted: json(RunAccepted),
-        Run: json(RunViewSchema),
+        Run: json(RunView),
         Error: json(ErrorBody),
         Series: json(SeriesInfo),
         HistoryPoint: json(HistoryPoint),

@@ -1,9 +1,9 @@
+import { RunView as RunViewSchema } from '@benchrunner/queue';
 import { waitFor } from '@benchrunner/testing';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.ts';
-import { RunViewSchema } from '../src/openapi.ts';
 import { gate, type Harness, json, startHarness, startLaneWorker } from './harness.ts';
 
 let h: Harness;

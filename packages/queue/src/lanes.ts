@@ -1,7 +1,7 @@
-import type { Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { laneProblemKey } from './names.ts';
+import { laneName, laneProblemKey, QUEUE_PREFIX } from './names.ts';
 
 const QUEUED = ['waiting', 'prioritized', 'delayed'] as const;
 
@@ -61,4 +61,14 @@ export async function resumeLaneAfterProblem(queue: Queue, redis: Redis, minion:
 /** Forgets the lane's machine problem (an operator resumed the lane). */
 export async function clearLaneProblem(redis: Redis, minion: string): Promise<void> {
   await redis.del(laneProblemKey(minion));
+}
+
+/** The lane of a minion: its BullMQ queue. The one place a lane's queue is built. */
+export function openLane(minion: string, connection: Redis): Queue {
+  return new Queue(laneName(minion), { connection, prefix: QUEUE_PREFIX });
+}
+
+/** A lane per minion, by minion name, on one connection. */
+export function openLanes(minions: readonly { name: string }[], connection: Redis): Map<string, Queue> {
+  return new Map(minions.map((minion) => [minion.name, openLane(minion.name, connection)]));
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { loadInventory } from '@benchrunner/ansible';
+// The inventory reader alone: the package's entry would bring the playbook runner and its SSH client.
+import { loadInventory } from '@benchrunner/ansible/inventory';
 import { createLogger, LOCAL_MINION, loadSuite, type Minion } from '@benchrunner/core';
 import { TargetResolver } from '@benchrunner/git';
 import {

@@ -7,6 +7,7 @@ export {
   clearLaneProblem,
   drainLane,
   LaneProblem,
+  LaneStatus,
   laneProblem,
   openLane,
   openLanes,
@@ -39,7 +40,7 @@ export {
   readRunLog,
 } from './run-log.ts';
 export { markCancelled, runJobData, runStateOf, wasCancelled } from './run-state.ts';
-export type { LaneStatus, RunFilter, RunStoreOptions } from './run-store.ts';
+export type { RunFilter, RunStoreOptions } from './run-store.ts';
 export { ConflictError, RunStore } from './run-store.ts';
 export { PublishView, RunView } from './run-view.ts';
 export type { NightlySchedule } from './schedules.ts';

@@ -26,6 +26,21 @@ export const LaneProblem = z.object({
 });
 export type LaneProblem = z.infer<typeof LaneProblem>;
 
+/** A minion's lane as `GET /minions` shows it. */
+export const LaneStatus = z.object({
+  minion: z.string(),
+  kind: z.enum(['local', 'ssh']),
+  labels: z.record(z.string(), z.string()),
+  paused: z.boolean(),
+  problem: LaneProblem.nullable().describe('why a worker paused the lane (a full or read-only disk)'),
+  activeRun: z.string().nullable(),
+  waiting: z.number().int(),
+  active: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+});
+export type LaneStatus = z.infer<typeof LaneStatus>;
+
 /**
  * Pauses the lane for a machine problem: no run starts until it is resolved; the runs stay queued.
  * The reason is stored first, so whoever sees the lane paused can also read why.

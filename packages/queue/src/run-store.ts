@@ -12,7 +12,14 @@ import type { Redis } from 'ioredis';
 import { requestCancel } from './cancel.ts';
 import { claimDelivery, recordDelivery, releaseDelivery } from './deliveries.ts';
 import { type Enqueued, enqueueRun } from './enqueue.ts';
-import { clearLaneProblem, drainLane, type LaneProblem, laneProblem, openLanes } from './lanes.ts';
+import {
+  clearLaneProblem,
+  drainLane,
+  type LaneProblem,
+  type LaneStatus,
+  laneProblem,
+  openLanes,
+} from './lanes.ts';
 import { enqueuePublish } from './publish.ts';
 import { readRunLog } from './run-log.ts';
 import { ALL_TYPES, runStateOf, TYPES_OF } from './run-state.ts';
@@ -23,20 +30,6 @@ export interface RunFilter {
   minion?: string;
   limit: number;
   offset: number;
-}
-
-export interface LaneStatus {
-  minion: string;
-  kind: Minion['kind'];
-  labels: Record<string, string>;
-  paused: boolean;
-  /** Why a worker paused the lane (a full or read-only disk); null when it did not. */
-  problem: LaneProblem | null;
-  activeRun: string | null;
-  waiting: number;
-  active: number;
-  completed: number;
-  failed: number;
 }
 
 export interface RunStoreOptions {

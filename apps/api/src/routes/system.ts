@@ -1,3 +1,4 @@
+import { LaneProblem, LaneStatus } from '@benchrunner/queue';
 import { z } from 'zod';
 import { errors, ok, routeGroup } from '../contract.ts';
 import { ErrorBody } from '../errors.ts';
@@ -26,7 +27,16 @@ export const systemApi = routeGroup('', {
       'Readiness: Redis reachable (public); `degraded` lists lanes paused for a full or read-only disk',
     security: [],
     responses: {
-      200: ok('Ready'),
+      200: ok(
+        'Ready',
+        z.union([
+          z.object({ status: z.literal('ready') }),
+          z.object({
+            status: z.literal('degraded'),
+            lanes: z.array(LaneProblem.extend({ minion: z.string() })),
+          }),
+        ]),
+      ),
       503: ok('Not ready; the reason says why', ErrorBody),
     },
   },
@@ -40,7 +50,7 @@ export const systemApi = routeGroup('', {
     method: 'get',
     path: '/minions',
     summary: "Each minion's lane: state, why a worker paused it, active run, queue length",
-    responses: { 200: ok('Minions'), ...errors },
+    responses: { 200: ok('Minions', z.object({ minions: z.array(LaneStatus) })), ...errors },
   },
   openapi: {
     method: 'get',

@@ -10,7 +10,6 @@ export {
   LaneStatus,
   laneProblem,
   openLane,
-  openLanes,
   pauseLaneForProblem,
   resumeLaneAfterProblem,
 } from './lanes.ts';
@@ -39,9 +38,9 @@ export {
   RUN_LOG_MAX_LINES,
   readRunLog,
 } from './run-log.ts';
-export { markCancelled, runJobData, runStateOf, wasCancelled } from './run-state.ts';
+export { markCancelled, wasCancelled } from './run-state.ts';
 export type { RunFilter, RunStoreOptions } from './run-store.ts';
 export { ConflictError, RunStore } from './run-store.ts';
-export { PublishView, RunView } from './run-view.ts';
+export { RunView } from './run-view.ts';
 export type { NightlySchedule } from './schedules.ts';
 export { ensureNightlySchedule, removeNightlySchedule } from './schedules.ts';

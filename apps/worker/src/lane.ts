@@ -7,11 +7,13 @@ import {
   type LaneProblem,
   laneName,
   laneProblem,
+  openLane,
   pauseLaneForProblem,
   QUEUE_PREFIX,
   resumeLaneAfterProblem,
+  wasCancelled,
 } from '@benchrunner/queue';
-import { Queue, Worker } from 'bullmq';
+import { type Job, type Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { diskWritable } from './machine-problem.ts';
 import { requeueNoisyRun } from './noisy-requeue.ts';
@@ -46,7 +48,7 @@ export async function startLane(options: {
   const name = laneName(options.minion.name);
   const minion = options.minion.name;
   const log = options.logger.child({ lane: name });
-  const queue = new Queue(name, { connection: options.connection, prefix: QUEUE_PREFIX });
+  const queue = openLane(minion, options.connection);
   await queue.setGlobalConcurrency(1);
 
   // A full or read-only disk fails every run alike: the lane is paused with the reason, and resumed
@@ -100,7 +102,7 @@ export async function startLane(options: {
   });
   worker.on('failed', (job, error) => {
     log.warn({ runId: job?.id, reason: error.message }, 'run failed');
-    if (job?.id) void settle(job.id, error.message, job.data);
+    if (job?.id) void settle(job, error.message);
   });
   worker.on('completed', (job) => log.info({ runId: job.id }, 'run completed'));
   worker.on('error', (error) =>
@@ -122,16 +124,17 @@ export async function startLane(options: {
    * A run that failed without its processor finishing it (a stall: its worker died) still has the
    * manifest of its last attempt, `active`. It is brought to the queue's state and published.
    */
-  async function settle(runId: string, reason: string, data: unknown): Promise<void> {
+  async function settle(job: Job, reason: string): Promise<void> {
+    const runId = job.id!;
     try {
-      const state = /^cancelled/.test(reason) ? 'cancelled' : 'failed';
+      const state = wasCancelled(job) ? 'cancelled' : 'failed';
       const manifest = await settleManifest(options.deps.archiveRoot, runId, state, reason);
       if (!manifest) {
         const archived = await access(path.join(options.deps.archiveRoot, runId, 'manifest.json')).then(
           () => true,
           () => false,
         );
-        if (!archived) await options.onFailedUnarchived?.(runId, data, reason);
+        if (!archived) await options.onFailedUnarchived?.(runId, job.data, reason);
         return;
       }
       log.info({ runId, state }, 'manifest of a run that ended without its worker settled');

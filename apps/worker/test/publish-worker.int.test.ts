@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { RunService } from '@benchrunner/api/src/run-service.ts';
 import { readReceipts } from '@benchrunner/archive';
 import { LOCAL_MINION } from '@benchrunner/core';
 import {
@@ -11,6 +10,7 @@ import {
   PUBLISH_QUEUE,
   publishJobId,
   QUEUE_PREFIX,
+  RunStore,
 } from '@benchrunner/queue';
 import {
   freePort,
@@ -135,9 +135,8 @@ describe('a misconfigured sink at worker start', () => {
       // attempt's attemptsMade (0).
       expect((await publish.getJob(publishJobId(id)))?.attemptsMade).toBe(1);
       // GET /runs/:id shows it.
-      const view = await new RunService([LOCAL_MINION], new Map([['local', lane]]), connection, publish).get(
-        id,
-      );
+      const store = new RunStore({ minions: [LOCAL_MINION], connection, publishQueue: publish });
+      const view = await store.get(id).finally(() => store.close());
       expect(view.publish).toMatchObject({
         state: 'retrying',
         attempts: 1,

@@ -2,8 +2,9 @@ import { BisectInputError, type BisectionDeps, startBisection, stopBisection } f
 import { BenchmarkName, GitRevision, NotFoundError } from '@benchrunner/core';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { IdParam, ok, on, resultsErrors, routeGroup } from '../contract.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, ErrorBody } from '../errors.ts';
 import { validate } from '../validate.ts';
 import { orUnavailable } from './history.ts';
 
@@ -16,55 +17,49 @@ export const BisectBody = z
   })
   .strict();
 
-const error = {
-  description: 'Error',
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-};
-const bisection = {
-  description: 'The bisection with its probes',
-  content: { 'application/json': { schema: { type: 'object' } } },
-};
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+/** A bisection as GET /bisections/:id answers it: range, status, culprit or candidates, probes. */
+const BisectionView = z.looseObject({}).describe('the bisection with its probes');
+const noBisection = ok('No such bisection', ErrorBody);
 
-/** The OpenAPI paths of these routes (spread into the document's `paths`). */
-export const BISECTION_PATHS = {
-  '/bisections/{id}': {
-    get: {
-      summary: 'A bisection: its range, status, culprit and probes with their figures',
-      parameters: [idParam],
-      responses: { '200': bisection, '401': error, '404': error, '503': error },
-    },
-    delete: {
-      summary: 'Stop a bisection: it ends `cancelled` and its waiting probes leave the lane',
-      parameters: [idParam],
-      responses: { '200': bisection, '401': error, '404': error, '503': error },
+export const bisectionsApi = routeGroup('', {
+  get: {
+    method: 'get',
+    path: '/bisections/:id',
+    summary: 'A bisection: its range, status, culprit and probes with their figures',
+    params: IdParam,
+    responses: { 200: ok('The bisection', BisectionView), 404: noBisection, ...resultsErrors },
+  },
+  stop: {
+    method: 'delete',
+    path: '/bisections/:id',
+    summary: 'Stop a bisection: it ends `cancelled` and its waiting probes leave the lane',
+    params: IdParam,
+    responses: {
+      200: ok('The bisection, cancelled, with `cancelledRuns`', BisectionView),
+      404: noBisection,
+      ...resultsErrors,
     },
   },
-  '/regressions/{id}/bisect': {
-    post: {
-      summary: "Bisect a regression's range (or a range given by hand) to its culprit commit",
-      description:
-        'Probes run the affected benchmarks at commits of the range (first-parent order) with priority class `bisect`. A range of one commit needs no bisection: the answer names it as the culprit (`bisection: null`).',
-      parameters: [idParam],
-      requestBody: {
-        required: false,
-        content: { 'application/json': { schema: z.toJSONSchema(BisectBody, { io: 'input' }) } },
-      },
-      responses: {
-        '202': bisection,
-        '200': {
-          description:
-            'Nothing to probe: `{bisection: null, culprit, reason}` for a range of one commit, or a bisection that ended at once (`failed` with its reason)',
-          content: bisection.content,
-        },
-        '400': error,
-        '401': error,
-        '404': error,
-        '503': error,
-      },
+  bisect: {
+    method: 'post',
+    path: '/regressions/:id/bisect',
+    summary: "Bisect a regression's range (or a range given by hand) to its culprit commit",
+    description:
+      'Probes run the affected benchmarks at commits of the range (first-parent order) with priority class `bisect`. A range of one commit needs no bisection: the answer names it as the culprit (`bisection: null`).',
+    params: IdParam,
+    body: BisectBody,
+    bodyOptional: true,
+    responses: {
+      202: ok('The bisection, running', BisectionView),
+      200: ok(
+        'Nothing to probe: `{bisection: null, culprit, reason}` for a range of one commit, or a bisection that ended at once (`failed` with its reason)',
+        BisectionView,
+      ),
+      404: ok('No such regression record', ErrorBody),
+      ...resultsErrors,
     },
   },
-};
+});
 
 function parseJson(text: string): unknown {
   try {
@@ -90,11 +85,11 @@ async function bisectionDeps(deps: ApiDeps): Promise<BisectionDeps> {
 export function bisectionsRoutes(deps: ApiDeps) {
   const app = new Hono();
 
-  app.get('/bisections/:id', async (c) =>
+  on(app, bisectionsApi.routes.get, async (c) =>
     c.json(await orUnavailable(deps.results.bisections.get(c.req.param('id')))),
   );
 
-  app.delete('/bisections/:id', async (c) => {
+  on(app, bisectionsApi.routes.stop, async (c) => {
     const { bisection: stopped, pendingRuns } = await orUnavailable(
       stopBisection(deps, c.req.param('id'), 'stopped by DELETE /bisections/:id'),
     );
@@ -110,7 +105,7 @@ export function bisectionsRoutes(deps: ApiDeps) {
     return c.json({ ...stopped, cancelledRuns: runs });
   });
 
-  app.post('/regressions/:id/bisect', async (c) => {
+  on(app, bisectionsApi.routes.bisect, async (c) => {
     // The body is optional (the record's own range); bodyLimit on /regressions/* caps its size.
     const text = await c.req.text();
     const body = validate(BisectBody, text.trim() === '' ? {} : parseJson(text), 'body');

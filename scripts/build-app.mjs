@@ -1,6 +1,8 @@
 // Bundles an app's src/main.ts into dist/main.js (ESM, node20, with a source map), so production
 // runs plain JavaScript without the tsx loader. Run from the app's folder: `node ../../scripts/build-app.mjs`.
-// The @benchrunner/* workspace sources and every npm dependency that works bundled go into the file;
+// The @benchrunner/* workspace sources and every npm dependency that works bundled go into the file
+// (each workspace package declares `"sideEffects": false`: it does no I/O on import, so esbuild drops
+// the modules of it an app does not use, and the npm libraries only they need);
 // only what cannot be bundled stays external and must be a dependency of the app (resolved from dist/).
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -37,35 +39,6 @@ const BANNER = [
   "const __dirname = __benchrunnerFileURLToPath(new URL('.', import.meta.url));",
 ].join('\n');
 
-/**
- * The workspace packages do no I/O on import (shared/DESIGN.md), so esbuild may drop every module
- * of theirs whose exports the app does not use, and with it the npm libraries only that module
- * needs (e.g. node-ssh in the API, which only reads the inventory).
- */
-const workspaceSideEffectFree = {
-  name: 'benchrunner-side-effect-free',
-  setup(build) {
-    build.onResolve({ filter: /^@benchrunner\// }, async (args) => {
-      if (args.pluginData?.benchrunner) return undefined;
-      const resolved = await build.resolve(args.path, {
-        kind: args.kind,
-        importer: args.importer,
-        resolveDir: args.resolveDir,
-        pluginData: { benchrunner: true },
-      });
-      if (resolved.errors.length > 0) return { errors: resolved.errors };
-      return { ...resolved, sideEffects: false };
-    });
-    build.onResolve({ filter: /^\.\.?\/.*\.ts$/ }, async (args) => {
-      if (args.pluginData?.benchrunner || !args.importer.includes(`${path.sep}packages${path.sep}`)) {
-        return undefined;
-      }
-      if (args.importer.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
-      return { path: path.resolve(args.resolveDir, args.path), sideEffects: false };
-    });
-  },
-};
-
 /** Bundles `<appDir>/src/main.ts` into `<appDir>/dist/main.js`; returns esbuild's metafile. */
 export async function buildApp(appDir) {
   // esbuild is a devDependency of each app: resolve it from there, not from this folder.
@@ -82,7 +55,7 @@ export async function buildApp(appDir) {
     sourcemap: true,
     external: EXTERNAL,
     banner: { js: BANNER },
-    plugins: [workspaceSideEffectFree],
+
     metafile: true,
     logLevel: 'warning',
   });

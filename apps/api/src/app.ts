@@ -3,14 +3,18 @@ import { basicAuth } from 'hono/basic-auth';
 import { bodyLimit } from 'hono/body-limit';
 import { bearerToken, keyMatcher } from './auth.ts';
 import { boardApp } from './board.ts';
+import { on } from './contract.ts';
 import type { ApiDeps } from './deps.ts';
 import { docsRoutes } from './docs.ts';
 import { ApiError, errorBody, toResponse } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
+import { bisectionsRoutes } from './routes/bisections.ts';
+import { detectRoutes } from './routes/detect.ts';
 import { historyRoutes } from './routes/history.ts';
 import { queueRoutes } from './routes/queue.ts';
 import { regressionsRoutes } from './routes/regressions.ts';
 import { runsRoutes } from './routes/runs.ts';
+import { systemApi } from './routes/system.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
 export const VERSION = '0.1.0';
@@ -79,10 +83,10 @@ export function createApp(deps: ApiDeps) {
   );
   // The webhook streams its body through the HMAC and enforces WEBHOOK_BODY_LIMIT itself.
 
-  app.get('/health', (c) =>
+  on(app, systemApi.routes.health, (c) =>
     c.json({ status: 'ok', version: VERSION, uptimeSeconds: Math.round(process.uptime()) }),
   );
-  app.get('/ready', async (c) => {
+  on(app, systemApi.routes.ready, async (c) => {
     await deps.runs.ping();
     // A lane paused for a full or read-only disk still takes runs (they wait): the API is ready,
     // and says what keeps the runs from starting.
@@ -94,9 +98,11 @@ export function createApp(deps: ApiDeps) {
   app.route('/queue', queueRoutes(deps));
   app.route('/webhooks', webhookRoutes(deps));
   app.route('/', historyRoutes(deps));
+  app.route('/', bisectionsRoutes(deps));
   app.route('/regressions', regressionsRoutes(deps));
+  app.route('/', detectRoutes(deps));
 
-  app.get('/benchmarks', async (c) => {
+  on(app, systemApi.routes.benchmarks, async (c) => {
     const suite = await deps.suite();
     return c.json({
       project: suite.spec.project,
@@ -113,10 +119,10 @@ export function createApp(deps: ApiDeps) {
       })),
     });
   });
-  app.get('/minions', async (c) => c.json({ minions: await deps.runs.lanesStatus() }));
+  on(app, systemApi.routes.minions, async (c) => c.json({ minions: await deps.runs.lanesStatus() }));
 
   const document = openApiDocument(VERSION);
-  app.get('/openapi.json', (c) => c.json(document));
+  on(app, systemApi.routes.openapi, (c) => c.json(document));
   app.route('/docs', docsRoutes());
 
   const board = basicAuth({ verifyUser: (_user, password) => matches(password), realm: 'benchrunner' });

@@ -1,13 +1,13 @@
 import type { Logger, Minion, Suite } from '@benchrunner/core';
 import type { TargetResolver } from '@benchrunner/git';
+import type { RunStore } from '@benchrunner/queue';
 import type { ResultsDb } from '@benchrunner/results-db';
 import type { Queue } from 'bullmq';
-import type { RunService } from './run-service.ts';
 
 /** Everything the HTTP app needs, built in main.ts (or a test). */
 export interface ApiDeps {
   logger: Logger;
-  runs: RunService;
+  runs: RunStore;
   /** The current suite (re-read when the file changes). */
   suite: () => Promise<Suite>;
   minions: readonly Minion[];

@@ -5,10 +5,11 @@ import {
   type Problem,
   UnavailableError,
 } from '@benchrunner/core';
+import { ConflictError } from '@benchrunner/queue';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ConflictError } from './run-service.ts';
+import { z } from 'zod';
 
 /** An HTTP error with the API's error shape: `{"error": {"code", "message", "details"?}}`. */
 export class ApiError extends HTTPException {
@@ -27,6 +28,15 @@ export class ApiError extends HTTPException {
     this.details = details;
   }
 }
+
+/** Every error response: `{"error": {"code", "message", "details"?}}` (documented as `Error`). */
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
 
 export function errorBody(code: string, message: string, details?: Problem[]) {
   return { error: { code, message, ...(details && details.length > 0 ? { details } : {}) } };

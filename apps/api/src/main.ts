@@ -1,15 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { loadInventory } from '@benchrunner/ansible';
+// The inventory reader alone: the package's entry would bring the playbook runner and its SSH client.
+import { loadInventory } from '@benchrunner/ansible/inventory';
 import { createLogger, LOCAL_MINION, loadSuite, type Minion } from '@benchrunner/core';
 import { TargetResolver } from '@benchrunner/git';
 import {
   connectRedis,
   createRedis,
   ensureNightlySchedule,
-  laneName,
   PUBLISH_QUEUE,
   QUEUE_PREFIX,
+  RunStore,
   redactUrl,
   removeNightlySchedule,
 } from '@benchrunner/queue';
@@ -18,7 +19,6 @@ import { serve } from '@hono/node-server';
 import { Queue } from 'bullmq';
 import { createApp } from './app.ts';
 import { loadApiEnv } from './env.ts';
-import { RunService } from './run-service.ts';
 import { suiteProvider } from './suite-provider.ts';
 
 async function main(): Promise<void> {
@@ -64,10 +64,9 @@ async function main(): Promise<void> {
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
   await connectRedis(redis, env.REDIS_URL, 10_000);
 
-  const lanes = new Map<string, Queue>();
-  for (const minion of minions) {
-    lanes.set(minion.name, new Queue(laneName(minion.name), { connection: redis, prefix: QUEUE_PREFIX }));
-  }
+  const publishQueue = new Queue(PUBLISH_QUEUE, { connection: redis, prefix: QUEUE_PREFIX });
+  const runs = new RunStore({ minions, connection: redis, publishQueue, logger });
+  const lanes = runs.lanes;
   for (const [minion, queue] of lanes) {
     if (env.NIGHTLY_ENABLED) {
       await ensureNightlySchedule(queue, {
@@ -90,13 +89,11 @@ async function main(): Promise<void> {
     }
   }
 
-  const publishQueue = new Queue(PUBLISH_QUEUE, { connection: redis, prefix: QUEUE_PREFIX });
   // Each queue re-emits its connection's errors; one without a listener prints raw stack traces.
   // The shared connection already logs them (above), so here they only reach debug.
   for (const queue of [...lanes.values(), publishQueue]) {
     queue.on('error', (error) => logger.debug({ err: error.message, queue: queue.name }, 'queue error'));
   }
-  const runs = new RunService(minions, lanes, redis, publishQueue, logger);
   const results = openResultsDb({
     dataDir: path.resolve(env.DATA_DIR),
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),

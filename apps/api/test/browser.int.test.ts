@@ -1,9 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import { type BrowserFixture, launchBrowser, waitFor } from '@benchrunner/testing';
-import { type ServerType, serve } from '@hono/node-server';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, json, KEYS, startHarness, startLaneWorker } from './harness.ts';
+import { type Harness, json, KEYS, listen, startHarness, startLaneWorker } from './harness.ts';
 
 const SHOTS = process.env.BENCHRUNNER_SCREENSHOTS ?? '/tmp';
 const LOG_LINES = [
@@ -13,7 +11,7 @@ const LOG_LINES = [
 ];
 
 let h: Harness;
-let server: ServerType;
+let server: Awaited<ReturnType<typeof listen>>;
 let base: string;
 let runId: string;
 
@@ -40,13 +38,11 @@ beforeAll(async () => {
     'the run to complete',
   );
   await worker.close();
-  server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listen(h.app);
+  base = server.base;
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await server?.close();
   await h?.close();
 });
 

@@ -1,16 +1,24 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger, LOCAL_MINION, loadSuite, type Minion, type Suite } from '@benchrunner/core';
-import { connectRedis, createRedis, laneName, PUBLISH_QUEUE, QUEUE_PREFIX } from '@benchrunner/queue';
+import {
+  connectRedis,
+  createRedis,
+  laneName,
+  PUBLISH_QUEUE,
+  QUEUE_PREFIX,
+  RunStore,
+} from '@benchrunner/queue';
 import { openResultsDb } from '@benchrunner/results-db';
 import { type RedisFixture, startRedis } from '@benchrunner/testing';
+import { serve } from '@hono/node-server';
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createApp } from '../src/app.ts';
 import type { ApiDeps } from '../src/deps.ts';
-import { RunService } from '../src/run-service.ts';
 
 /** The example suite every test checks benchmark names against. */
 export const SUITE_FILE = fileURLToPath(new URL('../../../examples/suite.yaml', import.meta.url));
@@ -29,8 +37,8 @@ export interface Harness {
   redis: RedisFixture;
   /** The API's own connection (failFast, as main.ts builds it). */
   connection: Redis;
-  lanes: Map<string, Queue>;
-  runs: RunService;
+  lanes: ReadonlyMap<string, Queue>;
+  runs: RunStore;
   suite: Suite;
   deps: ApiDeps;
   app: ReturnType<typeof createApp>;
@@ -72,16 +80,13 @@ async function buildHarness(redis: RedisFixture, options: HarnessOptions): Promi
   // A stopped Redis makes ioredis emit 'error' on every reconnect attempt; an unheard one crashes.
   connection.on('error', () => undefined);
   await connectRedis(connection, redis.url, 10_000);
-  const lanes = new Map<string, Queue>();
-  for (const minion of minions) {
-    lanes.set(minion.name, new Queue(laneName(minion.name), { connection, prefix: QUEUE_PREFIX }));
-  }
   const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
-  // Queues re-emit connection errors (Redis stopped on purpose in some tests).
-  for (const queue of [...lanes.values(), publishQueue]) queue.on('error', () => undefined);
   const suite = await loadSuite(SUITE_FILE);
   const logger = createLogger({ name: 'api-test', level: 'silent' });
-  const runs = new RunService(minions, lanes, connection, publishQueue, logger);
+  const runs = new RunStore({ minions, connection, publishQueue, logger });
+  const lanes = runs.lanes;
+  // Queues re-emit connection errors (Redis stopped on purpose in some tests).
+  for (const queue of [...lanes.values(), publishQueue]) queue.on('error', () => undefined);
   // SQLite opens lazily: nothing is created unless a test reads the history.
   const resultsDir = await mkdtemp(path.join(os.tmpdir(), 'benchrunner-api-results-'));
   const results = openResultsDb({ dataDir: resultsDir });
@@ -177,4 +182,15 @@ export function gate(): { promise: Promise<void>; open: () => void } {
 // biome-ignore lint/suspicious/noExplicitAny: assertions walk arbitrary response JSON.
 export async function json(response: Response): Promise<any> {
   return response.json();
+}
+
+/** Serves the app on a free loopback port, for a browser: its base URL and how to stop it. */
+export async function listen(app: Harness['app']): Promise<{ base: string; close(): Promise<void> }> {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

@@ -36,8 +36,8 @@ afterAll(async () => {
   await stopRepo?.();
 });
 
-const get = async (path: string) => {
-  const response = await h.call(path);
+const get = async (path: string, method?: 'POST') => {
+  const response = method ? await h.post(path, {}) : await h.call(path);
   return {
     status: response.status,
     body: (await response.json()) as Regression & { regressions: Regression[]; error: { message: string } },
@@ -91,6 +91,44 @@ describe('GET /regressions', () => {
   });
 });
 
+describe('POST /regressions/:id/confirm', () => {
+  it('queues the interleaved confirmation runs with priority bisect and answers the record, confirming', async () => {
+    const response = await h.post(`/regressions/${id}/confirm`, {});
+    expect(response.status).toBe(202);
+    const record = checked(await response.json());
+    expect(record.status).toBe('confirming');
+    const planned = record.confirmation?.runs ?? [];
+    expect(planned.map((r) => r.side)).toEqual([
+      'baseline',
+      'suspect',
+      'baseline',
+      'suspect',
+      'baseline',
+      'suspect',
+    ]);
+    const lane = h.lanes.get('local')!;
+    const jobs = await Promise.all(planned.map((r) => lane.getJob(r.runId)));
+    expect(jobs.map((j) => j?.data.commit)).toEqual(
+      planned.map((r) => (r.side === 'baseline' ? commits[9]?.sha : commits[10]?.sha)),
+    );
+    for (const [i, job] of jobs.entries()) {
+      expect(job?.opts.priority).toBe(3);
+      expect(job?.data).toMatchObject({
+        benchmarks: ['add'],
+        priority: 'bisect',
+        probe: { kind: 'confirmation', regression: id, side: planned[i]?.side, round: i },
+      });
+    }
+    await Promise.all(jobs.map((j) => j?.remove()));
+    expect(checked((await get(`/regressions/${id}`)).body).confirmation?.runs).toEqual(planned);
+  });
+
+  it('answers 404 for an unknown record', async () => {
+    const response = await h.post('/regressions/0123456789abcdef0123/confirm', {});
+    expect(response.status).toBe(404);
+  });
+});
+
 describe('GET /regressions/:id and POST /regressions/:id/acknowledge', () => {
   it('answers one record, and 404 for an unknown id', async () => {
     const { status, body } = await get(`/regressions/${id}`);
@@ -109,5 +147,11 @@ describe('GET /regressions/:id and POST /regressions/:id/acknowledge', () => {
       (await get('/regressions?status=acknowledged')).body.regressions.map((r: Regression) => r.id),
     ).toEqual([id]);
     expect((await h.post('/regressions/nope/acknowledge', {})).status).toBe(404);
+  });
+
+  it('refuses to confirm an acknowledged record: 409 naming the status', async () => {
+    const { status, body } = await get(`/regressions/${id}/confirm`, 'POST');
+    expect(status).toBe(409);
+    expect(body.error.message).toMatch(/status is acknowledged/);
   });
 });

@@ -1,9 +1,14 @@
 import { PRIORITY, type RunSummary } from '@benchrunner/core';
-import { cancelKey, cancelRequested, ensureNightlySchedule, onCancelRequests } from '@benchrunner/queue';
+import {
+  cancelKey,
+  cancelRequested,
+  ensureNightlySchedule,
+  onCancelRequests,
+  RunView as RunViewSchema,
+} from '@benchrunner/queue';
 import { waitFor } from '@benchrunner/testing';
 import type { Job } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RunViewSchema } from '../src/openapi.ts';
 import { gate, type Harness, json, startHarness, startLaneWorker } from './harness.ts';
 
 let h: Harness;

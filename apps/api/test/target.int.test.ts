@@ -5,9 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseSuite, type RunJobData, type Suite } from '@benchrunner/core';
 import { TargetResolver } from '@benchrunner/git';
+import { RunView as RunViewSchema } from '@benchrunner/queue';
 import { createGitRepository, type GitRepoFixture } from '@benchrunner/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RunViewSchema } from '../src/openapi.ts';
 import { type Harness, json, startHarness } from './harness.ts';
 
 const SECRET = 'webhook-secret-0123456789';

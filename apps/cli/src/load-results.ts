@@ -1,8 +1,16 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError, NotFoundError, RUN_ID_PATTERN, RunManifest, zodProblems } from '@benchrunner/core';
+import {
+  ArchiveReadError,
+  archiveRootOf,
+  MANIFEST_FILE,
+  manifestFile,
+  readArchiveJson,
+} from '@benchrunner/archive';
+import { InputError, NotFoundError, RUN_ID_PATTERN, RunManifest } from '@benchrunner/core';
 import type { ComparableDocument } from '@benchrunner/results';
 import { parseResultFile } from '@benchrunner/results';
+import type { z } from 'zod';
 
 /** One side of a comparison: where it came from and its result documents. */
 export interface ResultSource {
@@ -27,7 +35,7 @@ export async function loadResultSource(
   const candidate = path.resolve(options.cwd, argument);
   const found = await stat(candidate).catch(() => undefined);
   if (found?.isDirectory()) {
-    return loadManifest(argument, path.join(candidate, 'manifest.json'));
+    return loadManifest(argument, path.join(candidate, MANIFEST_FILE));
   }
   if (found !== undefined) {
     const document = await parseResultFile(
@@ -37,40 +45,27 @@ export async function loadResultSource(
     return { kind: 'file', name: argument, path: candidate, documents: [document] };
   }
   if (RUN_ID_PATTERN.test(argument)) {
-    return loadManifest(argument, path.join(options.dataDir, 'runs', argument, 'manifest.json'));
+    return loadManifest(argument, manifestFile(archiveRootOf(options.dataDir), argument));
   }
   throw new NotFoundError(`${argument}: no such file or directory, and not a run id (${candidate})`);
 }
 
+/** Only the results matter here; the rest of the manifest may grow without breaking compare. */
+const ComparedManifest = RunManifest.pick({ results: true, environment: true }).partial({
+  environment: true,
+});
+
 async function loadManifest(name: string, file: string): Promise<ResultSource> {
-  let text: string;
+  let manifest: z.output<typeof ComparedManifest>;
   try {
-    text = await readFile(file, 'utf8');
+    manifest = await readArchiveJson(file, ComparedManifest, 'run manifest');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new NotFoundError(`run ${name}: no manifest at ${file}`, { cause: error });
-    throw new InputError(`run ${name}: cannot read ${file}: ${(error as Error).message}`, [], {
-      cause: error,
-    });
+    if (!(error instanceof ArchiveReadError)) throw error;
+    if (error.reason === 'missing')
+      throw new NotFoundError(`run ${name}: no manifest at ${file}`, { cause: error });
+    throw new InputError(`run ${name}: ${error.message}`, error.problems, { cause: error });
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new InputError(`run ${name}: ${file}: not JSON: ${(error as Error).message}`, [], { cause: error });
-  }
-  // Only the results matter here; the rest of the manifest may grow without breaking compare.
-  const parsed = RunManifest.pick({ results: true, environment: true })
-    .partial({ environment: true })
-    .safeParse(json);
-  if (!parsed.success) {
-    const problems = zodProblems(parsed.error);
-    const first = problems[0];
-    const where = first === undefined ? '' : ` at ${first.path || '(root)'}: ${first.message}`;
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
-    throw new InputError(`run ${name}: ${file}: not a run manifest${where}${more}`, problems);
-  }
-  const { results, environment } = parsed.data;
+  const { results, environment } = manifest;
   return {
     kind: 'run',
     name,

@@ -1,4 +1,4 @@
-import { envBoolean, LogLevel, parseEnv } from '@benchrunner/core';
+import { AlertStatus, envBoolean, GitHubRepository, LogLevel, parseEnv } from '@benchrunner/core';
 import { DatabaseUrl } from '@benchrunner/results-db';
 import { z } from 'zod';
 
@@ -51,10 +51,38 @@ export const WorkerEnv = z
     PUBLISH_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
     /** Days to keep a run's folder after every configured sink confirmed it. 0 keeps everything. */
     RETENTION_DAYS: z.coerce.number().min(0).default(0),
+
+    /** Where people reach the API, e.g. https://bench.example.org: links in alerts and Grafana annotations (`/regressions/<id>`). */
+    PUBLIC_URL: z.string().url().optional(),
+    /** Regression statuses that are sent, comma-separated; a suite's `alerts.on` wins. */
+    ALERT_ON: z
+      .string()
+      .default('confirmed,fixed')
+      .transform((s) => s.split(',').map((v) => v.trim()))
+      .pipe(z.array(AlertStatus).min(1)),
+    /** Generic webhook: JSON events POSTed here, signed with ALERT_WEBHOOK_SECRET. */
+    ALERT_WEBHOOK_URL: z.string().url().optional(),
+    /** HMAC SHA-256 key of the webhook's X-Benchrunner-Signature-256 header (16+ characters). */
+    ALERT_WEBHOOK_SECRET: z.string().min(16).optional(),
+    /** Slack incoming webhook URL (a secret: never logged). */
+    SLACK_WEBHOOK_URL: z.string().url().optional(),
+    /** GitHub token (statuses: write, pull requests / issues: write). Unset: nothing is sent to GitHub. */
+    GITHUB_TOKEN: z.string().min(1).optional(),
+    /** GitHub's REST API; GitHub Enterprise Server: https://HOST/api/v3. */
+    GITHUB_API_URL: z.string().url().default('https://api.github.com'),
+    /** `owner/name` for statuses and comments; default: the webhook's repository, else the suite target's URL. */
+    GITHUB_REPOSITORY: GitHubRepository.optional(),
   })
   .superRefine((env, ctx) => {
     if (env.ARTIFACT_STORE === 'ipfs' && !env.IPFS_API_URL) {
       ctx.addIssue({ code: 'custom', path: ['IPFS_API_URL'], message: 'required when ARTIFACT_STORE=ipfs' });
+    }
+    if (env.ALERT_WEBHOOK_URL && !env.ALERT_WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ALERT_WEBHOOK_SECRET'],
+        message: 'required with ALERT_WEBHOOK_URL',
+      });
     }
     if (env.INFLUX_URL && env.INFLUX_API === 'v2' && !env.INFLUX_BUCKET) {
       ctx.addIssue({ code: 'custom', path: ['INFLUX_BUCKET'], message: 'required when INFLUX_API=v2' });

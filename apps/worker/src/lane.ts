@@ -1,17 +1,22 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { settleManifest } from '@benchrunner/archive';
 import type { Logger, Minion } from '@benchrunner/core';
-import { settleManifest } from '@benchrunner/pipeline';
 import {
   appendRunLog,
   type LaneProblem,
   laneName,
   laneProblem,
+  openLane,
   pauseLaneForProblem,
   QUEUE_PREFIX,
   resumeLaneAfterProblem,
+  wasCancelled,
 } from '@benchrunner/queue';
-import { Queue, Worker } from 'bullmq';
+import { type Job, type Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { diskWritable } from './machine-problem.ts';
+import { requeueNoisyRun } from './noisy-requeue.ts';
 import { createRunProcessor, type RunProcessorDeps } from './processor.ts';
 import type { RedisOutage } from './redis-outage.ts';
 
@@ -37,11 +42,13 @@ export async function startLane(options: {
   lockDurationMs: number;
   outage?: RedisOutage;
   deps: Omit<RunProcessorDeps, 'minion' | 'onMachineProblem' | 'lockDurationMs' | 'appendLog'>;
+  /** A run that failed with no archive to publish (e.g. cancelled before it started). */
+  onFailedUnarchived?(runId: string, data: unknown, reason: string): Promise<void>;
 }): Promise<Lane> {
   const name = laneName(options.minion.name);
   const minion = options.minion.name;
   const log = options.logger.child({ lane: name });
-  const queue = new Queue(name, { connection: options.connection, prefix: QUEUE_PREFIX });
+  const queue = openLane(minion, options.connection);
   await queue.setGlobalConcurrency(1);
 
   // A full or read-only disk fails every run alike: the lane is paused with the reason, and resumed
@@ -71,6 +78,18 @@ export async function startLane(options: {
     lockDurationMs: options.lockDurationMs,
     onMachineProblem,
     appendLog: (runId, lines) => appendRunLog(queue, runId, lines),
+    // A noisy nightly run is queued again (suite `noise.requeue`), whether its publishing was queued or not.
+    onArchived: async (manifest, archiveDir) => {
+      try {
+        await options.deps.onArchived?.(manifest, archiveDir);
+      } finally {
+        await requeueNoisyRun(queue, manifest).then(
+          (id) => id && log.warn({ runId: manifest.id, requeued: id }, 'noisy nightly run queued again'),
+          (error: Error) =>
+            log.error({ err: error, runId: manifest.id }, 'could not queue the noisy run again'),
+        );
+      }
+    },
   });
   const worker = new Worker(name, processor, {
     connection: options.connection,
@@ -83,7 +102,7 @@ export async function startLane(options: {
   });
   worker.on('failed', (job, error) => {
     log.warn({ runId: job?.id, reason: error.message }, 'run failed');
-    if (job?.id) void settle(job.id, error.message);
+    if (job?.id) void settle(job, error.message);
   });
   worker.on('completed', (job) => log.info({ runId: job.id }, 'run completed'));
   worker.on('error', (error) =>
@@ -105,11 +124,19 @@ export async function startLane(options: {
    * A run that failed without its processor finishing it (a stall: its worker died) still has the
    * manifest of its last attempt, `active`. It is brought to the queue's state and published.
    */
-  async function settle(runId: string, reason: string): Promise<void> {
+  async function settle(job: Job, reason: string): Promise<void> {
+    const runId = job.id!;
     try {
-      const state = /^cancelled/.test(reason) ? 'cancelled' : 'failed';
+      const state = wasCancelled(job) ? 'cancelled' : 'failed';
       const manifest = await settleManifest(options.deps.archiveRoot, runId, state, reason);
-      if (!manifest) return;
+      if (!manifest) {
+        const archived = await access(path.join(options.deps.archiveRoot, runId, 'manifest.json')).then(
+          () => true,
+          () => false,
+        );
+        if (!archived) await options.onFailedUnarchived?.(runId, job.data, reason);
+        return;
+      }
       log.info({ runId, state }, 'manifest of a run that ended without its worker settled');
       await options.deps.onArchived?.(manifest, `${options.deps.archiveRoot}/${runId}`);
     } catch (error) {

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadInventory } from '@benchrunner/ansible';
+import { archiveRootOf } from '@benchrunner/archive';
 import { createLogger, LOCAL_MINION, loadSuite, type Minion } from '@benchrunner/core';
 import { TargetResolver } from '@benchrunner/git';
 import {
@@ -8,16 +9,20 @@ import {
   connectRedis,
   createRedis,
   enqueuePublish,
+  enqueueRun,
   onCancelRequests,
   PUBLISH_QUEUE,
   publishBackoff,
   QUEUE_PREFIX,
 } from '@benchrunner/queue';
-import { openResultsDb, suiteDetectSettings } from '@benchrunner/results-db';
+import { openResultsDb, type StatusChange, suiteDetectSettings } from '@benchrunner/results-db';
 import { type ArtifactStore, type MetricsSink, MissingDatabaseError } from '@benchrunner/sinks';
 import { type CommandRunner, LocalRunner, SshRunner } from '@benchrunner/ssh';
 import { Queue, Worker } from 'bullmq';
 import { ActiveRuns } from './active-runs.ts';
+import { createWorkerAlerts } from './alerts.ts';
+import { workerBisections } from './bisection.ts';
+import { createConfirmations, laneEnqueuer, type StatusListener } from './confirmation.ts';
 import { loadWorkerEnv } from './env.ts';
 import { type Lane, startLane } from './lane.ts';
 import { ansibleProvisioner } from './provisioner.ts';
@@ -37,7 +42,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ name: 'worker', level: env.LOG_LEVEL });
   const dataDir = path.resolve(env.DATA_DIR);
-  const archiveRoot = path.join(dataDir, 'runs');
+  const archiveRoot = archiveRootOf(dataDir);
   await mkdir(archiveRoot, { recursive: true });
   // Temp folders of workers killed mid-run (nothing ran their cleanup).
   const tmpDir = workerTmpDir(dataDir);
@@ -99,6 +104,47 @@ async function main(): Promise<void> {
       ),
   );
   const publishSinks = { ...sinks, resultsDb };
+  // Alert channels (webhook, Slack, GitHub) from the environment; `alerts.statusChanged` is what a
+  // regression's later status changes (confirmation, fixed) call.
+  const alerts = createWorkerAlerts({
+    env,
+    redis: connection,
+    resultsDb,
+    archiveRoot,
+    logger,
+    ...(suite ? { suite } : {}),
+  });
+  const lanes: Lane[] = [];
+  // Probes go to the lane of the regression's minion through the ordinary enqueue.
+  const bisections = workerBisections({
+    results: resultsDb,
+    mirror: async () => (suite ? targets.mirror(suite) : undefined),
+    enqueue: async (data) => {
+      const lane = lanes.find((l) => l.minion === data.minion);
+      if (!lane) throw new Error(`no lane for minion ${data.minion} in this worker`);
+      return enqueueRun(lane.queue, data);
+    },
+    logger,
+  });
+  const detectSettings = suite ? suiteDetectSettings(suite.spec) : undefined;
+  // Told of every regression status the worker changes (confirmation started, confirmed, noise);
+  // the alert channels first: they deliver once per record and status, so a retry is harmless.
+  // Then bisection: a confirmed record whose range holds several commits is bisected (once).
+  const statusListeners: StatusListener[] = [
+    ...(alerts
+      ? [({ regression, from }: StatusChange) => alerts.statusChanged(regression, from).then(() => undefined)]
+      : []),
+    ({ regression, to }: StatusChange) =>
+      to === 'confirmed' ? bisections.onConfirmed(regression.id).then(() => undefined) : undefined,
+  ];
+  const confirmationLanes = laneEnqueuer(connection);
+  const confirmations = createConfirmations({
+    resultsDb,
+    ...(detectSettings ? { settings: detectSettings } : {}),
+    enqueue: confirmationLanes.enqueue,
+    logger,
+    onStatusChange: statusListeners,
+  });
   const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
   const publishWorker = new Worker(
     PUBLISH_QUEUE,
@@ -106,7 +152,11 @@ async function main(): Promise<void> {
       archiveRoot,
       logger,
       ...publishSinks,
-      ...(suite ? { detectSettings: suiteDetectSettings(suite.spec) } : {}),
+      ...(detectSettings ? { detectSettings } : {}),
+      ...(env.PUBLIC_URL ? { publicApiUrl: env.PUBLIC_URL } : {}),
+      confirmations,
+      ...(alerts ? { alerts } : {}),
+      onResultsStored: bisections.onResultsStored,
     }),
     {
       connection,
@@ -127,7 +177,6 @@ async function main(): Promise<void> {
   // Runs archived while publishing could not be queued (Redis down, a crash) are queued now.
   void queueUnpublished({ archiveRoot, publishQueue, sinks: publishSinks, logger });
 
-  const lanes: Lane[] = [];
   for (const minion of minions) {
     lanes.push(
       await startLane({
@@ -136,6 +185,7 @@ async function main(): Promise<void> {
         logger,
         lockDurationMs: env.LOCK_DURATION_MS,
         outage,
+        onFailedUnarchived: bisections.onFailedUnarchived,
         deps: {
           suiteFile: path.resolve(env.SUITE_FILE),
           tmpDir,
@@ -184,7 +234,11 @@ async function main(): Promise<void> {
     if (retention) clearInterval(retention);
     clearTimeout(grace);
     await unsubscribe().catch(() => undefined);
-    await Promise.all([...lanes.map((lane) => lane.queue.close()), publishQueue.close()]);
+    await Promise.all([
+      ...lanes.map((lane) => lane.queue.close()),
+      publishQueue.close(),
+      confirmationLanes.close(),
+    ]);
     await resultsDb.close().catch(() => undefined);
     subscriber.disconnect();
     await connection.quit().catch(() => undefined);

@@ -14,8 +14,8 @@ import {
   zodProblems,
 } from '@benchrunner/core';
 import type { TargetResolver } from '@benchrunner/git';
-import { type Provisioner, runPipeline, summarize } from '@benchrunner/pipeline';
-import { capRunLogLine, type LaneProblem } from '@benchrunner/queue';
+import { type Provisioner, runPipeline, suiteOnMinion, summarize } from '@benchrunner/pipeline';
+import { capRunLogLine, type LaneProblem, markCancelled } from '@benchrunner/queue';
 import { type CommandRunner, LockedError } from '@benchrunner/ssh';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { ActiveRuns } from './active-runs.ts';
@@ -87,8 +87,16 @@ export function createRunProcessor(deps: RunProcessorDeps) {
     // From now on an identical request is a new run, not a duplicate of this one.
     await job.removeDeduplicationKey().catch(() => undefined);
 
+    // A cancelled run fails with a typed marker in its job (read through the run store); the
+    // message is for people.
+    const cancelled = async (reason: string) => {
+      await markCancelled(job, reason).catch((error: Error) =>
+        log.warn({ err: error }, 'could not mark the run cancelled'),
+      );
+      return new UnrecoverableError(reason);
+    };
     const stored = await deps.cancelRequested(runId);
-    if (stored) throw new UnrecoverableError(`cancelled before it started: ${stored}`);
+    if (stored) throw await cancelled(`cancelled before it started: ${stored}`);
 
     const run = deps.active.start(runId);
     const signal = bullSignal ? AbortSignal.any([run.signal, bullSignal]) : run.signal;
@@ -139,7 +147,7 @@ export function createRunProcessor(deps: RunProcessorDeps) {
       }
       let suite: Awaited<ReturnType<typeof loadSuite>>;
       try {
-        suite = await loadSuite(deps.suiteFile);
+        suite = suiteOnMinion(await loadSuite(deps.suiteFile), deps.minion);
       } catch (error) {
         if (error instanceof ConfigError) throw new UnrecoverableError(error.message);
         throw error;
@@ -221,9 +229,8 @@ export function createRunProcessor(deps: RunProcessorDeps) {
           { reason: cause?.kind === 'cancel' ? cause.reason : (error as Error).message },
           'run cancelled',
         );
-        throw new UnrecoverableError(
-          cause?.kind === 'cancel' ? `cancelled: ${cause.reason}` : (error as Error).message,
-        );
+        if (cause?.kind === 'cancel') throw await cancelled(`cancelled: ${cause.reason}`);
+        throw new UnrecoverableError((error as Error).message);
       }
       if (error instanceof InputError) throw new UnrecoverableError(error.message);
       log.error({ err: error }, 'run failed');

@@ -1,71 +1,23 @@
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { type Logger, RunManifest } from '@benchrunner/core';
+import {
+  ArchiveReadError,
+  behindCid,
+  finishedRuns,
+  fullyPublished,
+  type PublishReceipts,
+  readManifest,
+  readReceipts,
+  runDir,
+  writeReceipts,
+} from '@benchrunner/archive';
+import type { Logger, RunManifest } from '@benchrunner/core';
 import { enqueuePublish, PublishJobData, publishJobId } from '@benchrunner/queue';
 import type { DetectSettingsOf, ResultsDb } from '@benchrunner/results-db';
 import { type ArtifactStore, type MetricsSink, runPoints } from '@benchrunner/sinks';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
-import { z } from 'zod';
-
-/** What each sink confirmed for a run. Kept beside the archive: `runs/<id>.publish.json`. */
-export const PublishReceipts = z.object({
-  artifacts: z
-    .object({
-      store: z.string(),
-      cid: z.string(),
-      url: z.string().optional(),
-      file: z.string().optional(),
-      at: z.string(),
-    })
-    .optional(),
-  metrics: z
-    .object({ sink: z.string(), points: z.number().int(), cid: z.string().optional(), at: z.string() })
-    .optional(),
-  /** The results database (history): one row per series point, rewritten idempotently. */
-  results: z
-    .object({ db: z.string(), points: z.number().int(), cid: z.string().optional(), at: z.string() })
-    .optional(),
-  /** The last failure of each sink, for the run's publish state. */
-  errors: z.record(z.string(), z.string()).default({}),
-});
-export type PublishReceipts = z.infer<typeof PublishReceipts>;
-
-export function receiptsFile(archiveRoot: string, runId: string): string {
-  // Outside the run's folder: the folder's CID must not depend on whether it was published.
-  return path.join(archiveRoot, `${runId}.publish.json`);
-}
-
-export async function readReceipts(archiveRoot: string, runId: string): Promise<PublishReceipts> {
-  try {
-    return PublishReceipts.parse(JSON.parse(await readFile(receiptsFile(archiveRoot, runId), 'utf8')));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { errors: {} };
-    throw error;
-  }
-}
-
-async function writeReceipts(archiveRoot: string, runId: string, receipts: PublishReceipts): Promise<void> {
-  const file = receiptsFile(archiveRoot, runId);
-  await writeFile(`${file}.tmp`, `${JSON.stringify(receipts, null, 2)}\n`);
-  await rename(`${file}.tmp`, file);
-}
-
-/** True when a sink's receipt is missing or lacks the archive's CID it should carry. */
-function behindCid(receipt: { cid?: string } | undefined, cid: string | undefined): boolean {
-  return !receipt || (cid !== undefined && receipt.cid !== cid);
-}
-
-/** True when every configured sink has confirmed the run (and the metrics and results carry the CID). */
-export function fullyPublished(
-  receipts: PublishReceipts,
-  sinks: { artifacts: boolean; metrics: boolean; results?: boolean },
-): boolean {
-  if (sinks.artifacts && !receipts.artifacts) return false;
-  const cid = receipts.artifacts?.cid;
-  if (sinks.metrics && behindCid(receipts.metrics, cid)) return false;
-  if (sinks.results && behindCid(receipts.results, cid)) return false;
-  return true;
-}
+import type { WorkerAlerts } from './alerts.ts';
+import { annotateRegressions } from './annotations.ts';
+import type { Confirmations } from './confirmation.ts';
+import { warnSkipped } from './skipped-runs.ts';
 
 /** Where a run's results database write failed, in `receipts.errors`. */
 export const RESULTS_DB_SINK = 'results-db';
@@ -78,6 +30,14 @@ export interface PublishDeps {
   resultsDb?: ResultsDb;
   /** The suite's `detect` settings per benchmark, for the detection after each results write. */
   detectSettings?: DetectSettingsOf;
+  /** The API's URL as people reach it: Grafana annotations link to regression pages there. */
+  publicApiUrl?: string;
+  /** Sends pull request reports and the records detection found; a delivery failure retries the job. */
+  alerts?: Pick<WorkerAlerts, 'afterDetection'>;
+  /** Called once a run's results are in the results database (a bisection probe takes its next step). */
+  onResultsStored?: (manifest: RunManifest) => Promise<void>;
+  /** Confirmation of what detection found, and of the confirmation runs themselves. */
+  confirmations?: Confirmations;
 }
 
 /**
@@ -93,14 +53,13 @@ export function createPublishProcessor(deps: PublishDeps) {
     if (!parsed.success) throw new UnrecoverableError(`invalid publish job data: ${parsed.error.message}`);
     const { runId, force } = parsed.data;
     const log = deps.logger.child({ runId, job: 'publish' });
-    const dir = path.join(deps.archiveRoot, runId);
+    const dir = runDir(deps.archiveRoot, runId);
     let manifest: RunManifest;
     try {
-      manifest = RunManifest.parse(JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')));
+      manifest = await readManifest(deps.archiveRoot, runId);
     } catch (error) {
-      throw new UnrecoverableError(
-        `cannot read the archive of run ${runId} at ${dir}: ${(error as Error).message}`,
-      );
+      if (!(error instanceof ArchiveReadError)) throw error;
+      throw new UnrecoverableError(`cannot read the archive of run ${runId} at ${dir}: ${error.message}`);
     }
     const receipts = await readReceipts(deps.archiveRoot, runId);
     // Forced (on demand, first attempt only): every sink again, since their writes are idempotent;
@@ -147,15 +106,22 @@ export function createPublishProcessor(deps: PublishDeps) {
         const written = await deps.resultsDb.ingestRun(manifest, cid ? { cid } : {});
         // Detection is part of this sink: it is idempotent, and a failure leaves no receipt,
         // so the retry writes and detects again.
-        const found = await deps.resultsDb.detectRun(runId, {
-          ...(deps.detectSettings ? { settings: deps.detectSettings } : {}),
-        });
+        // Probe runs are evidence for a regression, not history: nothing to detect on them.
+        const found = manifest.request.probe
+          ? []
+          : await deps.resultsDb.detectRun(runId, {
+              ...(deps.detectSettings ? { settings: deps.detectSettings } : {}),
+            });
+        await annotateRegressions({ ...deps, resultsDb: deps.resultsDb, ...opts }, found, log);
         for (const r of found) {
           log.warn(
             { regression: r.id, kind: r.kind, detector: r.detector, series: r.series, change: r.change },
             `suspected ${r.kind}`,
           );
         }
+        // Idempotent too: a retry starts nothing already started and decides nothing twice.
+        await deps.confirmations?.afterResults(manifest, found);
+        await deps.alerts?.afterDetection(manifest, found);
         receipts.results = {
           db: deps.resultsDb.name,
           points: written.points,
@@ -164,6 +130,7 @@ export function createPublishProcessor(deps: PublishDeps) {
         };
         delete receipts.errors[RESULTS_DB_SINK];
         log.info({ points: written.points, db: deps.resultsDb.name, cid }, 'results written');
+        await deps.onResultsStored?.(manifest);
       } catch (error) {
         receipts.errors[RESULTS_DB_SINK] = (error as Error).message;
         failures.push(`${RESULTS_DB_SINK}: ${(error as Error).message}`);
@@ -203,21 +170,13 @@ export async function queueUnpublished(options: {
   if (!configured.artifacts && !configured.metrics && !configured.results) return 0;
   let queued = 0;
   try {
-    for (const entry of await readdir(options.archiveRoot, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      let manifest: { finishedAt?: string };
-      try {
-        manifest = JSON.parse(
-          await readFile(path.join(options.archiveRoot, entry.name, 'manifest.json'), 'utf8'),
-        );
-      } catch {
-        continue;
-      }
-      if (!manifest.finishedAt) continue;
-      const receipts = await readReceipts(options.archiveRoot, entry.name).catch(() => undefined);
-      if (receipts && fullyPublished(receipts, configured)) continue;
-      if (await options.publishQueue.getJob(publishJobId(entry.name))) continue;
-      await enqueuePublish(options.publishQueue, entry.name);
+    const runs = finishedRuns(options.archiveRoot, {
+      onSkipped: (skipped) => warnSkipped(options.logger, skipped),
+    });
+    for await (const run of runs) {
+      if (run.receipts && fullyPublished(run.receipts, configured)) continue;
+      if (await options.publishQueue.getJob(publishJobId(run.id))) continue;
+      await enqueuePublish(options.publishQueue, run.id);
       queued++;
     }
   } catch (error) {

@@ -1,7 +1,7 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
+import { type ConfiguredSinks, finishedRuns, fullyPublished } from '@benchrunner/archive';
 import type { Logger } from '@benchrunner/core';
-import { fullyPublished, readReceipts } from './publisher.ts';
+import { warnSkipped } from './skipped-runs.ts';
 
 /**
  * Removes run folders finished more than `days` ago, but only those every configured sink has
@@ -10,31 +10,25 @@ import { fullyPublished, readReceipts } from './publisher.ts';
 export async function sweepArchive(options: {
   archiveRoot: string;
   days: number;
-  sinks: Parameters<typeof fullyPublished>[1];
+  sinks: ConfiguredSinks;
   logger: Logger;
   now?: number;
 }): Promise<string[]> {
   if (options.days <= 0) return [];
   const cutoff = (options.now ?? Date.now()) - options.days * 24 * 3600 * 1000;
   const removed: string[] = [];
-  for (const entry of await readdir(options.archiveRoot, { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
-    const dir = path.join(options.archiveRoot, entry.name);
-    let finishedAt: string | undefined;
-    try {
-      finishedAt = (
-        JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as { finishedAt?: string }
-      ).finishedAt;
-    } catch {
-      continue;
-    }
+  const runs = finishedRuns(options.archiveRoot, {
+    onSkipped: (skipped) => warnSkipped(options.logger, skipped),
+  });
+  for await (const { id, dir, manifest, receipts } of runs) {
+    const { finishedAt } = manifest;
     if (!finishedAt || Date.parse(finishedAt) > cutoff) continue;
-    const receipts = await readReceipts(options.archiveRoot, entry.name).catch(() => undefined);
+    // Receipts that cannot be read confirm nothing: the folder stays.
     if (!receipts || !fullyPublished(receipts, options.sinks)) continue;
     await rm(dir, { recursive: true, force: true });
-    removed.push(entry.name);
+    removed.push(id);
     options.logger.info(
-      { runId: entry.name, finishedAt },
+      { runId: id, finishedAt },
       'retention: run folder removed after every sink confirmed it',
     );
   }

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import {
   type ArtifactStore,
   CarArtifactStore,
@@ -52,9 +51,4 @@ export function sinksFromEnv(
           });
   }
   return { ...(artifactStore ? { artifactStore } : {}), ...(metricsSink ? { metricsSink } : {}) };
-}
-
-/** DATA_DIR/runs */
-export function archiveRootOf(dataDir: string): string {
-  return path.join(dataDir, 'runs');
 }

@@ -7,13 +7,13 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { readReceipts } from '@benchrunner/archive';
 import type { RunManifest } from '@benchrunner/core';
 import { createRedis, enqueueRun, laneName, PUBLISH_QUEUE, QUEUE_PREFIX } from '@benchrunner/queue';
 import { freePort, type RedisFixture, type Started, startRedis } from '@benchrunner/testing';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readReceipts } from '../src/publisher.ts';
 import { runRequest, startReadyWorker, tempRoot, WORKER_DIR, waitForJobState } from './helpers-publish.ts';
 
 const run = promisify(execFile);

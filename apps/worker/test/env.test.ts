@@ -13,7 +13,9 @@ describe('the worker environment', () => {
   it('has no default for a secret', () => {
     const secrets = names.filter((n) => SECRET_VARIABLE.test(n));
     expect(secrets.sort()).toEqual([
+      'ALERT_WEBHOOK_SECRET',
       'DATABASE_URL',
+      'GITHUB_TOKEN',
       'INFLUX_PASSWORD',
       'INFLUX_TOKEN',
       'IPFS_BEARER_TOKEN',

@@ -1,19 +1,29 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { type Logger, loadSuite, newRunId, type RunJobData, type RunManifest } from '@benchrunner/core';
+import { readReceipts } from '@benchrunner/archive';
+import {
+  type CommitInfo,
+  type Logger,
+  loadSuite,
+  newRunId,
+  type RunJobData,
+  type RunManifest,
+} from '@benchrunner/core';
 import { runPipeline } from '@benchrunner/pipeline';
-import { PUBLISH_QUEUE, QUEUE_PREFIX } from '@benchrunner/queue';
+import { createRedis, enqueuePublish, PUBLISH_QUEUE, QUEUE_PREFIX } from '@benchrunner/queue';
 import type { DetectSettingsOf, ResultsDb } from '@benchrunner/results-db';
+import { linearCommits } from '@benchrunner/results-db/test/git-history.ts';
+import { archiveRun } from '@benchrunner/results-db/test/manifests.ts';
 import type { ArtifactStore, MetricsSink } from '@benchrunner/sinks';
 import { LocalRunner } from '@benchrunner/ssh';
-import { type Influxd, type Started, startProcess, waitFor } from '@benchrunner/testing';
+import { type Influxd, type Started, startProcess, startRedis, waitFor } from '@benchrunner/testing';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { createPublishProcessor } from '../src/publisher.ts';
+import { createPublishProcessor, type PublishDeps } from '../src/publisher.ts';
 
 import { WORKER_DIR } from './fixtures.ts';
 
@@ -142,6 +152,29 @@ export async function tempRoot(prefix: string): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), `benchrunner-${prefix}-`));
 }
 
+/** Real Redis, a temp folder and a linear history of `count` commits, for tests of the publish step. */
+export interface CommitsFixture {
+  connection: Redis;
+  root: string;
+  commits: CommitInfo[];
+  close(): Promise<void>;
+}
+
+export async function startCommitsFixture(name: string, count: number): Promise<CommitsFixture> {
+  const [redis, root, history] = await Promise.all([startRedis(), tempRoot(name), linearCommits(count)]);
+  const connection = createRedis(redis.url);
+  return {
+    connection,
+    root,
+    commits: history.commits,
+    close: async () => {
+      connection.disconnect();
+      await Promise.all([redis.close(), history.stop()]);
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
 export interface Publishing {
   queue: Queue;
   worker: Worker;
@@ -160,6 +193,8 @@ export async function startPublishing(options: {
   metricsSink?: MetricsSink;
   resultsDb?: ResultsDb;
   detectSettings?: DetectSettingsOf;
+  publicApiUrl?: string;
+  alerts?: PublishDeps['alerts'];
   backoffMs?: number;
 }): Promise<Publishing> {
   const { connection } = options;
@@ -171,6 +206,8 @@ export async function startPublishing(options: {
     ...(options.metricsSink ? { metricsSink: options.metricsSink } : {}),
     ...(options.resultsDb ? { resultsDb: options.resultsDb } : {}),
     ...(options.detectSettings ? { detectSettings: options.detectSettings } : {}),
+    ...(options.publicApiUrl ? { publicApiUrl: options.publicApiUrl } : {}),
+    ...(options.alerts ? { alerts: options.alerts } : {}),
   });
   const worker = new Worker(PUBLISH_QUEUE, processor, {
     connection,
@@ -189,6 +226,17 @@ export async function startPublishing(options: {
       await queue.close();
     },
   };
+}
+
+/** Archives a run, queues its publishing and waits until the results database has it. */
+export async function publishAndWait(
+  publishing: Publishing,
+  archiveRoot: string,
+  run: RunManifest,
+): Promise<void> {
+  await archiveRun(archiveRoot, run);
+  await enqueuePublish(publishing.queue, run.id);
+  await waitFor(async () => Boolean((await readReceipts(archiveRoot, run.id)).results), `${run.id} written`);
 }
 
 /**

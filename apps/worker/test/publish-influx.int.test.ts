@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { readReceipts } from '@benchrunner/archive';
 import type { RunManifest } from '@benchrunner/core';
 import { createRedis, enqueuePublish, publishJobId } from '@benchrunner/queue';
 import { CarArtifactStore, carRootCid, InfluxMetricsSink } from '@benchrunner/sinks';
@@ -14,7 +15,6 @@ import {
 } from '@benchrunner/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readReceipts } from '../src/publisher.ts';
 import {
   nextRun,
   type Publishing,

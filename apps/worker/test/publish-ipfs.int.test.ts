@@ -1,9 +1,16 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { RunService } from '@benchrunner/api/src/run-service.ts';
+import { readReceipts } from '@benchrunner/archive';
 import { LOCAL_MINION, newRunId } from '@benchrunner/core';
-import { cancelRequested, createRedis, enqueuePublish, enqueueRun, publishJobId } from '@benchrunner/queue';
+import {
+  cancelRequested,
+  createRedis,
+  enqueuePublish,
+  enqueueRun,
+  publishJobId,
+  RunStore,
+} from '@benchrunner/queue';
 import {
   CarArtifactStore,
   carRootCid,
@@ -25,7 +32,6 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActiveRuns } from '../src/active-runs.ts';
 import { type Lane, startLane } from '../src/lane.ts';
-import { readReceipts } from '../src/publisher.ts';
 import {
   makeRun,
   type Publishing,
@@ -117,7 +123,7 @@ describe('publishing a real run to a real IPFS daemon (js-ipfs)', () => {
 
   describe('while the daemon is down', () => {
     let lane: Lane;
-    let service: RunService;
+    let service: RunStore;
 
     beforeAll(async () => {
       const suiteFile = await writeTinySuite(path.join(root, 'lane-suite'));
@@ -139,17 +145,13 @@ describe('publishing a real run to a real IPFS daemon (js-ipfs)', () => {
           },
         },
       });
-      service = new RunService(
-        [LOCAL_MINION],
-        new Map([['local', lane.queue]]),
-        connection,
-        publishing.queue,
-      );
+      service = new RunStore({ minions: [LOCAL_MINION], connection, publishQueue: publishing.queue });
     });
 
     afterAll(async () => {
       await lane?.worker.close();
       await lane?.queue.close();
+      await service?.close();
       await gate.open();
     });
 

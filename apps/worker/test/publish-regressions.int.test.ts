@@ -1,40 +1,32 @@
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { readReceipts } from '@benchrunner/archive';
 import type { CommitInfo } from '@benchrunner/core';
-import { createRedis, enqueuePublish } from '@benchrunner/queue';
+import { enqueuePublish } from '@benchrunner/queue';
 import { openResultsDb, type ResultsDb, suiteDetectSettings } from '@benchrunner/results-db';
-import { linearCommits } from '@benchrunner/results-db/test/git-history.ts';
 import { archiveRun, manifest, noisySamples } from '@benchrunner/results-db/test/manifests.ts';
-import { type RedisFixture, startRedis, waitFor } from '@benchrunner/testing';
+import { waitFor } from '@benchrunner/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { RESULTS_DB_SINK, readReceipts } from '../src/publisher.ts';
-import { startPublishing, tempRoot } from './helpers-publish.ts';
+import { RESULTS_DB_SINK } from '../src/publisher.ts';
+import {
+  type CommitsFixture,
+  publishAndWait,
+  startCommitsFixture,
+  startPublishing,
+} from './helpers-publish.ts';
 
 // Real Redis, a real SQLite results database, the worker's publish processor on a BullMQ queue.
-let redis: RedisFixture;
+let fixture: CommitsFixture;
 let connection: Redis;
 let root: string;
 let commits: CommitInfo[];
-let stopRepo: () => Promise<void>;
 
 beforeAll(async () => {
-  let history: Awaited<ReturnType<typeof linearCommits>>;
-  [redis, root, history] = await Promise.all([
-    startRedis(),
-    tempRoot('publish-regressions'),
-    linearCommits(13),
-  ]);
-  commits = history.commits;
-  stopRepo = history.stop;
-  connection = createRedis(redis.url);
+  fixture = await startCommitsFixture('publish-regressions', 13);
+  ({ connection, root, commits } = fixture);
 });
 
-afterAll(async () => {
-  connection?.disconnect();
-  await Promise.all([redis?.close(), stopRepo?.()]);
-  if (root) await rm(root, { recursive: true, force: true });
-});
+afterAll(() => fixture?.close());
 
 /**
  * Archives and publishes twelve runs at one level and a thirteenth 20 % slower, one after the
@@ -59,12 +51,7 @@ async function publishSlowdown(name: string, detect?: { minChange: number }): Pr
         commit,
         samples: samples(level),
       });
-      await archiveRun(archiveRoot, run);
-      await enqueuePublish(publishing.queue, run.id);
-      await waitFor(
-        async () => Boolean((await readReceipts(archiveRoot, run.id)).results),
-        `${run.id} written`,
-      );
+      await publishAndWait(publishing, archiveRoot, run);
     }
   } finally {
     await publishing.close();

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { readReceipts } from '@benchrunner/archive';
 import { createRedis, enqueuePublish } from '@benchrunner/queue';
 import { openResultsDb, type ResultsDb } from '@benchrunner/results-db';
 import { CarArtifactStore } from '@benchrunner/sinks';
@@ -14,7 +15,7 @@ import {
 } from '@benchrunner/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { RESULTS_DB_SINK, readReceipts } from '../src/publisher.ts';
+import { RESULTS_DB_SINK } from '../src/publisher.ts';
 import { nextRun, type Publishing, startPublishing, tempRoot } from './helpers-publish.ts';
 
 // Real Redis, a real throwaway PostgreSQL of our own (stopped mid-test), real runs of the tiny suite.

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { RunService } from '@benchrunner/api/src/run-service.ts';
+import { readReceipts } from '@benchrunner/archive';
 import { LOCAL_MINION } from '@benchrunner/core';
 import {
   createRedis,
@@ -10,6 +10,7 @@ import {
   PUBLISH_QUEUE,
   publishJobId,
   QUEUE_PREFIX,
+  RunStore,
 } from '@benchrunner/queue';
 import {
   freePort,
@@ -23,7 +24,6 @@ import {
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readReceipts } from '../src/publisher.ts';
 import { runRequest, startReadyWorker, tempRoot, writeTinySuite } from './helpers-publish.ts';
 
 const ADMIN = { username: 'admin', password: 'pw-admin-publish' };
@@ -135,9 +135,8 @@ describe('a misconfigured sink at worker start', () => {
       // attempt's attemptsMade (0).
       expect((await publish.getJob(publishJobId(id)))?.attemptsMade).toBe(1);
       // GET /runs/:id shows it.
-      const view = await new RunService([LOCAL_MINION], new Map([['local', lane]]), connection, publish).get(
-        id,
-      );
+      const store = new RunStore({ minions: [LOCAL_MINION], connection, publishQueue: publish });
+      const view = await store.get(id).finally(() => store.close());
       expect(view.publish).toMatchObject({
         state: 'retrying',
         attempts: 1,

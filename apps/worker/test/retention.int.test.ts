@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readReceipts } from '@benchrunner/archive';
 import { PUBLISH_ATTEMPTS } from '@benchrunner/queue';
 import { CarArtifactStore, InfluxMetricsSink, IpfsArtifactStore } from '@benchrunner/sinks';
 import { freePort, type Influxd, startInfluxd } from '@benchrunner/testing';
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPublishProcessor, type PublishDeps, readReceipts } from '../src/publisher.ts';
+import { createPublishProcessor, type PublishDeps } from '../src/publisher.ts';
 import { sweepArchive } from '../src/retention.ts';
 import { nextRun, recordingLogger, silentLogger, tempRoot } from './helpers-publish.ts';
 

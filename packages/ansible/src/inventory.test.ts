@@ -116,6 +116,37 @@ describe('parseInventory', () => {
     expect(message).toMatch(/all\.vars\.ansible_user \(line 3, column \d+\)/);
   });
 
+  it("reads a minion's CPUs and noise thresholds, and names a bad one", () => {
+    const [m1, m2] = parseInventory(
+      `all:
+  vars: { ansible_user: u, ansible_ssh_private_key_file: k, benchrunner_host_keys: [${FP}] }
+  children:
+    minions:
+      vars:
+        benchrunner_noise: { maxCv: 20 }
+      hosts:
+        m1: { benchrunner_cpus: "2-3", benchrunner_noise: { maxCv: 5, maxShift: 4 } }
+        m2: { benchrunner_cpus: 1 }
+`,
+      file,
+    );
+    expect(m1).toMatchObject({ cpus: '2-3', noise: { maxCv: 5, maxShift: 4 } });
+    expect(m1?.playbookVars).toBeUndefined();
+    expect(m2).toMatchObject({ cpus: '1', noise: { maxCv: 20 } });
+    const message = problemsOf(`all:
+  vars: { ansible_user: u, ansible_ssh_private_key_file: k, benchrunner_host_keys: [${FP}] }
+  children:
+    minions:
+      hosts:
+        m1:
+          benchrunner_cpus: "2;3"
+          benchrunner_noise: { maxCv: 0, seconds: 1 }
+`);
+    expect(message).toMatch(/hosts\.m1\.benchrunner_cpus \(line 7, column \d+\): .*CPU list/);
+    expect(message).toMatch(/hosts\.m1\.benchrunner_noise\.maxCv \(line 8, column \d+\)/);
+    expect(message).toMatch(/hosts\.m1\.benchrunner_noise \(line 8, column \d+\): .*seconds/);
+  });
+
   it('reports YAML syntax errors and missing groups with lines', () => {
     expect(problemsOf('all:\n  children: [\n')).toMatch(/not valid YAML:\n {2}- line \d+, column \d+/);
     expect(problemsOf('all:\n  children:\n    others: {}\n')).toMatch(

@@ -3,9 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   ConfigError,
+  CpuList,
   formatProblems,
   locatedProblems,
   Minion,
+  MinionNoise,
   type Problem,
   parseYamlFile,
 } from '@benchrunner/core';
@@ -22,12 +24,15 @@ const KNOWN_VARS = [
   'benchrunner_known_hosts',
   'benchrunner_work_dir',
   'benchrunner_labels',
+  'benchrunner_cpus',
+  'benchrunner_noise',
   // Read by infrastructure/ansible/playbooks/minion.yaml (defaults in group_vars/minions.yaml).
   'benchrunner_node_major',
   'benchrunner_install_profilers',
   'benchrunner_clinic_version',
   'benchrunner_sync',
   'benchrunner_tune',
+  'benchrunner_isolate_cpus',
 ];
 
 /** The variables benchrunner reads for one minion (after group defaults are merged). */
@@ -46,6 +51,10 @@ const MinionVars = z
     benchrunner_labels: z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
       .default({}),
+    /** CPUs the benchmarks run on (taskset) where the suite names none; the playbook may isolate them. */
+    benchrunner_cpus: z.union([CpuList, z.number().int().min(0).transform(String)]).optional(),
+    /** This minion's noise thresholds (`maxCv`, `maxShift`), where the suite sets none. */
+    benchrunner_noise: MinionNoise.optional(),
   })
   // Other ansible_* and playbook variables are Ansible's business.
   .catchall(z.unknown())
@@ -84,7 +93,7 @@ function expandPath(value: string, baseDir: string): string {
  * Reads the minions from an Ansible inventory in the shape
  * `all.children.minions.hosts.<name>: { ansible_host, ansible_port, ansible_user,
  * ansible_ssh_private_key_file, benchrunner_host_keys, benchrunner_known_hosts,
- * benchrunner_work_dir, benchrunner_labels }`, with defaults from `all.vars` and
+ * benchrunner_work_dir, benchrunner_labels, benchrunner_cpus, benchrunner_noise }`, with defaults from `all.vars` and
  * `all.children.minions.vars`. Relative file paths are relative to the inventory's folder. Every
  * other variable (ansible_become, benchrunner_tune, ...) is kept in `playbookVars` and reaches the
  * minion playbook as a host variable. Errors name the file, the path in it and the line.
@@ -159,6 +168,8 @@ export function parseInventory(text: string, file: string): SshMinion[] {
       knownHostsFile: v.benchrunner_known_hosts && expandPath(v.benchrunner_known_hosts, baseDir),
       workDir: v.benchrunner_work_dir,
       labels: v.benchrunner_labels,
+      ...(v.benchrunner_cpus === undefined ? {} : { cpus: v.benchrunner_cpus }),
+      ...(v.benchrunner_noise === undefined ? {} : { noise: v.benchrunner_noise }),
       ...(Object.keys(playbookVars).length > 0 ? { playbookVars } : {}),
     });
     if (!minion.success) {

@@ -1,9 +1,10 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { BenchrunnerError, type Logger, type Minion } from '@benchrunner/core';
+import { ProcessGroup } from '@benchrunner/process';
 import { keyFingerprint, LineSplitter, shellQuote } from '@benchrunner/ssh';
 
 const run = promisify(execFile);
@@ -87,8 +88,8 @@ interface JsonOutput {
   stats?: Record<string, { failures?: number; unreachable?: number; ignored?: number }>;
 }
 
-/** Seconds between SIGTERM and SIGKILL when ansible-playbook is stopped. */
-const KILL_GRACE_MS = 5000;
+/** Milliseconds between SIGTERM and SIGKILL when ansible-playbook is stopped: its ssh connections may need longer than a command. */
+const ANSIBLE_KILL_GRACE_MS = 5000;
 
 /** Known_hosts lines for the minion: its known_hosts file, plus scanned keys that match a pinned fingerprint. */
 async function knownHostsFor(minion: SshMinion, logger?: Logger): Promise<string> {
@@ -180,6 +181,7 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<Playbook
                   ansible_user: minion.user,
                   ansible_ssh_private_key_file: minion.privateKeyFile,
                   benchrunner_work_dir: minion.workDir,
+                  ...(minion.cpus === undefined ? {} : { benchrunner_cpus: minion.cpus }),
                 },
               },
             },
@@ -224,45 +226,18 @@ export async function runPlaybook(options: RunPlaybookOptions): Promise<Playbook
     };
     const argv = ['-i', inventory, '-e', `@${varsFile}`, options.playbook];
     log?.info({ extraVars: Object.keys(options.extraVars ?? {}) }, 'provisioning');
-    const child = spawn(options.ansiblePlaybook ?? 'ansible-playbook', argv, {
-      cwd: dir,
-      env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const group = new ProcessGroup(options.ansiblePlaybook ?? 'ansible-playbook', argv, { cwd: dir, env });
+    const { child } = group;
     const stdoutChunks: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => stdoutChunks.push(chunk));
     const stderr = new LineSplitter((line) => {
       if (line.trim()) log?.warn({ line }, 'ansible-playbook stderr');
     });
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    const closed = new Promise<[number | null, NodeJS.Signals | null, Error | undefined]>((resolve) => {
-      child.once('error', (error) => resolve([null, null, error]));
-      child.once('close', (code, signal) => resolve([code, signal, undefined]));
-    });
-
-    let stopped: 'timeout' | 'cancelled' | undefined;
-    let killTimer: NodeJS.Timeout | undefined;
-    const stop = (why: 'timeout' | 'cancelled') => {
-      stopped ??= why;
-      const kill = (signal: NodeJS.Signals) => {
-        try {
-          if (child.pid) process.kill(-child.pid, signal);
-        } catch {
-          // The group is already gone.
-        }
-      };
-      kill('SIGTERM');
-      killTimer = setTimeout(() => kill('SIGKILL'), KILL_GRACE_MS);
-    };
-    const onAbort = () => stop('cancelled');
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer =
-      options.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), options.timeoutMs);
-    const [code, , spawnError] = await closed;
-    if (timer) clearTimeout(timer);
-    if (killTimer) clearTimeout(killTimer);
-    options.signal?.removeEventListener('abort', onAbort);
+    group.watch({ signal: options.signal, timeoutMs: options.timeoutMs, graceMs: ANSIBLE_KILL_GRACE_MS });
+    const { code, error: spawnError } = await group.closed;
+    group.dispose();
+    const stopped = group.stopReason;
     stderr.end();
     await stopControlMasters(dir);
 

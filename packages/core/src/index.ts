@@ -1,3 +1,4 @@
+export { AlertStatus, AlertsSpec, GitHubRepository } from './alerts-spec.ts';
 export { envBoolean, LogLevel, parseEnv } from './env.ts';
 export type { Problem } from './errors.ts';
 export {
@@ -10,10 +11,11 @@ export {
   UnavailableError,
 } from './errors.ts';
 export { EnvironmentFingerprint, environmentFingerprint, FINGERPRINT_KEYS } from './fingerprint.ts';
+export { escapeHtml } from './html.ts';
 export { newRunId, RUN_ID_PATTERN } from './ids.ts';
 export type { Logger } from './logger.ts';
 export { createLogger } from './logger.ts';
-export { LOCAL_MINION, Minion } from './minion.ts';
+export { LOCAL_MINION, Minion, MinionNoise } from './minion.ts';
 export {
   BenchmarkName,
   EnvName,
@@ -60,8 +62,10 @@ export {
   AdaptiveRepeats,
   Argv,
   BenchmarkSpec,
+  CpuList,
   DetectSpec,
   loadSuite,
+  type NoiseSettings,
   NoiseSpec,
   noiseSettings,
   parseSuite,

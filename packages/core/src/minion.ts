@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import { MinionName } from './names.ts';
+import { CpuList, NoiseSpec } from './suite.ts';
+
+/** A minion's own noise thresholds (inventory `benchrunner_noise`): used where the suite sets none. */
+export const MinionNoise = NoiseSpec.pick({ maxCv: true, maxShift: true }).strict();
+export type MinionNoise = z.infer<typeof MinionNoise>;
 
 /** How to reach a minion. `local` runs on the controller itself (the embedded default). */
 export const Minion = z.discriminatedUnion('kind', [
@@ -30,6 +35,9 @@ export const Minion = z.discriminatedUnion('kind', [
        * Never shown by the API: they may hold secrets.
        */
       playbookVars: z.record(z.string(), z.unknown()).optional(),
+      /** CPUs the suite's benchmarks run on here (`taskset -c`) when the suite names none. */
+      cpus: CpuList.optional(),
+      noise: MinionNoise.optional(),
     })
     .strict(),
 ]);

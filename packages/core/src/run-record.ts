@@ -24,13 +24,16 @@ export const StepName = z.enum([
   'environment',
   'benchmarks',
   'profiles',
-  'retrieve',
-  'archive',
+  'remove-output',
+  'finish',
 ]);
 export type StepName = z.infer<typeof StepName>;
 
+/** Names manifests written before 2026-11 gave the last two steps: read as today's names. */
+const formerStepNames: Readonly<Record<string, StepName>> = { retrieve: 'remove-output', archive: 'finish' };
+
 export const StepRecord = z.object({
-  name: StepName,
+  name: z.preprocess((name) => (typeof name === 'string' ? (formerStepNames[name] ?? name) : name), StepName),
   status: z.enum(['ok', 'skipped', 'failed']),
   startedAt: z.iso.datetime(),
   durationMs: z.number().nonnegative(),
@@ -130,7 +133,13 @@ export const NoiseReport = z.object({
   verdict: z.enum(['quiet', 'noisy', 'unknown']),
   reasons: z.array(z.string()),
   busyProcesses: z.array(BusyProcess),
-  settings: z.object({ seconds: z.number(), maxCv: z.number(), maxShift: z.number() }),
+  settings: z.object({
+    seconds: z.number(),
+    maxCv: z.number(),
+    maxShift: z.number(),
+    /** Times a noisy nightly run is queued again; absent in manifests written before it existed (then 1). */
+    requeue: z.number().int().nonnegative().optional(),
+  }),
 });
 export type NoiseReport = z.infer<typeof NoiseReport>;
 

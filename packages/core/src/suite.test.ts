@@ -85,8 +85,13 @@ describe('suite file', () => {
   it('fills in the noise check defaults, turns it off with noise: false, and names a bad setting', () => {
     const parse = (noise: string) =>
       parseSuite(`${noise}\nbenchmarks:\n  - {name: a, command: [a]}\n`, 'suite.yaml').spec;
-    expect(noiseSettings(parse(''))).toEqual({ seconds: 0.5, maxCv: 10, maxShift: 10 });
-    expect(noiseSettings(parse('noise: {maxCv: 25}'))).toEqual({ seconds: 0.5, maxCv: 25, maxShift: 10 });
+    expect(noiseSettings(parse(''))).toEqual({ seconds: 0.5, maxCv: 10, maxShift: 10, requeue: 1 });
+    expect(noiseSettings(parse('noise: {maxCv: 25}'))).toEqual({
+      seconds: 0.5,
+      maxCv: 25,
+      maxShift: 10,
+      requeue: 1,
+    });
     expect(noiseSettings(parse('noise: false'))).toBeNull();
     expect(
       errorOf('noise: {maxCv: -1}\nbenchmarks:\n  - {name: a, command: [a]}\n').problems[0]?.path,
@@ -178,6 +183,55 @@ describe('suite file', () => {
     expect(error.problems.map((p) => p.path)).toEqual([
       'benchmarks[0].detect.window (line 4, column 22)',
       'benchmarks[0].detect.direction (line 4, column 36)',
+    ]);
+  });
+
+  it('takes the rounds of a confirmation, or false to skip it, and rejects fewer than two', () => {
+    const spec = (confirm: string) =>
+      `detect: {confirm: ${confirm}}\nbenchmarks:\n  - name: a\n    command: [x]\n`;
+    expect(parseSuite(spec('{rounds: 5}'), 'suite.yaml').spec.detect).toEqual({ confirm: { rounds: 5 } });
+    expect(parseSuite(spec('false'), 'suite.yaml').spec.detect).toEqual({ confirm: false });
+    for (const [bad, path] of [
+      ['{rounds: 1}', 'detect.confirm.rounds'],
+      ['true', 'detect.confirm'],
+      ['{times: 3}', 'detect.confirm'],
+    ]) {
+      expect(
+        errorOf(spec(bad as string)).problems.map((p) => p.path.split(' ')[0]),
+        bad,
+      ).toEqual([path]);
+    }
+  });
+
+  it('takes alert settings and names a bad status or repository by path', () => {
+    const suite = parseSuite(
+      [
+        'alerts:',
+        '  on: [suspected, confirmed]',
+        '  slack: false',
+        '  github: {repository: acme/widgets, statuses: false}',
+        'benchmarks:',
+        '  - name: a',
+        '    command: [node, a.js]',
+      ].join('\n'),
+      'suite.yaml',
+    );
+    expect(suite.spec.alerts).toEqual({
+      on: ['suspected', 'confirmed'],
+      slack: false,
+      github: { repository: 'acme/widgets', statuses: false },
+    });
+    expect(
+      parseSuite('alerts: {github: false}\nbenchmarks: [{name: a, command: [x]}]\n', 's.yaml').spec.alerts,
+    ).toEqual({
+      github: false,
+    });
+    const error = errorOf(
+      'alerts:\n  on: [loud]\n  github: {repository: "acme/widgets; rm -rf /"}\nbenchmarks: [{name: a, command: [x]}]\n',
+    );
+    expect(error.problems.map((p) => p.path)).toEqual([
+      'alerts.on[0] (line 2, column 8)',
+      'alerts.github.repository (line 3, column 24)',
     ]);
   });
 });

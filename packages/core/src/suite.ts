@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { AlertsSpec } from './alerts-spec.ts';
 import { ConfigError, formatProblems, type Problem } from './errors.ts';
 import { BenchmarkName, EnvName, FileSetName, GitRevision, Profiler } from './names.ts';
 import { formatPath } from './zod-problems.ts';
@@ -35,7 +36,8 @@ const Seconds = z
  * How results are judged against their history (all optional; a benchmark's fields override the
  * suite's, unset ones take the detector's defaults): `window` baseline points, the largest
  * `maxPValue` (after the false discovery rate correction) and smallest relative `minChange`
- * reported, and which `direction` is better when the measure's name does not say.
+ * reported, which `direction` is better when the measure's name does not say, and how a suspected
+ * change is `confirm`ed.
  */
 export const DetectSpec = z
   .object({
@@ -43,6 +45,13 @@ export const DetectSpec = z
     maxPValue: z.number().gt(0).lt(1).optional(),
     minChange: z.number().min(0).optional(),
     direction: z.enum(['lower', 'higher']).optional(),
+    /**
+     * Re-measuring a suspected change before it is reported: `rounds` runs of the suspect commit
+     * and as many of its baseline, interleaved on the same minion (default 3 each); `false` skips it.
+     */
+    confirm: z
+      .union([z.literal(false), z.object({ rounds: z.number().int().min(2).max(20) }).strict()])
+      .optional(),
   })
   .strict();
 export type DetectSpec = z.infer<typeof DetectSpec>;
@@ -114,7 +123,7 @@ export const TargetSpec = z
 export type TargetSpec = z.infer<typeof TargetSpec>;
 
 /** A CPU list as taskset takes it: `0`, `2-3`, `0,2-3`. */
-const CpuList = z
+export const CpuList = z
   .string()
   .regex(/^\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*$/, 'must be a CPU list such as "0", "2-3" or "0,2-3"');
 
@@ -127,12 +136,18 @@ const CpuList = z
 export const NoiseSpec = z
   .object({
     /** Length of each calibration (before and after), in seconds. */
-    seconds: z.number().gt(0).max(60).default(0.5),
-    maxCv: z.number().gt(0).default(10),
-    maxShift: z.number().gt(0).default(10),
+    seconds: z.number().gt(0).max(60).optional(),
+    maxCv: z.number().gt(0).optional(),
+    maxShift: z.number().gt(0).optional(),
+    /** How many times a noisy nightly run is queued again (each new run links to the noisy one); 0: never. */
+    requeue: z.number().int().min(0).max(10).optional(),
   })
   .strict();
 export type NoiseSpec = z.infer<typeof NoiseSpec>;
+
+/** The noise check's settings in effect: the suite's, else the minion's, else these. */
+const NOISE_DEFAULTS = { seconds: 0.5, maxCv: 10, maxShift: 10, requeue: 1 } as const;
+export type NoiseSettings = { [K in keyof NoiseSpec]-?: number };
 
 export const SuiteSpec = z
   .object({
@@ -150,6 +165,8 @@ export const SuiteSpec = z
     cpus: CpuList.optional(),
     /** The noise check's settings, or `false` to run without one. */
     noise: z.union([z.literal(false), NoiseSpec]).optional(),
+    /** Which regression statuses are sent, and which configured channels this suite uses. */
+    alerts: AlertsSpec.optional(),
   })
   .strict()
   .superRefine((suite, ctx) => {
@@ -167,9 +184,15 @@ export const SuiteSpec = z
   });
 export type SuiteSpec = z.infer<typeof SuiteSpec>;
 
-/** The suite's noise check settings with defaults filled in, or null when it has `noise: false`. */
-export function noiseSettings(spec: Pick<SuiteSpec, 'noise'>): NoiseSpec | null {
-  return spec.noise === false ? null : NoiseSpec.parse(spec.noise ?? {});
+/**
+ * The suite's noise check settings with defaults ({@link NOISE_DEFAULTS}) filled in, or null when
+ * it has `noise: false`. A minion's thresholds are merged into the suite before (pipeline's
+ * `suiteOnMinion`).
+ */
+export function noiseSettings(spec: Pick<SuiteSpec, 'noise'>): NoiseSettings | null {
+  if (spec.noise === false) return null;
+  const given = Object.entries(spec.noise ?? {}).filter(([, v]) => v !== undefined);
+  return { ...NOISE_DEFAULTS, ...Object.fromEntries(given) };
 }
 
 /** The fewest and most repeats of a benchmark, and its CI target (percent) when it has one. */

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { BenchrunnerError } from '@benchrunner/core';
+import { ProcessGroup } from '@benchrunner/process';
 
 /** A git command failed, timed out or could not start. */
 export class GitError extends BenchrunnerError {
@@ -54,52 +54,36 @@ const QUIET_CONFIG = [
  * timeout kills git's helpers (upload-pack, ssh, remote-http) too. Resolves with the exit code;
  * rejects only when the command could not start, timed out or was aborted.
  */
-export function exec(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
-  return new Promise((resolve, reject) => {
-    const [cmd, ...args] = argv;
-    const child = spawn(cmd!, args, {
-      cwd: options.cwd,
-      env: {
-        ...process.env,
-        ...QUIET_ENV,
-        // The operator's ssh command (a deploy key) is kept; batch mode is added to it.
-        GIT_SSH_COMMAND: `${process.env.GIT_SSH_COMMAND ?? 'ssh'} -o BatchMode=yes`,
-        LC_ALL: 'C',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    let stopped: string | undefined;
-    const kill = (why: string) => {
-      stopped ??= why;
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // The group is already gone.
-      }
-    };
-    const timer = setTimeout(() => kill(`timed out after ${options.timeoutMs} ms`), options.timeoutMs);
-    const onAbort = () => kill(`aborted: ${String(options.signal?.reason ?? 'aborted')}`);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const done = () => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-    };
-    child.on('error', (error) => {
-      done();
-      reject(new GitError(`cannot run ${cmd}: ${error.message}`, '', { cause: error }));
-    });
-    child.on('close', (code) => {
-      done();
-      const err = Buffer.concat(stderr).toString('utf8');
-      if (stopped) reject(new GitError(`${argv.slice(0, 4).join(' ')} ${stopped}`, err));
-      else resolve({ code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: err });
-    });
+export async function exec(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
+  const [cmd, ...args] = argv;
+  const group = new ProcessGroup(cmd!, args, {
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    env: {
+      ...process.env,
+      ...QUIET_ENV,
+      // The operator's ssh command (a deploy key) is kept; batch mode is added to it.
+      GIT_SSH_COMMAND: `${process.env.GIT_SSH_COMMAND ?? 'ssh'} -o BatchMode=yes`,
+      LC_ALL: 'C',
+    },
   });
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  group.child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  group.child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  // Nothing of a fetch is worth keeping once it is stopped: SIGKILL at once.
+  group.watch({ signal: options.signal, timeoutMs: options.timeoutMs, graceMs: 0 });
+  const { code, error } = await group.closed;
+  group.dispose();
+  if (error) throw new GitError(`cannot run ${cmd}: ${error.message}`, '', { cause: error });
+  const err = Buffer.concat(stderr).toString('utf8');
+  const stopped =
+    group.stopReason === 'timeout'
+      ? `timed out after ${options.timeoutMs} ms`
+      : group.stopReason === 'cancelled'
+        ? `aborted: ${String(options.signal?.reason ?? 'aborted')}`
+        : undefined;
+  if (stopped) throw new GitError(`${argv.slice(0, 4).join(' ')} ${stopped}`, err);
+  return { code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: err };
 }
 
 /** `git <QUIET_CONFIG> ...args` as an argv array. */

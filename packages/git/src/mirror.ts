@@ -267,6 +267,22 @@ export class GitMirror {
     return result.stdout.split('\n').filter(Boolean);
   }
 
+  /**
+   * `git rev-list [--first-parent] from..to`: the commits reachable from `to` but not from `from`,
+   * newest first (full shas). Throws GitError when either is not in the mirror.
+   */
+  async revList(from: string, to: string, options: { firstParent?: boolean } = {}): Promise<string[]> {
+    const result = await this.git([
+      'rev-list',
+      ...(options.firstParent ? ['--first-parent'] : []),
+      '--end-of-options',
+      `${from}..${to}`,
+    ]);
+    if (result.code !== 0)
+      throw new GitError(`cannot list ${from}..${to} in ${this.dir}: ${firstLine(result.stderr)}`);
+    return result.stdout.split('\n').filter(Boolean);
+  }
+
   /** Checks the mirror's object store (`git fsck --strict`); throws GitError naming what is broken. */
   async fsck(): Promise<void> {
     const result = await this.git(['fsck', '--strict', '--no-progress']);

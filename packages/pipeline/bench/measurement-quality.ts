@@ -6,7 +6,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { NoiseSpec, parseSuite, type RunManifest } from '@benchrunner/core';
+import { type NoiseSettings, noiseSettings, parseSuite, type RunManifest } from '@benchrunner/core';
 import { describeSamples } from '@benchrunner/results';
 import { SshRunner } from '@benchrunner/ssh';
 import { markdownTable, recordBenchmark, startSshd } from '@benchrunner/testing';
@@ -94,8 +94,8 @@ async function main(): Promise<void> {
     const cvRatio = cv(through) / cv(byHand);
 
     // 2. The noise check: quiet runs, then runs with 4 CPU hogs per CPU started at the benchmark.
-    const strict = NoiseSpec.parse({});
-    const generous = NoiseSpec.parse({ maxCv: 1e6, maxShift: 100 });
+    const strict = noiseSettings({})!;
+    const generous = noiseSettings({ noise: { maxCv: 1e6, maxShift: 100 } })!;
     const verdicts = { quiet: [] as RunManifest[], hogged: [] as RunManifest[] };
     for (let i = 0; i < NOISE_RUNS; i++) {
       verdicts.quiet.push(await runSuite(suite('1', '{seconds: 0.5, maxCv: 1000000, maxShift: 100}')));
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
       );
       for (const hog of hogs.splice(0)) if (hog.pid) process.kill(hog.pid, 'SIGKILL');
     }
-    const noisyUnder = (runs: RunManifest[], settings: NoiseSpec) =>
+    const noisyUnder = (runs: RunManifest[], settings: NoiseSettings) =>
       runs.filter(
         (m) => noiseVerdict({ before: m.noise?.before, after: m.noise?.after }, settings).verdict === 'noisy',
       ).length;

@@ -25,9 +25,14 @@ echo "node=$(v node --version)"
 echo "npm=$(v npm --version)"
 echo "clinic=$(v clinic --version)"
 echo "git=$(v git --version)"
+[ -n "$2" ] && [ -f "$2/tuning.env" ] && grep -E '^tuning_[a-z_]+=' "$2/tuning.env" | head -n 20
+exit 0
 `;
 
-/** Captures the minion's environment for the run's manifest. */
+/**
+ * Captures the minion's environment for the run's manifest, with the outcome of the minion
+ * playbook's tuning (`tuning_*` keys of `<workDir>/tuning.env`, written at provisioning).
+ */
 export async function captureEnvironment(
   runner: CommandRunner,
   options: {
@@ -39,7 +44,7 @@ export async function captureEnvironment(
   },
 ): Promise<EnvironmentInfo> {
   const info: EnvironmentInfo = {};
-  const result = await runner.exec(['sh', '-c', PROBE, 'sh', options.toolPath ?? ''], {
+  const result = await runner.exec(['sh', '-c', PROBE, 'sh', options.toolPath ?? '', runner.workDir], {
     cwd: options.cwd,
     env: options.env,
     signal: options.signal,

@@ -2,7 +2,7 @@ import type { Calibration } from '@benchrunner/core';
 import { describe, expect, it } from 'vitest';
 import { noiseVerdict } from './noise-check.ts';
 
-const settings = { seconds: 0.5, maxCv: 10, maxShift: 10 };
+const settings = { seconds: 0.5, maxCv: 10, maxShift: 10, requeue: 1 };
 const calibration = (cpu: number, cpuCv: number, busy: Calibration['busyProcesses'] = []): Calibration => ({
   cpu: { level: cpu, cv: cpuCv, rounds: 50 },
   memory: { level: 4, cv: 2, rounds: 40 },

@@ -1,4 +1,10 @@
-import type { BusyProcess, Calibration, CalibrationLoop, NoiseReport, NoiseSpec } from '@benchrunner/core';
+import type {
+  BusyProcess,
+  Calibration,
+  CalibrationLoop,
+  NoiseReport,
+  NoiseSettings,
+} from '@benchrunner/core';
 import type { CommandRunner } from '@benchrunner/ssh';
 
 /**
@@ -120,7 +126,7 @@ function shift(before: number, after: number): number {
  */
 export function noiseVerdict(
   calibrations: { before?: Calibration; after?: Calibration; errors?: string[] },
-  settings: NoiseSpec,
+  settings: NoiseSettings,
 ): NoiseReport {
   const { before, after } = calibrations;
   const reasons = [...(calibrations.errors ?? [])];

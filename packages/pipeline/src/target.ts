@@ -27,7 +27,7 @@ async function runTarget(deps: PipelineDeps, ctx: RunContext): Promise<RunTarget
 export async function recordTarget(
   deps: PipelineDeps,
   ctx: RunContext,
-  manifest: RunManifest,
+  manifest: Pick<RunManifest, 'target'>,
   env: Record<string, string>,
   log: (line: string) => void,
 ): Promise<void> {

@@ -12,6 +12,13 @@ const base: RunJobData = {
 };
 
 describe('dedupId', () => {
+  it('never merges two probe runs, even of the same commit, side and round', () => {
+    const probe = { kind: 'confirmation', regression: 'r1', side: 'baseline', round: 0 } as const;
+    const first = dedupId({ ...base, probe, nonce: 'n1' });
+    expect(dedupId({ ...base, probe, nonce: 'n2' })).not.toBe(first);
+    expect(first).not.toBe(dedupId(base));
+  });
+
   it('ignores the order of benchmarks', () => {
     expect(dedupId({ ...base, benchmarks: ['extract', 'add'] })).toBe(dedupId(base));
   });

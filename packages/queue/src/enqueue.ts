@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { newRunId, PRIORITY, type RunJobData } from '@benchrunner/core';
 import type { JobsOptions, Queue } from 'bullmq';
-import { scriptClient } from './scripts.ts';
+import { rankedPosition } from './lua.ts';
 
 /** Seconds finished runs stay visible in Redis (the archive keeps them for good). */
 export const RUN_RETENTION_SECONDS = 30 * 24 * 3600;
@@ -36,6 +36,8 @@ export function dedupId(data: RunJobData): string {
     profile,
     minion: data.minion,
     tag: data.tag ?? null,
+    // A probe (confirmation or bisection run) is one measurement asked for: never merged with another.
+    ...(data.probe ? { probe: data.probe, nonce: data.nonce ?? null } : {}),
   });
   return `run-${hash('sha256', canonical, 'hex').slice(0, 32)}`;
 }
@@ -94,32 +96,6 @@ export async function enqueueRun(queue: Queue, data: RunJobData, id: string = ne
     await existing.updateData({ ...existing.data, priority: data.priority }).catch(() => undefined);
   }
   return { id: jobId, duplicate: true, position: await lanePosition(queue, jobId) };
-}
-
-/**
- * Runs ahead of ARGV[1]: its rank among the prioritised runs plus every waiting run without
- * priority (BullMQ starts those first) and every active run; -1 when it is not a prioritised run.
- * One command (one reply to wait for) instead of three.
- */
-const LANE_POSITION_LUA = `
-local rank = redis.call('ZRANK', KEYS[1], ARGV[1])
-if not rank then return -1 end
-return rank + redis.call('LLEN', KEYS[2]) + redis.call('LLEN', KEYS[3])
-`;
-
-interface LanePositionCommand {
-  benchrunnerLanePosition(prioritized: string, wait: string, active: string, jobId: string): Promise<number>;
-}
-
-/** The position of a prioritised run, or -1 when jobId is not one (not waiting, or not added yet). */
-async function rankedPosition(queue: Queue, jobId: string): Promise<number> {
-  const client = await scriptClient<LanePositionCommand>(
-    queue,
-    'benchrunnerLanePosition',
-    3,
-    LANE_POSITION_LUA,
-  );
-  return client.benchrunnerLanePosition(queue.keys.prioritized!, queue.keys.wait!, queue.keys.active!, jobId);
 }
 
 /** How many runs are ahead of jobId in its lane (prioritised order, active runs included); 0 when it is not waiting. */

@@ -7,7 +7,9 @@ export {
   clearLaneProblem,
   drainLane,
   LaneProblem,
+  LaneStatus,
   laneProblem,
+  openLane,
   pauseLaneForProblem,
   resumeLaneAfterProblem,
 } from './lanes.ts';
@@ -36,5 +38,9 @@ export {
   RUN_LOG_MAX_LINES,
   readRunLog,
 } from './run-log.ts';
+export { markCancelled, wasCancelled } from './run-state.ts';
+export type { RunFilter, RunStoreOptions } from './run-store.ts';
+export { ConflictError, RunStore } from './run-store.ts';
+export { RunView } from './run-view.ts';
 export type { NightlySchedule } from './schedules.ts';
 export { ensureNightlySchedule, removeNightlySchedule } from './schedules.ts';

@@ -1,7 +1,7 @@
-import type { Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { laneProblemKey } from './names.ts';
+import { laneName, laneProblemKey, QUEUE_PREFIX } from './names.ts';
 
 const QUEUED = ['waiting', 'prioritized', 'delayed'] as const;
 
@@ -25,6 +25,21 @@ export const LaneProblem = z.object({
   since: z.string(),
 });
 export type LaneProblem = z.infer<typeof LaneProblem>;
+
+/** A minion's lane as `GET /minions` shows it. */
+export const LaneStatus = z.object({
+  minion: z.string(),
+  kind: z.enum(['local', 'ssh']),
+  labels: z.record(z.string(), z.string()),
+  paused: z.boolean(),
+  problem: LaneProblem.nullable().describe('why a worker paused the lane (a full or read-only disk)'),
+  activeRun: z.string().nullable(),
+  waiting: z.number().int(),
+  active: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+});
+export type LaneStatus = z.infer<typeof LaneStatus>;
 
 /**
  * Pauses the lane for a machine problem: no run starts until it is resolved; the runs stay queued.
@@ -61,4 +76,14 @@ export async function resumeLaneAfterProblem(queue: Queue, redis: Redis, minion:
 /** Forgets the lane's machine problem (an operator resumed the lane). */
 export async function clearLaneProblem(redis: Redis, minion: string): Promise<void> {
   await redis.del(laneProblemKey(minion));
+}
+
+/** The lane of a minion: its BullMQ queue. The one place a lane's queue is built. */
+export function openLane(minion: string, connection: Redis): Queue {
+  return new Queue(laneName(minion), { connection, prefix: QUEUE_PREFIX });
+}
+
+/** A lane per minion, by minion name, on one connection. */
+export function openLanes(minions: readonly { name: string }[], connection: Redis): Map<string, Queue> {
+  return new Map(minions.map((minion) => [minion.name, openLane(minion.name, connection)]));
 }

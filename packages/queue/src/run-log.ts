@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { scriptClient } from './scripts.ts';
+import { appendCapped } from './lua.ts';
 
 /**
  * Lines of a run's log kept in Redis, where the API and Bull Board read them; the run archive's
@@ -9,32 +9,6 @@ export const RUN_LOG_MAX_LINES = 10_000;
 
 /** Characters of one log line kept in Redis; a longer line is cut with a note of what is missing. */
 export const RUN_LOG_MAX_LINE_CHARS = 2000;
-
-/**
- * Appends ARGV[3..] to the list KEYS[1] while it holds fewer than ARGV[1] lines; the first line that
- * does not fit is replaced by the note ARGV[2], once. Returns the length of the list.
- */
-const APPEND_LUA = `
-local n = redis.call('LLEN', KEYS[1])
-local max = tonumber(ARGV[1])
-if n > max then return n end
-local stop = 2 + math.min(#ARGV - 2, max - n)
-local i = 3
-while i <= stop do
-  local j = math.min(i + 99, stop)
-  redis.call('RPUSH', KEYS[1], unpack(ARGV, i, j))
-  i = j + 1
-end
-if #ARGV > stop then
-  redis.call('RPUSH', KEYS[1], ARGV[2])
-  return max + 1
-end
-return n + stop - 2
-`;
-
-interface AppendRunLogCommand {
-  benchrunnerAppendRunLog(key: string, max: number, note: string, ...lines: string[]): Promise<number>;
-}
 
 /** The Redis list of a run's log: BullMQ's own key, so job.log, getJobLogs and job removal agree. */
 function logKey(queue: Queue, runId: string): string {
@@ -60,16 +34,10 @@ export function capRunLogLine(line: string): string {
  */
 export async function appendRunLog(queue: Queue, runId: string, lines: readonly string[]): Promise<number> {
   if (lines.length === 0) return 0;
-  const client = await scriptClient<AppendRunLogCommand>(queue, 'benchrunnerAppendRunLog', 1, APPEND_LUA);
   const note = `[log cut at ${RUN_LOG_MAX_LINES} lines in Redis: the run archive's stdout.log has every line]`;
   // One entry per line, so GET /runs/:id/logs counts lines: a message of several lines is split.
   const entries = lines.flatMap((line) => (line.includes('\n') ? line.split('\n') : [line]));
-  return client.benchrunnerAppendRunLog(
-    logKey(queue, runId),
-    RUN_LOG_MAX_LINES,
-    note,
-    ...entries.map(capRunLogLine),
-  );
+  return appendCapped(queue, logKey(queue, runId), RUN_LOG_MAX_LINES, note, entries.map(capRunLogLine));
 }
 
 /**

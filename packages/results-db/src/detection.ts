@@ -20,13 +20,13 @@ export interface StoredPoint {
 }
 
 /** A change a detector found; the database adds status and times. */
-export type Finding = Omit<RegressionTable, 'status' | 'created_at' | 'updated_at'>;
+export type Finding = Omit<RegressionTable, 'status' | 'confirmation' | 'created_at' | 'updated_at'>;
 
 /** How many of a series' latest points change-point detection looks at after each run. */
 export const CHANGE_POINT_WINDOW = 200;
 
 /** A change point this many points or fewer from a recorded change is that change, found again. */
-const SAME_CHANGE = 2;
+export const SAME_CHANGE = 2;
 
 /** A suite's `detect` settings per benchmark: the benchmark's fields over the suite's. */
 export function suiteDetectSettings(spec: {

@@ -7,6 +7,9 @@ import { type Dialect, Kysely, PostgresDialect, type Selectable, SqliteDialect, 
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { z } from 'zod';
+import { type BisectionStore, KyselyBisectionStore } from './bisections.ts';
+import { beginConfirmation, settleConfirmation } from './confirmation-store.ts';
+import type { Confirmation, ConfirmationRun } from './confirmations.ts';
 import {
   baselineFinding,
   CHANGE_POINT_WINDOW,
@@ -18,6 +21,7 @@ import {
 } from './detection.ts';
 import { HistoryQueryError, ResultsDbUnavailableError } from './errors.ts';
 import { migrationProvider } from './migrations.ts';
+import { detectStoredSeries, ON_DEMAND_WINDOW, runFacts } from './on-demand.ts';
 import type {
   DetectSettingsOf,
   History,
@@ -25,9 +29,12 @@ import type {
   HistoryQuery,
   Regression,
   RegressionFilter,
+  RegressionStatus,
   ResultsDb,
+  RunFacts,
   SeriesFilter,
   SeriesInfo,
+  StatusChange,
 } from './results-db.ts';
 import { runRows } from './rows.ts';
 import type { Database, RegressionTable, SeriesTable } from './schema.ts';
@@ -109,6 +116,12 @@ const RUN_COLUMNS = [
   'environment_fingerprint',
   'cid',
   'first_parent_depth',
+  'noisy',
+  'noise_verdict',
+  'noise_cv',
+  'noise_shift',
+  'noise',
+  'probe',
 ] as const;
 
 /** The per-run test's baseline when a suite sets no `window` (testAgainstBaseline's default). */
@@ -124,6 +137,7 @@ const OPEN = ['suspected', 'confirming', 'confirmed', 'acknowledged'];
 class KyselyResultsDb implements ResultsDb {
   readonly name: string;
   readonly location: string;
+  readonly bisections: BisectionStore;
   private readonly db: Kysely<Database>;
   private migrated: Promise<void> | undefined;
   /**
@@ -138,6 +152,7 @@ class KyselyResultsDb implements ResultsDb {
     this.name = name;
     this.location = location;
     this.db = new Kysely<Database>({ dialect });
+    this.bisections = new KyselyBisectionStore(this.db, (work) => this.guarded(work));
   }
 
   /** Applies pending migrations once; a failure is forgotten so the next call tries again. */
@@ -307,6 +322,7 @@ class KyselyResultsDb implements ResultsDb {
               firstParentDepth: row.first_parent_depth,
               startedAt: row.started_at,
               cid: row.cid,
+              noisy: row.noisy !== 0,
               value: row.value,
               n: row.n,
               median: row.median,
@@ -340,10 +356,14 @@ class KyselyResultsDb implements ResultsDb {
   private async findChanges(runId: string, options: { settings?: DetectSettingsOf }): Promise<Regression[]> {
     const run = await this.db
       .selectFrom('runs')
-      .select(['branch', 'pr_number', 'first_parent_depth'])
+      .select(['branch', 'pr_number', 'first_parent_depth', 'noisy', 'probe'])
       .where('id', '=', runId)
       .executeTakeFirst();
     if (!run) throw new NotFoundError(`run ${runId}: not in the results database`);
+    // A noisy run's figures say more about the minion than about the commit: kept, never judged.
+    if (run.noisy !== 0) return [];
+    // Confirmation and bisection runs are evidence for a record, not points of the history.
+    if (run.probe !== null) return [];
     // Without a target the run has no commit of its own (only the ref it was asked for), so no
     // range to report and no identity for the record: detection needs the suite's `target`.
     if (run.first_parent_depth === null || isPullRequestBranch(run.branch, run.pr_number)) return [];
@@ -406,24 +426,41 @@ class KyselyResultsDb implements ResultsDb {
       );
       await this.record(findings);
       found.push(...findings);
-      if (fixed.length > 0) {
-        await this.db
-          .updateTable('regressions')
-          .set({ status: 'fixed', updated_at: new Date().toISOString() })
-          .where('id', 'in', fixed)
-          .where('status', 'in', OPEN)
-          .execute();
-      }
+      await this.fix(fixed);
     }
     if (found.length === 0) return [];
-    const stored = await this.regressionQuery()
-      .where(
-        'g.id',
-        'in',
-        found.map((f) => f.id),
-      )
+    return this.stored(found.map((f) => f.id));
+  }
+
+  detectSeries(filter: SeriesFilter, options: { settings?: DetectSettingsOf } = {}): Promise<Regression[]> {
+    return this.guarded(() =>
+      detectStoredSeries(this.db, filter, options.settings, {
+        points: (key) => this.storedPoints(key, ON_DEMAND_WINDOW),
+        openRecords: (key) => this.openRecords(key),
+        record: (findings) => this.record(findings),
+        fix: (ids) => this.fix(ids),
+        stored: (ids) => this.stored(ids),
+      }),
+    );
+  }
+
+  runFacts(runIds: readonly string[]): Promise<RunFacts[]> {
+    return this.guarded(() => runFacts(this.db, runIds));
+  }
+
+  private async stored(ids: string[]): Promise<Regression[]> {
+    return (await this.regressionQuery().where('g.id', 'in', ids).execute()).map(toRegression);
+  }
+
+  /** Open records a later change point returned to their old level. */
+  private async fix(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('regressions')
+      .set({ status: 'fixed', updated_at: new Date().toISOString() })
+      .where('id', 'in', ids)
+      .where('status', 'in', OPEN)
       .execute();
-    return stored.map(toRegression);
   }
 
   /** Writes new findings; one already recorded (same series, first bad commit and detector) is left as it is. */
@@ -499,7 +536,8 @@ class KyselyResultsDb implements ResultsDb {
     return this.guarded(async () => {
       const row = await this.regressionQuery().where('g.id', '=', id).executeTakeFirst();
       if (!row) throw new NotFoundError(`regression ${id}: no such record`);
-      return toRegression(row);
+      const bisection = await this.bisections.forRegression(id);
+      return { ...toRegression(row), ...(bisection ? { bisection } : {}) };
     });
   }
 
@@ -515,8 +553,28 @@ class KyselyResultsDb implements ResultsDb {
     });
   }
 
-  /** The last `limit` points of a series (before run `before`), oldest first; see History.points. */
-  private async pointRows(seriesKey: string, limit: number, before: string | undefined, samples: boolean) {
+  beginConfirmation(
+    id: string,
+    runs: readonly ConfirmationRun[],
+    from: readonly RegressionStatus[],
+  ): Promise<StatusChange | null> {
+    return this.guarded(() => beginConfirmation(this.db, (r) => this.regression(r), id, runs, from));
+  }
+
+  settleConfirmation(
+    id: string,
+    options: { settings?: DetectSettingsOf; failure?: string } = {},
+  ): Promise<StatusChange | null> {
+    return this.guarded(() => settleConfirmation(this.db, (r) => this.regression(r), id, options));
+  }
+
+  /** The last `limit` points of a series (before run `before`, probe runs left out), oldest first; see History.points. */
+  private async pointRows(
+    seriesKey: string,
+    limit: number,
+    before: string | undefined,
+    forDetection: boolean,
+  ) {
     let points = this.db
       .selectFrom('points as p')
       .innerJoin('runs as r', 'r.id', 'p.run_id')
@@ -532,15 +590,19 @@ class KyselyResultsDb implements ResultsDb {
         'p.ci_upper',
         'p.ci_level',
         // History does not return the samples: no need to read and copy 1,000 JSON arrays.
-        samples ? 'p.samples' : sql<string | null>`null`.as('samples'),
+        forDetection ? 'p.samples' : sql<string | null>`null`.as('samples'),
         'r.commit',
         'r.started_at',
         'r.cid',
         'r.first_parent_depth',
+        'r.noisy',
         'c.subject',
         'c.author_time',
       ])
-      .where('p.series_key', '=', seriesKey);
+      .where('p.series_key', '=', seriesKey)
+      .where('r.probe', 'is', null);
+    // Detection (which reads the samples) leaves noisy runs out of baselines and change points.
+    if (forDetection) points = points.where('r.noisy', '=', 0);
     if (before !== undefined) {
       const run = await this.db
         .selectFrom('runs')
@@ -634,6 +696,7 @@ function toRegression(row: Selectable<RegressionTable> & Omit<Selectable<SeriesT
     changeCi: interval(row.change_ci_lower, row.change_ci_upper),
     pValue: row.p_value,
     runs: JSON.parse(row.runs) as string[],
+    confirmation: row.confirmation === null ? null : (JSON.parse(row.confirmation) as Confirmation),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

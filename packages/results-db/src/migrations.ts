@@ -121,6 +121,72 @@ const MIGRATIONS: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_confirmations': {
+    async up(db: Kysely<unknown>) {
+      // A confirmation or bisection run (JSON of the request's `probe`): stored as evidence, kept
+      // out of its branch's history and detection.
+      await db.schema.alterTable('runs').addColumn('probe', 'text').execute();
+      // The regression's confirmation (JSON): the runs asked for and, once decided, the figures.
+      await db.schema.alterTable('regressions').addColumn('confirmation', 'text').execute();
+    },
+  },
+  '0005_bisections': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('bisections')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('regression_id', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('series_key', 'text', (c) => c.notNull())
+        .addColumn('benchmark', 'text', (c) => c.notNull())
+        .addColumn('minion', 'text', (c) => c.notNull())
+        .addColumn('branch', 'text', (c) => c.notNull())
+        .addColumn('good_commit', 'text', (c) => c.notNull())
+        .addColumn('bad_commit', 'text', (c) => c.notNull())
+        .addColumn('input', 'text', (c) => c.notNull())
+        .addColumn('culprit', 'text')
+        .addColumn('candidates', 'text')
+        .addColumn('reason', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('bisections_regression')
+        .on('bisections')
+        .columns(['regression_id', 'created_at'])
+        .execute();
+      await db.schema
+        .createTable('bisection_probes')
+        .addColumn('bisection_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('commit', 'text', (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('repeats', 'integer', (c) => c.notNull())
+        .addColumn('run_id', 'text')
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('samples', 'text')
+        .addColumn('figures', 'text')
+        .addColumn('reason', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('bisection_probes_pk', ['bisection_id', 'seq'])
+        .execute();
+      await db.schema.createIndex('bisection_probes_run').on('bisection_probes').column('run_id').execute();
+    },
+  },
+  '0007_quality': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('runs')
+        .addColumn('noisy', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.alterTable('runs').addColumn('noise_verdict', 'text').execute();
+      await db.schema.alterTable('runs').addColumn('noise_cv', 'double precision').execute();
+      await db.schema.alterTable('runs').addColumn('noise_shift', 'double precision').execute();
+      await db.schema.alterTable('runs').addColumn('noise', 'text').execute();
+    },
+  },
 };
 
 /** The migrations above, for Kysely's Migrator. */

@@ -1,11 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { RunManifest } from '@benchrunner/core';
-import { z } from 'zod';
+import { finishedRuns } from '@benchrunner/archive';
 import type { ResultsDb } from './results-db.ts';
-
-/** The part of the worker's publish receipts (`runs/<id>.publish.json`) a reindex needs: the archive's CID. */
-const Receipts = z.object({ artifacts: z.object({ cid: z.string() }).optional() });
 
 export interface ReindexOutcome {
   runs: number;
@@ -26,31 +20,17 @@ export async function reindex(
   onRun?: (run: string, points: number) => void,
 ): Promise<ReindexOutcome> {
   const outcome: ReindexOutcome = { runs: 0, points: 0, failed: [] };
-  const entries = await readdir(archiveRoot, { withFileTypes: true });
-  for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const file = path.join(archiveRoot, entry.name, 'manifest.json');
-    let manifest: RunManifest;
-    try {
-      manifest = RunManifest.parse(JSON.parse(await readFile(file, 'utf8')));
-    } catch (error) {
-      outcome.failed.push({ run: entry.name, error: `${file}: ${(error as Error).message}` });
-      continue;
-    }
-    if (!manifest.finishedAt) continue;
-    const cid = await readCid(path.join(archiveRoot, `${entry.name}.publish.json`));
-    const { points } = await db.ingestRun(manifest, cid ? { cid } : {});
+  const runs = finishedRuns(archiveRoot, {
+    onSkipped: ({ id, error }) => outcome.failed.push({ run: id, error: error.message }),
+  });
+  for await (const run of runs) {
+    // Receipts that cannot be read would lose the run's CID: stop rather than write rows without it.
+    if (run.receiptsError) throw run.receiptsError;
+    const cid = run.receipts?.artifacts?.cid;
+    const { points } = await db.ingestRun(run.manifest, cid ? { cid } : {});
     outcome.runs++;
     outcome.points += points;
-    onRun?.(entry.name, points);
+    onRun?.(run.id, points);
   }
   return outcome;
-}
-
-async function readCid(file: string): Promise<string | undefined> {
-  try {
-    return Receipts.parse(JSON.parse(await readFile(file, 'utf8'))).artifacts?.cid;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`${file}: ${(error as Error).message}`, { cause: error });
-  }
 }

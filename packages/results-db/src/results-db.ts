@@ -1,4 +1,6 @@
 import type { DetectSpec, RunManifest } from '@benchrunner/core';
+import type { Bisection, BisectionStore } from './bisections.ts';
+import type { Confirmation, ConfirmationRun } from './confirmations.ts';
 
 /** One series: a suite benchmark's result, params and measure, on one minion and branch. */
 export interface SeriesInfo {
@@ -46,6 +48,8 @@ export interface HistoryPoint {
   firstParentDepth: number | null;
   startedAt: string;
   cid: string | null;
+  /** The run's noise check found the minion noisy: shown, but left out of detection. */
+  noisy: boolean;
   value: number;
   n: number | null;
   median: number | null;
@@ -93,8 +97,19 @@ export interface Regression {
   pValue: number | null;
   /** The runs whose points the verdict used. */
   runs: string[];
+  /** The latest re-measurement of the change (see `Confirmation`); null before any. */
+  confirmation: Confirmation | null;
   createdAt: string;
   updatedAt: string;
+  /** The newest bisection of its range, with the culprit and the probes (read one by one only). */
+  bisection?: Bisection;
+}
+
+/** A record's status as it changed, with the record after the change. */
+export interface StatusChange {
+  regression: Regression;
+  from: RegressionStatus;
+  to: RegressionStatus;
 }
 
 /** Filters of {@link ResultsDb.regressions}; each left out matches all. */
@@ -103,6 +118,17 @@ export interface RegressionFilter {
   minion?: string;
   benchmark?: string;
   limit: number;
+}
+
+/** Facts of a stored run that a regression's evidence shows. */
+export interface RunFacts {
+  runId: string;
+  commit: string;
+  startedAt: string;
+  /** Differs between two runs whose machines were set up differently (see environmentFingerprint). */
+  environmentFingerprint: string;
+  /** The target repository of the run's commit; null without a target. */
+  repository: string | null;
 }
 
 /** The `detect` settings of a suite benchmark (the suite's merged with the benchmark's), if any. */
@@ -131,17 +157,47 @@ export interface ResultsDb {
   /**
    * Tests a stored run's points against their branch's recent baseline (false discovery rate
    * controlled across the run) and runs change-point detection over each of its series; records
-   * each change found once per series, first bad commit and detector. Pull-request runs and runs
-   * without a target commit are skipped.
+   * each change found once per series, first bad commit and detector. Pull-request runs, noisy runs
+   * (their noise check failed) and runs without a target commit are skipped; noisy runs' points are
+   * never in a baseline or a change-point series either.
    * Returns the records the run's data supports, new or already stored.
    * @throws NotFoundError when the run is not stored.
    */
   detectRun(runId: string, options?: { settings?: DetectSettingsOf }): Promise<Regression[]>;
+  /**
+   * Change-point detection now over the stored history (the latest 1,000 points) of every series
+   * the filter matches, pull-request series left out. Records what is new, like detectRun, and
+   * returns every record the histories support, new or already stored.
+   */
+  detectSeries(filter: SeriesFilter, options?: { settings?: DetectSettingsOf }): Promise<Regression[]>;
+  /** The stored runs among `runIds`, in the order given. */
+  runFacts(runIds: readonly string[]): Promise<RunFacts[]>;
   /** Newest first. */
   regressions(filter: RegressionFilter): Promise<Regression[]>;
   /** @throws NotFoundError for an unknown id. */
   regression(id: string): Promise<Regression>;
   /** Sets the status to `acknowledged`. @throws NotFoundError for an unknown id. */
   acknowledgeRegression(id: string): Promise<Regression>;
+  /** Bisections of regression ranges and their probes. */
+  readonly bisections: BisectionStore;
+  /**
+   * Starts a confirmation: status `confirming`, the planned runs recorded. Null when the record's
+   * status is not one of `from` (another caller started it first, or it cannot be confirmed).
+   * @throws NotFoundError for an unknown id.
+   */
+  beginConfirmation(
+    id: string,
+    runs: readonly ConfirmationRun[],
+    from: readonly RegressionStatus[],
+  ): Promise<StatusChange | null>;
+  /**
+   * Decides a confirmation once every planned run is stored (or at once with `failure`): `confirmed`,
+   * `noise`, or back to `suspected` when too few runs gave results. Null while runs are missing, or
+   * when another caller decided it first.
+   */
+  settleConfirmation(
+    id: string,
+    options?: { settings?: DetectSettingsOf; failure?: string },
+  ): Promise<StatusChange | null>;
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { environmentFingerprint, type Measure, type RunManifest } from '@benchrunner/core';
 import { describeSamples, measureDirection } from '@benchrunner/results';
 import { runBranch } from '@benchrunner/sinks';
+import { noiseColumns } from './noise-columns.ts';
 import type { CommitTable, PointTable, RunTable, SeriesTable } from './schema.ts';
 
 /** Everything one run adds to the database. */
@@ -57,6 +58,8 @@ export function runRows(manifest: RunManifest, options: { cid?: string } = {}): 
     environment_fingerprint: environmentFingerprint(manifest.environment).hash,
     cid: options.cid ?? null,
     first_parent_depth: target?.commit.firstParentDepth ?? null,
+    ...noiseColumns(manifest.noise, manifest.noisy),
+    probe: manifest.request.probe ? JSON.stringify(manifest.request.probe) : null,
   };
   const commit: CommitTable | null = target
     ? {

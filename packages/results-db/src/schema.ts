@@ -25,6 +25,18 @@ export interface RunTable {
   cid: string | null;
   /** The commit's first-parent depth (copied from `commits` so ordering needs no join); null without a target. */
   first_parent_depth: number | null;
+  /** 1 when the run's noise check found the minion noisy: detection leaves the run out; else 0. */
+  noisy: number;
+  /** `quiet`, `noisy` or `unknown`; null when the run had no noise check. */
+  noise_verdict: string | null;
+  /** Largest coefficient of variation (percent) of a calibration loop, before or after the benchmarks. */
+  noise_cv: number | null;
+  /** Largest move (percent) of a calibration loop's level between before and after. */
+  noise_shift: number | null;
+  /** JSON `{before, after}`, each `{cpu: {level, cv}, memory: {level, cv}}` or null (level: ms per round). */
+  noise: string | null;
+  /** JSON of the request's `probe` (a confirmation or bisection run), else null. */
+  probe: string | null;
 }
 
 export interface CommitTable {
@@ -101,6 +113,8 @@ export interface RegressionTable {
   p_value: number | null;
   /** JSON array of the run ids whose points the verdict used. */
   runs: string;
+  /** JSON of the record's latest confirmation (see `Confirmation`), null before any. */
+  confirmation: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -114,7 +128,56 @@ interface HistoryVersionTable {
   version: number;
 }
 
+/** A bisection of a regression's range (or of a range given by hand): see bisections.ts. */
+export interface BisectionTable {
+  id: string;
+  /** Null for a range given by hand without a record. */
+  regression_id: string | null;
+  /** `running`, `done`, `ambiguous`, `failed` or `cancelled`. */
+  status: string;
+  series_key: string;
+  benchmark: string;
+  minion: string;
+  branch: string;
+  good_commit: string;
+  bad_commit: string;
+  /** JSON: the state machine's input (the range's commits, the ends' samples, the settings). */
+  input: string;
+  /** JSON: the first bad commit (sha, subject, author, time, merge, merged), once found. */
+  culprit: string | null;
+  /** JSON: the commits left when only skipped or undecided ones separate good from bad. */
+  candidates: string | null;
+  /** Why it failed or was cancelled. */
+  reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One probe run of a bisection; `outcome` is `pending` until its results are stored. */
+export interface BisectionProbeTable {
+  bisection_id: string;
+  /** 0-based, in the order the probes were asked for. */
+  seq: number;
+  commit: string;
+  /** The commit's position in the range (0: the oldest after the good end). */
+  position: number;
+  attempt: number;
+  repeats: number;
+  run_id: string | null;
+  /** `pending`, `good`, `bad`, `retry`, `undecided`, `skipped` or `cancelled`. */
+  outcome: string;
+  /** JSON array of the samples judged. */
+  samples: string | null;
+  /** JSON: the comparison with both ends. */
+  figures: string | null;
+  reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface Database {
+  bisections: BisectionTable;
+  bisection_probes: BisectionProbeTable;
   runs: RunTable;
   commits: CommitTable;
   series: SeriesTable;

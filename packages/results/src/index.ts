@@ -1,3 +1,15 @@
+export type {
+  BisectCommit,
+  BisectInput,
+  BisectSettings,
+  BisectStep,
+  ProbeFigures,
+  ProbeOutcome,
+  ProbeRecord,
+  ProbeResult,
+  ProbeSide,
+} from './bisect.ts';
+export { bisectProblem, judgeProbe, nextStep, probeRepeats, recordProbe } from './bisect.ts';
 export { detectFormat } from './detect.ts';
 export { ResultParseError } from './errors.ts';
 export { formatMeasure } from './format-measure.ts';

@@ -1,3 +1,5 @@
+export type { AnnotatedChange } from './annotation-points.ts';
+export { ANNOTATION_MEASUREMENT, annotationPoints } from './annotation-points.ts';
 export type { ArtifactReceipt, ArtifactStore } from './artifact-store.ts';
 export { gatewayLink } from './artifact-store.ts';
 export type { CarArtifactStoreOptions } from './car-artifact-store.ts';

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Influxd, type InfluxStatementResult, startInfluxd } from '@benchrunner/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AnnotatedChange, annotationPoints } from '../src/annotation-points.ts';
 import { InfluxMetricsSink } from '../src/influx-metrics-sink.ts';
 import { runPoints } from '../src/run-points.ts';
 import { sampleManifest } from './sample-run.ts';
@@ -29,7 +30,16 @@ interface Target {
 }
 interface Dashboard {
   templating: { list: Variable[] };
-  annotations: { list: { name: string; query?: string; datasource: { uid: string } }[] };
+  annotations: {
+    list: {
+      name: string;
+      query?: string;
+      datasource: { uid: string };
+      titleColumn?: string;
+      textColumn?: string;
+      tagsColumn?: string;
+    }[];
+  };
   panels: { title: string; type: string; repeat?: string; targets: Target[]; datasource: { uid: string } }[];
 }
 
@@ -244,7 +254,7 @@ describe('Grafana dashboard queries against InfluxDB', () => {
     const runRows = await run(interpolate(runs?.targets[0]?.query as string, selection));
     expect(runRows.series?.flatMap((s) => s.values.map((r) => r[1]))).toEqual(['run-older', 'run-newer']);
 
-    for (const annotation of dashboard.annotations.list.filter((a) => a.query)) {
+    for (const annotation of dashboard.annotations.list.filter((a) => a.name === 'Runs')) {
       const result = await run(
         interpolate(annotation.query as string, {
           ...selection,
@@ -254,5 +264,55 @@ describe('Grafana dashboard queries against InfluxDB', () => {
       );
       expect(result.series?.[0]?.values.map((r) => r[1])).toEqual(['run-older', 'run-newer', 'run-feature']);
     }
+  });
+});
+
+describe('Grafana regression annotations', () => {
+  const change = (id: string, over: Partial<AnnotatedChange> & { branch?: string }): AnnotatedChange => ({
+    id,
+    kind: 'regression',
+    status: 'suspected',
+    detector: 'change-point',
+    change: 0.2,
+    series: {
+      benchmark: 'add',
+      result: 'add file',
+      measure: 'latency',
+      unit: 'ms',
+      minion: 'minion-1',
+      branch: over.branch ?? 'main',
+      params: { fileSet: 'One4MBFile' },
+    },
+    lastGood: { commit: 'aaaaaaa' },
+    firstBad: { commit: 'bbbbbbb' },
+    at: newer.startedAt,
+    ...over,
+  });
+
+  it('shows the changes of the selected series, not noise, with a title, a text linking to the page and the status', async () => {
+    const sink = new InfluxMetricsSink({ api: 'v1', url: influxd.url, database: 'benchmarks' });
+    const pageUrl = (id: string) => `https://bench.example.org/regressions/${id}`;
+    await sink.write(
+      annotationPoints(
+        [
+          change('r-shown', {}),
+          change('r-noise', { status: 'noise' }),
+          change('r-elsewhere', { branch: 'feature-x' }),
+        ],
+        { pageUrl },
+      ),
+    );
+    const annotation = dashboard.annotations.list.find((a) => a.name === 'Regressions');
+    expect(annotation).toMatchObject({ titleColumn: 'title', textColumn: 'text', tagsColumn: 'status' });
+    const result = await run(interpolate(annotation?.query as string, selection));
+    const rows = result.series?.flatMap((s) => s.values) ?? [];
+    expect(result.series?.[0]?.columns).toEqual(['time', 'title', 'text', 'status']);
+    expect(rows).toHaveLength(1);
+    const [time, title, text, status] = rows[0] ?? [];
+    // At the first bad run's start: where its points are on the series panels.
+    expect(time).toBe(Date.parse(newer.startedAt) * 1_000_000);
+    expect(title).toBe('suspected regression +20.0 %: add latency');
+    expect(text).toContain('<a href="https://bench.example.org/regressions/r-shown">');
+    expect(status).toBe('suspected');
   });
 });

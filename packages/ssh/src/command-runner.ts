@@ -1,4 +1,5 @@
 import { BenchrunnerError } from '@benchrunner/core';
+import type { ProcessOutcome } from '@benchrunner/process';
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -19,12 +20,8 @@ export interface ExecOptions {
   onLine?: (line: string, stream: OutputStream) => void;
 }
 
-export interface ExecResult {
-  /** The exit code; null when the command was killed or the connection dropped: anything but 0 is a failure. */
-  exitCode: number | null;
-  signal: string | null;
-  timedOut: boolean;
-  cancelled: boolean;
+/** How the command ended (exit code, signal, timed out, cancelled), its duration and its output's end. */
+export interface ExecResult extends ProcessOutcome {
   durationMs: number;
   /** The last TAIL_BYTES of each stream (the whole output goes through onLine). */
   stdout: string;

@@ -1,8 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { appendFile, cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { killGroup, ProcessGroup } from '@benchrunner/process';
 import { baseEnvironment } from './base-env.ts';
 import type {
   CleanupReport,
@@ -13,9 +13,9 @@ import type {
   LockHandle,
   TransferStats,
 } from './command-runner.ts';
-import { LockedError } from './command-runner.ts';
 import { countFiles } from './count-files.ts';
 import { cancelledBeforeStart } from './exec-result.ts';
+import { flockArgv, holdLock } from './flock.ts';
 import { LineSplitter } from './lines.ts';
 import {
   execTag,
@@ -27,8 +27,6 @@ import {
   tagPattern,
 } from './process-tag.ts';
 
-/** Seconds between SIGTERM and SIGKILL when a process group is stopped. */
-const KILL_GRACE_MS = 3000;
 /** How long output may still arrive once everything the command started is killed. */
 const DRAIN_MS = 2000;
 
@@ -40,17 +38,6 @@ async function sweep(pattern: string): Promise<KilledProcess[]> {
     env: baseEnvironment(process.env),
   });
   return parseKilled(stdout);
-}
-
-/** Kills a process group; true when it existed. */
-function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
 }
 
 /**
@@ -85,26 +72,16 @@ export class LocalRunner implements CommandRunner {
 
     if (options.signal?.aborted) return cancelledBeforeStart();
     const tag = execTag(this.owner);
-    const child = spawn(file, args, {
+    const group = new ProcessGroup(file, args, {
       cwd,
       env: { ...baseEnvironment(process.env), ...options.env, [PROCESS_TAG_VAR]: tag },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const { child } = group;
     // Listen at once: a command that exits before the first await would otherwise lose its
-    // output (Node drains unread pipes of an exited child), and 'error' would reject `closed`.
+    // output (Node drains unread pipes of an exited child).
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    const spawnError = once(child, 'spawn').then(
-      () => undefined,
-      (error: Error) => error,
-    );
-    // 'exit', not 'close': a detached child may hold the pipes open until it is killed below.
-    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
-      child.once('exit', (code, signal) => resolve([code, signal]));
-    });
-    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-    const failed = await spawnError;
+    const failed = await group.started;
     if (failed) {
       return {
         exitCode: 127,
@@ -119,51 +96,27 @@ export class LocalRunner implements CommandRunner {
     const pgid = child.pid!;
     const pgidFile = path.join(this.pgidDir, String(pgid));
     await writeFile(pgidFile, `${pgid}\n`);
-
-    let timedOut = false;
-    let cancelled = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    const stop = () => {
-      killGroup(pgid, 'SIGTERM');
-      killTimer = setTimeout(() => killGroup(pgid, 'SIGKILL'), KILL_GRACE_MS);
-    };
-    const onAbort = () => {
-      cancelled = true;
-      stop();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer =
-      options.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            stop();
-          }, options.timeoutMs);
+    group.watch({ signal: options.signal, timeoutMs: options.timeoutMs });
     try {
-      const [code, signal] = await exited;
+      const [code, signal] = await group.exited;
       await this.killLeftovers(tag, pgid);
       const drained = setTimeout(() => {
         // A process that cleared its environment and left the group still holds the pipes.
         child.stdout.destroy();
         child.stderr.destroy();
       }, DRAIN_MS);
-      await closed;
+      await group.closed;
       clearTimeout(drained);
       stdout.end();
       stderr.end();
       return {
-        exitCode: code,
-        signal,
-        timedOut,
-        cancelled,
+        ...group.outcome(code, signal),
         durationMs: Date.now() - started,
         stdout: stdout.finalTail(),
         stderr: stderr.finalTail(),
       };
     } finally {
-      if (timer) clearTimeout(timer);
-      if (killTimer) clearTimeout(killTimer);
-      options.signal?.removeEventListener('abort', onAbort);
+      group.dispose();
       killGroup(pgid, 'SIGKILL');
       await rm(pgidFile, { force: true });
     }
@@ -186,44 +139,27 @@ export class LocalRunner implements CommandRunner {
   async lock(options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<LockHandle> {
     await mkdir(this.workDir, { recursive: true });
     const lockFile = path.join(this.workDir, 'lock');
-    const wait = options.waitMs ? ['-w', String(Math.max(1, Math.ceil(options.waitMs / 1000)))] : ['-n'];
-    // flock holds the lock while `cat` reads our stdin: if this process dies, the pipe closes and
-    // the lock is released, so a crashed controller can never leave the minion locked.
-    const child = spawn(
-      'flock',
-      ['-E', '75', ...wait, lockFile, 'sh', '-c', 'echo locked; exec cat >/dev/null'],
+    const [file, ...args] = flockArgv(lockFile, options.waitMs) as [string, ...string[]];
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    return holdLock(
       {
-        stdio: ['pipe', 'pipe', 'pipe'],
+        stdout: child.stdout,
+        stderr: child.stderr,
+        exited: new Promise((resolve) => {
+          child.once('close', (code) => resolve(code));
+          child.once('error', () => resolve(null));
+        }),
+        abort: () => child.kill('SIGTERM'),
+        release: () => child.stdin.end(),
+      },
+      {
+        signal: options.signal,
+        held: this.locks,
+        minion: this.minion,
+        lockFile,
+        failure: (code, stderr) => new Error(`cannot lock ${lockFile} (flock exited ${code}): ${stderr}`),
       },
     );
-    const stderr = new LineSplitter();
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    const exited = once(child, 'close') as Promise<[number | null]>;
-    const acquired = new Promise<boolean>((resolve) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('locked')) resolve(true);
-      });
-      void exited.then(() => resolve(false));
-      child.once('error', () => resolve(false));
-    });
-    const onAbort = () => child.kill('SIGTERM');
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const ok = await acquired;
-    options.signal?.removeEventListener('abort', onAbort);
-    if (!ok) {
-      const [code] = await exited;
-      if (code === 75) throw new LockedError(`minion ${this.minion} is busy: another run holds ${lockFile}`);
-      throw new Error(`cannot lock ${lockFile} (flock exited ${code}): ${stderr.finalTail().trim()}`);
-    }
-    const handle: LockHandle = {
-      release: async () => {
-        if (!this.locks.delete(handle)) return;
-        child.stdin.end();
-        await exited;
-      },
-    };
-    this.locks.add(handle);
-    return handle;
   }
 
   async killProcessGroups(): Promise<CleanupReport> {

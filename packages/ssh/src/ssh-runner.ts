@@ -1,12 +1,11 @@
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
-import { constants } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import type { Logger, Minion } from '@benchrunner/core';
+import { StopWatch } from '@benchrunner/process';
 import { NodeSSH } from 'node-ssh';
 import type { Client, ClientChannel } from 'ssh2';
-import { shellBaseEnvironment } from './base-env.ts';
+import { channelExit, channelExitFull, pipeTar, signalName } from './channel.ts';
 import type {
   CleanupReport,
   CommandRunner,
@@ -15,32 +14,16 @@ import type {
   LockHandle,
   TransferStats,
 } from './command-runner.ts';
-import { ConnectionError, LockedError } from './command-runner.ts';
+import { ConnectionError } from './command-runner.ts';
 import { countFiles } from './count-files.ts';
 import { cancelledBeforeStart } from './exec-result.ts';
-import {
-  keyFingerprint,
-  keyType,
-  knownHostsFingerprints,
-  knownHostsName,
-  sameFingerprint,
-} from './host-keys.ts';
+import { flockArgv, holdLock } from './flock.ts';
+import { hostCheck, type SshMinion } from './host-check.ts';
 import { LineSplitter } from './lines.ts';
-import {
-  execTag,
-  KILLED_FILE,
-  ownerTag,
-  PROCESS_TAG_VAR,
-  parseKilled,
-  SWEEP_FUNCTION,
-  tagPattern,
-} from './process-tag.ts';
+import { execTag, ownerTag, PROCESS_TAG_VAR, parseKilled } from './process-tag.ts';
 import { shellExports, shellJoin, shellQuote } from './quote.ts';
+import { execWrapper, killGroupsScript, stopGroupScript } from './remote-scripts.ts';
 
-type SshMinion = Extract<Minion, { kind: 'ssh' }>;
-
-/** Seconds between SIGTERM and SIGKILL when a process group is stopped (in tenths, for `sleep 0.1`). */
-const KILL_GRACE_TENTHS = 30;
 /** The first stderr line of every command: the process-group id its wrapper created. */
 const PGID_MARKER = /^BENCHRUNNER_PGID=(\d+)$/;
 
@@ -57,58 +40,6 @@ export interface SshRunnerOptions {
   connectTimeoutMs?: number;
   /** Keepalive probes every this many ms (default 10 s); 3 missed probes drop the connection. */
   keepaliveIntervalMs?: number;
-}
-
-interface HostCheck {
-  verify(key: Buffer): boolean;
-  /** Why the last key was refused, with how to trust it; undefined when it was accepted. */
-  refusal?: string;
-}
-
-async function hostCheck(minion: SshMinion): Promise<HostCheck> {
-  const pinned = [...minion.hostKeys];
-  const revoked: string[] = [];
-  let knownHostsNote = '';
-  if (minion.knownHostsFile) {
-    let text: string;
-    try {
-      text = await readFile(minion.knownHostsFile, 'utf8');
-    } catch (cause) {
-      throw new ConnectionError(
-        `cannot read known_hosts file ${minion.knownHostsFile} of minion ${minion.name}: ${(cause as Error).message}`,
-        { cause },
-      );
-    }
-    const found = knownHostsFingerprints(text, minion.host, minion.port);
-    pinned.push(...found.trusted);
-    revoked.push(...found.revoked);
-    knownHostsNote = ` or to ${minion.knownHostsFile} (as "${knownHostsName(minion.host, minion.port)} <type> <key>")`;
-  }
-  const check: HostCheck = {
-    verify(key) {
-      const fingerprint = keyFingerprint(key);
-      const how =
-        `If the minion really has this key (check on it: ssh-keygen -lf /etc/ssh/ssh_host_${keyType(key).replace(/^ssh-/, '')}_key.pub, ` +
-        `or from here: ssh-keyscan -p ${minion.port} ${minion.host} | ssh-keygen -lf -), ` +
-        `add ${fingerprint} to benchrunner_host_keys of ${minion.name} in the inventory${knownHostsNote}.`;
-      const where = `minion ${minion.name} (${minion.host}:${minion.port})`;
-      if (revoked.some((r) => sameFingerprint(r, fingerprint))) {
-        check.refusal = `host key ${fingerprint} of ${where} is marked @revoked in ${minion.knownHostsFile}: refusing to connect.`;
-        return false;
-      }
-      if (pinned.some((p) => sameFingerprint(p, fingerprint))) {
-        check.refusal = undefined;
-        return true;
-      }
-      check.refusal =
-        pinned.length === 0
-          ? `host key of ${where} is unknown: it presented ${keyType(key)} ${fingerprint} and no key is pinned for it. ${how}`
-          : `host key of ${where} has CHANGED: it presented ${keyType(key)} ${fingerprint}, expected ${pinned.join(' or ')}. ` +
-            `This can mean the minion was reinstalled, or someone is intercepting the connection. ${how}`;
-      return false;
-    },
-  };
-  return check;
 }
 
 /**
@@ -246,31 +177,10 @@ export class SshRunner implements CommandRunner {
     const started = Date.now();
     if (options.signal?.aborted) return cancelledBeforeStart();
     const cwd = options.cwd ?? this.workDir;
-    const pgids = shellQuote(this.pgidDir);
     const tag = execTag(this.owner);
     // Sent on stdin and evaluated by the group leader: values never appear on a command line.
     const environment = shellExports({ ...options.env, [PROCESS_TAG_VAR]: tag });
-    // The wrapper: the group leader records itself, announces its pgid on stderr, sources its
-    // environment from stdin (3: an asynchronous list's own stdin is /dev/null) and execs; the outer
-    // shell (outside the group) waits, then kills what the command left: every process with its
-    // tag (named in killed.tsv for the next report), the rest of the group, and the record.
-    const command = [
-      `P=${pgids}`,
-      `[ -d "$P" ] || mkdir -p "$P" || exit 125`,
-      `[ -d ${shellQuote(cwd)} ] || mkdir -p ${shellQuote(cwd)} || exit 125`,
-      `cd ${shellQuote(cwd)} || exit 125`,
-      'exec 3<&0',
-      `setsid env -i ${shellBaseEnvironment()} sh -c 'echo $$ >"$0/$$"; echo "BENCHRUNNER_PGID=$$" >&2; . /dev/stdin; exec "$@" </dev/null' "$P" ${shellJoin(argv)} <&3 3<&- &`,
-      'g=$!',
-      'exec 3<&-',
-      // 2>/dev/null: the shell's own "Terminated" report is not the command's output.
-      'wait "$g" 2>/dev/null; s=$?',
-      SWEEP_FUNCTION,
-      `sweep ${shellQuote(tagPattern(tag))} >>"$P/${KILLED_FILE}"`,
-      'kill -KILL -"$g" 2>/dev/null',
-      'rm -f "$P/$g"',
-      'exit "$s"',
-    ].join('\n');
+    const command = execWrapper({ pgidDir: this.pgidDir, cwd, argv, tag });
     const log = this.logger?.child({ minion: this.minion, cmd: file });
     const doing = `running ${file}`;
     const channel = await this.openChannel(command, doing);
@@ -280,8 +190,6 @@ export class SshRunner implements CommandRunner {
     const stderr = new LineSplitter(options.onLine && ((line) => options.onLine?.(line, 'stderr')));
     let pgid: number | undefined;
     let head: Buffer | undefined = Buffer.alloc(0);
-    let timedOut = false;
-    let cancelled = false;
     let stopping: Promise<void> | undefined;
     const stop = () => {
       if (pgid === undefined || stopping) return;
@@ -289,6 +197,7 @@ export class SshRunner implements CommandRunner {
         log?.warn({ err: error, pgid }, 'cannot stop process group');
       });
     };
+    const watch = new StopWatch({ signal: options.signal, timeoutMs: options.timeoutMs }, stop);
     channel.on('data', (chunk: Buffer) => stdout.push(chunk));
     channel.stderr.on('data', (chunk: Buffer) => {
       if (head === undefined) {
@@ -305,28 +214,16 @@ export class SshRunner implements CommandRunner {
       head = undefined;
       if (match) {
         pgid = Number(match[1]);
-        if (cancelled || timedOut) stop();
+        // Stopped before the group was known: stop it now.
+        if (watch.stopped) stop();
       }
       if (rest.length > 0) stderr.push(rest);
     });
-    const onAbort = () => {
-      cancelled = true;
-      stop();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer =
-      options.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            stop();
-          }, options.timeoutMs);
     let exit: { code: number | null; signal: string | null };
     try {
       exit = await channelExitFull(channel);
     } finally {
-      if (timer) clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
+      watch.dispose();
     }
     if (head !== undefined && head.length > 0) stderr.push(head);
     stdout.end();
@@ -339,7 +236,7 @@ export class SshRunner implements CommandRunner {
       throw this.connectionError(doing);
     }
     let { code, signal } = exit;
-    if ((timedOut || cancelled) && code !== null && code > 128) {
+    if (watch.stopped && code !== null && code > 128) {
       // The wrapper reports a killed command as 128+N, like any shell.
       signal = signalName(code - 128);
       code = null;
@@ -347,8 +244,8 @@ export class SshRunner implements CommandRunner {
     const result: ExecResult = {
       exitCode: code,
       signal,
-      timedOut,
-      cancelled,
+      timedOut: watch.timedOut,
+      cancelled: watch.cancelled,
       durationMs: Date.now() - started,
       stdout: stdout.finalTail(),
       stderr: stderr.finalTail(),
@@ -359,44 +256,14 @@ export class SshRunner implements CommandRunner {
 
   /** SIGTERM to the group, SIGKILL after the grace period, from a second exec channel. */
   private async stopGroup(pgid: number): Promise<void> {
-    await this.script(
-      [
-        `g=${pgid}`,
-        'kill -TERM -"$g" 2>/dev/null || exit 0',
-        'i=0',
-        // Zombies count as gone: PID 1 may reap orphans late (containers), they hold nothing.
-        `while ps -e -o pgid=,stat= | awk -v g="$g" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'; do`,
-        `  if [ "$i" -ge ${KILL_GRACE_TENTHS} ]; then kill -KILL -"$g" 2>/dev/null; break; fi`,
-        '  sleep 0.1; i=$((i+1))',
-        'done',
-        'exit 0',
-      ].join('\n'),
-      `stopping process group ${pgid}`,
-    );
+    await this.script(stopGroupScript(pgid), `stopping process group ${pgid}`);
   }
 
   async killProcessGroups(): Promise<CleanupReport> {
     // The records first: a wrapper whose command the sweep ends removes its own, and records
     // what it killed then (read last).
     const { code, stdout, stderr } = await this.script(
-      [
-        `P=${shellQuote(this.pgidDir)}`,
-        SWEEP_FUNCTION,
-        'g=',
-        'for f in "$P"/*; do',
-        '  [ -f "$f" ] || continue',
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, not a template
-        '  n=${f##*/}',
-        '  case "$n" in ""|*[!0-9]*|0|1) continue ;; esac',
-        '  g="$g $n"',
-        'done',
-        `k=$(sweep ${shellQuote(tagPattern(this.owner))})`,
-        'c=0',
-        'for n in $g; do kill -KILL -"$n" 2>/dev/null; rm -f "$P/$n"; c=$((c+1)); done',
-        'echo "groups=$c"',
-        `if [ -f "$P/${KILLED_FILE}" ]; then cat "$P/${KILLED_FILE}" && rm -f "$P/${KILLED_FILE}"; fi`,
-        `[ -z "$k" ] || printf '%s\n' "$k"`,
-      ].join('\n'),
+      killGroupsScript(this.pgidDir, this.owner),
       'killing leftover processes',
     );
     const groups = /^groups=(\d+)$/m.exec(stdout);
@@ -412,43 +279,35 @@ export class SshRunner implements CommandRunner {
 
   async lock(options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<LockHandle> {
     const lockFile = `${this.workDir}/lock`;
-    const wait = options.waitMs ? `-w ${Math.max(1, Math.ceil(options.waitMs / 1000))}` : '-n';
-    // flock holds the lock while `cat` reads the channel: when the channel or the connection
-    // closes, cat sees EOF and the lock is released, so a lost controller never keeps it.
     const channel = await this.openChannel(
-      `mkdir -p ${shellQuote(this.workDir)} && exec flock -E 75 ${wait} ${shellQuote(lockFile)} sh -c 'echo locked; exec cat >/dev/null'`,
+      `mkdir -p ${shellQuote(this.workDir)} && exec ${shellJoin(flockArgv(lockFile, options.waitMs))}`,
       'locking',
     );
-    const stderr = new LineSplitter();
-    channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    const exited = channelExitFull(channel);
-    const acquired = new Promise<boolean>((resolve) => {
-      channel.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('locked')) resolve(true);
-      });
-      void exited.then(() => resolve(false));
-    });
-    const onAbort = () => channel.close();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const ok = await acquired;
-    options.signal?.removeEventListener('abort', onAbort);
-    if (!ok) {
-      const { code } = await exited;
-      if (code === 75) throw new LockedError(`minion ${this.minion} is busy: another run holds ${lockFile}`);
-      if (code === null) throw this.connectionError('locking');
-      throw new Error(
-        `cannot lock ${lockFile} on minion ${this.minion} (flock exited ${code}): ${stderr.finalTail().trim()}`,
-      );
-    }
-    const handle: LockHandle = {
-      release: async () => {
-        if (!this.locks.delete(handle)) return;
-        channel.end();
-        await exited;
+    return holdLock(
+      {
+        stdout: channel,
+        stderr: channel.stderr,
+        exited: channelExit(channel),
+        // sshd ends the session once flock is gone: signal it, or the channel stays open while flock waits.
+        abort: () => {
+          channel.signal('TERM');
+          channel.close();
+        },
+        release: () => channel.end(),
       },
-    };
-    this.locks.add(handle);
-    return handle;
+      {
+        signal: options.signal,
+        held: this.locks,
+        minion: this.minion,
+        lockFile,
+        failure: (code, stderr) => {
+          if (code === null) return this.connectionError('locking');
+          return new Error(
+            `cannot lock ${lockFile} on minion ${this.minion} (flock exited ${code}): ${stderr}`,
+          );
+        },
+      },
+    );
   }
 
   /** Reads a small text file on the minion (up to maxBytes); undefined when it does not exist. */
@@ -473,7 +332,7 @@ export class SshRunner implements CommandRunner {
     const tar = spawn('tar', ['-x', '-f', '-', '-C', localDir, '--no-same-owner'], {
       stdio: ['pipe', 'ignore', 'pipe'],
     });
-    await this.transfer(channel, tar, 'down', doing, options.signal);
+    await pipeTar(channel, tar, 'down', doing, options.signal, this.asTransferEnd());
     return countFiles(localDir);
   }
 
@@ -490,66 +349,13 @@ export class SshRunner implements CommandRunner {
     );
     // Nothing comes back on stdout, but the channel only closes once it is read to its end.
     channel.resume();
-    await this.transfer(channel, tar, 'up', doing, options.signal);
+    await pipeTar(channel, tar, 'up', doing, options.signal, this.asTransferEnd());
     return countFiles(localDir);
   }
 
-  /**
-   * Pipes one tar into the other with backpressure (never the whole tree in memory). The reading
-   * tar stops at the end-of-archive marker and may exit before the writer's padding is consumed:
-   * the rest is then drained, and each tar's exit status decides success.
-   */
-  private async transfer(
-    channel: ClientChannel,
-    tar: ChildProcessByStdio<Writable | null, Readable | null, Readable>,
-    direction: 'up' | 'down',
-    doing: string,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
-    const remoteErr = new LineSplitter();
-    const localErr = new LineSplitter();
-    channel.stderr.on('data', (chunk: Buffer) => remoteErr.push(chunk));
-    tar.stderr.on('data', (chunk: Buffer) => localErr.push(chunk));
-    const localExit = new Promise<number | null>((resolve) => {
-      tar.once('error', () => resolve(null));
-      tar.once('close', (code) => resolve(code));
-    });
-    const remoteExit = channelExitFull(channel);
-    const from: Readable = direction === 'down' ? channel : (tar.stdout as Readable);
-    const to: Writable = direction === 'down' ? (tar.stdin as Writable) : channel;
-    let pipeError: Error | undefined;
-    from.on('error', (error: Error) => {
-      pipeError ??= error;
-    });
-    // EPIPE and the like when the reader exits early: its exit status tells whether that was fine.
-    to.on('error', () => undefined);
-    from.pipe(to);
-    const readerDone = direction === 'down' ? localExit : remoteExit;
-    void readerDone.then(() => {
-      from.unpipe(to);
-      from.resume();
-    });
-    const onAbort = () => {
-      channel.close();
-      tar.kill('SIGKILL');
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const [localCode, remote] = await Promise.all([localExit, remoteExit]);
-      if (signal?.aborted) throw new Error(`${doing} on minion ${this.minion} was cancelled`);
-      if (remote.code === null && remote.signal === null) throw this.connectionError(doing);
-      if (remote.code !== 0) {
-        throw new Error(
-          `${doing} failed on minion ${this.minion} (tar exited ${remote.code}): ${remoteErr.finalTail().trim()}`,
-        );
-      }
-      if (localCode !== 0) {
-        throw new Error(`${doing} failed locally (tar exited ${localCode}): ${localErr.finalTail().trim()}`);
-      }
-      if (pipeError) throw new Error(`${doing} failed: ${pipeError.message}`, { cause: pipeError });
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
+  /** How pipeTar names this minion and its connection errors. */
+  private asTransferEnd() {
+    return { name: this.minion, connectionError: (doing: string) => this.connectionError(doing) };
   }
 
   async close(): Promise<void> {
@@ -557,32 +363,4 @@ export class SshRunner implements CommandRunner {
     this.closing = true;
     this.ssh.dispose();
   }
-}
-
-/** Resolves with the exit status, or null when the channel closed without one. */
-async function channelExit(channel: ClientChannel): Promise<number | null> {
-  return (await channelExitFull(channel)).code;
-}
-
-const exits = new WeakMap<ClientChannel, Promise<{ code: number | null; signal: string | null }>>();
-
-/** Exit code and signal of a channel; both null when it closed without an exit status (connection lost). */
-function channelExitFull(channel: ClientChannel): Promise<{ code: number | null; signal: string | null }> {
-  const known = exits.get(channel);
-  if (known) return known;
-  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
-    let code: number | null = null;
-    let signal: string | null = null;
-    channel.on('exit', (exitCode: number | null, exitSignal?: string) => {
-      code = exitCode ?? null;
-      signal = exitSignal ? `SIG${exitSignal}` : null;
-    });
-    channel.on('close', () => resolve({ code, signal }));
-  });
-  exits.set(channel, exit);
-  return exit;
-}
-
-function signalName(n: number): string {
-  return Object.entries(constants.signals).find(([, value]) => value === n)?.[0] ?? `SIG${n}`;
 }

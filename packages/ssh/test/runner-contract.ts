@@ -384,6 +384,36 @@ export function runnerContract(name: string, setup: () => Promise<RunnerTarget>)
       }
     });
 
+    it('waits up to waitMs for a held lock, and stops waiting when aborted', async () => {
+      const a = await target.open();
+      const b = await target.open();
+      try {
+        const held = await a.lock();
+        const waiting = b.lock({ waitMs: 20_000 });
+        let got = false;
+        void waiting.then(() => {
+          got = true;
+        });
+        // A waiter that is answered at once (as with -n) is rejected here, not given the lock.
+        await expect(b.lock()).rejects.toBeInstanceOf(LockedError);
+        expect(got).toBe(false);
+        await held.release();
+        await waitFor(() => got, 'the waiter to get the lock', 10_000);
+        const controller = new AbortController();
+        const t0 = Date.now();
+        const aborted = a.lock({ waitMs: 30_000, signal: controller.signal });
+        // While flock waits on the minion (the lock is held by b).
+        setTimeout(() => controller.abort(), 200);
+        await expect(aborted).rejects.toThrow(/cancelled/);
+        expect(Date.now() - t0).toBeLessThan(10_000);
+        await (await waiting).release();
+        await (await a.lock()).release();
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     it('round-trips a tree: nested dirs, symlinks, empty and binary files', async () => {
       const source = path.join(local, 'source');
       await mkdir(path.join(source, 'a', 'b', 'c'), { recursive: true });

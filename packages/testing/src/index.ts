@@ -23,6 +23,8 @@ export type { Started } from './process.ts';
 export { startProcess, waitForExit } from './process.ts';
 export type { RedisFixture } from './redis.ts';
 export { startRedis } from './redis.ts';
+// -- run manifests (the archive)
+export { sampleManifest } from './run-manifest.ts';
 export type { SshdFixture } from './sshd.ts';
 // -- sshd minion (minion runs over SSH)
 export { publicKeyFingerprint, SSHD_TEST_USER, startSshd } from './sshd.ts';

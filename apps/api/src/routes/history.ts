@@ -2,6 +2,7 @@ import { BenchmarkName, MinionName } from '@benchrunner/core';
 import { type History, ResultsDbUnavailableError } from '@benchrunner/results-db';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { ok, on, resultsErrors, routeGroup } from '../contract.ts';
 import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { validate } from '../validate.ts';
@@ -24,6 +25,74 @@ export const HistoryQuerySchema = z
 export const SeriesQuerySchema = z
   .object({ benchmark: BenchmarkName.optional(), minion: MinionName.optional(), branch: Name.optional() })
   .strict();
+
+/** A series of the results history: what it measures, where and on which branch. */
+export const SeriesInfo = z.object({
+  benchmark: z.string(),
+  result: z.string(),
+  params: z.record(z.string(), z.string()),
+  measure: z.string(),
+  unit: z.string(),
+  direction: z.enum(['lower', 'higher']).nullable(),
+  minion: z.string(),
+  branch: z.string(),
+});
+
+/** One point of a series. */
+export const HistoryPoint = z.object({
+  runId: z.string(),
+  commit: z.string(),
+  subject: z.string().nullable(),
+  commitTime: z.string().nullable(),
+  firstParentDepth: z.number().int().nullable(),
+  startedAt: z.string(),
+  cid: z.string().nullable(),
+  noisy: z
+    .boolean()
+    .describe("the run's noise check found the minion noisy: shown, but left out of detection"),
+  value: z.number(),
+  n: z.number().int().nullable(),
+  median: z.number().nullable(),
+  mean: z.number().nullable(),
+  stddev: z.number().nullable(),
+  ci: z
+    .object({ lower: z.number().nullable(), upper: z.number().nullable(), level: z.number().nullable() })
+    .nullable()
+    .describe("the median's interval from the samples (level: its coverage), else the tool's own bounds"),
+});
+
+export const historyApi = routeGroup('', {
+  history: {
+    method: 'get',
+    path: '/history',
+    summary: "One series of the results history, oldest first, in the branch's first-parent order",
+    description:
+      'Points of runs that recorded a target commit are ordered by its first-parent depth, then by run start; runs without a target follow, by run start. `result` and `params.<key>` may be left out when the rest names one series. Unknown names answer 400 listing the valid ones.',
+    query: HistoryQuerySchema,
+    moreParameters: [
+      {
+        name: 'params',
+        in: 'query',
+        style: 'deepObject',
+        explode: true,
+        required: false,
+        schema: { type: 'object', additionalProperties: { type: 'string' } },
+        description: 'a result parameter, e.g. `params.fileSet=One4MBFile`',
+      },
+    ],
+    responses: {
+      200: ok('The series and its points', z.object({ series: SeriesInfo, points: z.array(HistoryPoint) })),
+      ...resultsErrors,
+    },
+  },
+  series: {
+    method: 'get',
+    path: '/series',
+    summary: 'The series keys that exist (benchmark, result, params, measure, minion, branch)',
+    query: SeriesQuerySchema,
+    responses: { 200: ok('Series', z.object({ series: z.array(SeriesInfo) })), ...resultsErrors },
+  },
+});
 
 const PARAM = /^params\.(.+)$/;
 
@@ -67,7 +136,7 @@ export function historyRoutes(deps: ApiDeps) {
   // Kept as bytes, so a cached answer is written without encoding 350 KB of text again.
   const serialized = new WeakMap<History, Uint8Array<ArrayBuffer>>();
 
-  app.get('/history', async (c) => {
+  on(app, historyApi.routes.history, async (c) => {
     const { plain, params } = splitQuery(c.req.queries());
     const query = validate(HistoryQuerySchema, plain, 'query');
     const history = await orUnavailable(
@@ -87,7 +156,7 @@ export function historyRoutes(deps: ApiDeps) {
     return c.body(body);
   });
 
-  app.get('/series', async (c) => {
+  on(app, historyApi.routes.series, async (c) => {
     const query = validate(SeriesQuerySchema, c.req.query(), 'query');
     return c.json({ series: await orUnavailable(deps.results.series(query)) });
   });

@@ -1,11 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { GitRevision, type RunTarget, Tag } from '@benchrunner/core';
 import { type Context, Hono } from 'hono';
+import { ok, on, routeGroup } from '../contract.ts';
 import type { ApiDeps } from '../deps.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError, ErrorBody } from '../errors.ts';
 import { acceptTarget } from '../targets.ts';
 import { streamBody } from '../validate.ts';
 import { MalformedJsonError, PayloadScanner } from '../webhook-payload.ts';
+import { RunAccepted } from './runs.ts';
 
 /** Largest webhook payload GitHub sends (25 MB). */
 export const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
@@ -154,9 +156,26 @@ function targetOf(event: string, payload: Record<string, unknown>): Target | str
   return `event ${event} is not handled`;
 }
 
+export const webhooksApi = routeGroup('/webhooks', {
+  github: {
+    method: 'post',
+    path: '/github',
+    summary: 'GitHub push and pull_request events enqueue a run of the head commit (priority ci)',
+    security: [{ githubSignature: [] }],
+    responses: {
+      202: ok('Enqueued', RunAccepted),
+      200: ok('Acknowledged and ignored, or a delivery id seen before (`duplicate`, the run it started)'),
+      400: ok('Malformed payload, or no X-GitHub-Delivery on an event that starts a run', ErrorBody),
+      401: ok('Bad signature (a missing or malformed one before the body is read)', ErrorBody),
+      404: ok('Webhook off', ErrorBody),
+      413: ok('Body larger than 25 MB', ErrorBody),
+    },
+  },
+});
+
 export function webhookRoutes(deps: ApiDeps) {
   const app = new Hono();
-  app.post('/github', async (c) => {
+  on(app, webhooksApi.routes.github, async (c) => {
     const secret = deps.webhookSecret;
     if (!secret)
       throw new ApiError(

@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { archiveRootOf } from '@benchrunner/archive';
 import { formatMeasure } from '@benchrunner/results';
 import type { History } from '@benchrunner/results-db';
 import { apiRequest } from '../api-client.ts';
@@ -22,7 +22,8 @@ function renderHistory(history: History): string {
     (p.subject ?? '').length > SUBJECT_WIDTH
       ? `${p.subject?.slice(0, SUBJECT_WIDTH - 1)}…`
       : (p.subject ?? '-'),
-    p.runId,
+    // A noisy run's point is shown but judged by nothing: say so beside it.
+    p.noisy ? `${p.runId} (noisy)` : p.runId,
     formatMeasure(p.value, unit),
     p.ci && p.ci.lower !== null && p.ci.upper !== null
       ? `[${formatMeasure(p.ci.lower, unit)}, ${formatMeasure(p.ci.upper, unit)}]`
@@ -37,9 +38,14 @@ function renderHistory(history: History): string {
     '',
     ...alignedTable(HEADER, cells, RIGHT),
     '',
-    `${history.points.length} points, oldest first in first-parent order.`,
+    `${history.points.length} points, oldest first in first-parent order.${noisyNote(history)}`,
     '',
   ].join('\n');
+}
+
+function noisyNote(history: History): string {
+  const noisy = history.points.filter((p) => p.noisy).length;
+  return noisy === 0 ? '' : ` ${noisy} from noisy runs (the noise check): shown, left out of detection.`;
 }
 
 /** `--params a=1,b=2` as query parameters `params.a=1&params.b=2`. */
@@ -120,7 +126,7 @@ export const reindexCommand: Command = {
     const url = databaseUrl(context.env);
     const db = openResultsDb({ dataDir: root, ...(url ? { databaseUrl: url } : {}) });
     try {
-      const outcome = await reindex(db, path.join(root, 'runs'));
+      const outcome = await reindex(db, archiveRootOf(root));
       for (const failure of outcome.failed)
         context.stderr(`benchrunner: skipped ${failure.run}: ${failure.error}\n`);
       context.stdout(

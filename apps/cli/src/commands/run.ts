@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { archiveRootOf, runDir } from '@benchrunner/archive';
 import {
   createLogger,
   formatProblems,
@@ -67,7 +68,7 @@ export const runCommand: Command = {
         {
           runner,
           suite,
-          archiveRoot: path.join(data, 'runs'),
+          archiveRoot: archiveRootOf(data),
           logger: createLogger({ name: 'cli', level: 'silent' }),
           // A suite with a target: --commit is resolved in DATA_DIR/git and recorded in the manifest.
           targets: new TargetResolver({ gitRoot: path.join(data, 'git') }),
@@ -86,7 +87,7 @@ export const runCommand: Command = {
           progress: () => undefined,
         },
       );
-      const summary = summarize(manifest, path.join(data, 'runs', id));
+      const summary = summarize(manifest, runDir(archiveRootOf(data), id));
       context.stdout(
         `run ${id}: ${summary.state} in ${Math.round(summary.durationMs / 100) / 10} s, archive ${summary.archive}\n`,
       );

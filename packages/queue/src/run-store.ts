@@ -3,77 +3,27 @@ import {
   type Minion,
   NotFoundError,
   newRunId,
-  RunJobData,
-  type RunProgress,
+  type RunJobData,
   type RunState,
-  type RunSummary,
   UnavailableError,
 } from '@benchrunner/core';
+import type { Job, JobState, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { requestCancel } from './cancel.ts';
+import { claimDelivery, recordDelivery, releaseDelivery } from './deliveries.ts';
+import { type Enqueued, enqueueRun } from './enqueue.ts';
 import {
-  claimDelivery,
   clearLaneProblem,
   drainLane,
-  type Enqueued,
-  enqueuePublish,
-  enqueueRun,
   type LaneProblem,
-  lanePosition,
+  type LaneStatus,
   laneProblem,
-  publishJobId,
-  readRunLog,
-  recordDelivery,
-  releaseDelivery,
-  requestCancel,
-} from '@benchrunner/queue';
-import type { Job, JobState, JobType, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-
-/** A run as the API shows it. */
-export interface RunView {
-  id: string;
-  state: RunState;
-  minion: string;
-  commit: string;
-  benchmarks: string[];
-  profile: RunJobData['profile'];
-  tag?: string;
-  priority: RunJobData['priority'];
-  trigger: RunJobData['trigger'];
-  /** The target repository's commit (suites with a `target`). */
-  target?: RunJobData['target'];
-  /** Runs ahead of this one, while it waits in the lane. */
-  position?: number;
-  /** When a scheduled run (the next nightly run, a run put back at a worker's shutdown) joins the lane. */
-  dueAt?: string;
-  step?: RunProgress['step'];
-  progress?: RunProgress;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  durationMs?: number;
-  attempts: number;
-  failedReason?: string;
-  summary?: RunSummary;
-  archive?: string;
-  /** Root CID of the run's archive once an artifact store confirmed it, with a gateway link when configured. */
-  artifacts?: { cid: string; url?: string; store: string };
-  publish?: PublishView;
-}
-
-/** Where publishing of a finished run stands. */
-export interface PublishView {
-  state: 'waiting' | 'active' | 'completed' | 'retrying' | 'failed';
-  attempts: number;
-  /** What each sink confirmed, and each sink's last error. */
-  receipts?: PublishReceiptsView;
-  failedReason?: string;
-}
-
-interface PublishReceiptsView {
-  artifacts?: { store: string; cid: string; url?: string; file?: string; at: string };
-  metrics?: { sink: string; points: number; cid?: string; at: string };
-  errors?: Record<string, string>;
-}
+  openLanes,
+} from './lanes.ts';
+import { enqueuePublish } from './publish.ts';
+import { readRunLog } from './run-log.ts';
+import { ALL_TYPES, runStateOf, TYPES_OF } from './run-state.ts';
+import { type PublishView, type RunView, readPublishView, readRunView } from './run-view.ts';
 
 export interface RunFilter {
   state?: RunState;
@@ -82,30 +32,15 @@ export interface RunFilter {
   offset: number;
 }
 
-export interface LaneStatus {
-  minion: string;
-  kind: Minion['kind'];
-  labels: Record<string, string>;
-  paused: boolean;
-  /** Why a worker paused the lane (a full or read-only disk); null when it did not. */
-  problem: LaneProblem | null;
-  activeRun: string | null;
-  waiting: number;
-  active: number;
-  completed: number;
-  failed: number;
+export interface RunStoreOptions {
+  /** One lane each; the first is the default minion. */
+  minions: readonly Minion[];
+  /** The connection of every lane and of the store's own keys (cancel requests, lane problems). */
+  connection: Redis;
+  /** Unset: runs show no publish state and cannot be published again. */
+  publishQueue?: Queue;
+  logger?: Logger;
 }
-
-const WAITING_TYPES: JobType[] = ['waiting', 'prioritized', 'delayed', 'waiting-children'];
-const ALL_TYPES: JobType[] = [...WAITING_TYPES, 'active', 'completed', 'failed'];
-const TYPES_OF: Record<RunState, JobType[]> = {
-  waiting: WAITING_TYPES,
-  active: ['active'],
-  completed: ['completed'],
-  completed_with_failures: ['completed'],
-  failed: ['failed'],
-  cancelled: ['failed'],
-};
 
 /** Redis calls must answer quickly: a hanging request is worse than a clear 503. */
 async function timed<T>(promise: Promise<T>, what: string, ms = 5000): Promise<T> {
@@ -123,36 +58,29 @@ async function timed<T>(promise: Promise<T>, what: string, ms = 5000): Promise<T
   }
 }
 
-function stateOf(bullState: JobState | 'unknown', job: Job): RunState {
-  switch (bullState) {
-    case 'active':
-      return 'active';
-    case 'completed':
-      return (job.returnvalue as RunSummary | undefined)?.state ?? 'completed';
-    case 'failed':
-      return /^cancelled/.test(job.failedReason ?? '') ? 'cancelled' : 'failed';
-    default:
-      return 'waiting';
-  }
-}
-
 /** The request conflicts with the run's state. */
 export class ConflictError extends Error {
   override name = 'ConflictError';
 }
 
-/** The runs of every lane, behind one interface for the routes. */
-export class RunService {
-  private readonly lanes: Map<string, Queue>;
+/**
+ * Where a run's state is kept: the lanes (a BullMQ queue per minion, built here once) and the
+ * publish queue. Reads a run's view, lists, cancels and publishes runs, and maintains the lanes.
+ */
+export class RunStore {
+  /** The lane of each minion, by name. */
+  readonly lanes: ReadonlyMap<string, Queue>;
+  private readonly minions: readonly Minion[];
+  private readonly redis: Redis;
+  private readonly publishQueue: Queue | undefined;
+  private readonly logger: Logger | undefined;
 
-  constructor(
-    private readonly minions: readonly Minion[],
-    lanes: Map<string, Queue>,
-    private readonly redis: Redis,
-    private readonly publishQueue?: Queue,
-    private readonly logger?: Logger,
-  ) {
-    this.lanes = lanes;
+  constructor(options: RunStoreOptions) {
+    this.minions = options.minions;
+    this.redis = options.connection;
+    this.publishQueue = options.publishQueue;
+    this.logger = options.logger;
+    this.lanes = openLanes(options.minions, options.connection);
   }
 
   get defaultMinion(): string {
@@ -161,6 +89,11 @@ export class RunService {
 
   hasMinion(name: string): boolean {
     return this.lanes.has(name);
+  }
+
+  /** Closes the lanes (not the connection, nor the publish queue, which the caller gave). */
+  async close(): Promise<void> {
+    await Promise.all([...this.lanes.values()].map((lane) => lane.close()));
   }
 
   private lane(minion: string): Queue {
@@ -174,9 +107,8 @@ export class RunService {
    * wire is withdrawn at once: a late add must not start a run that a 503 said was not queued (a
    * client retrying after it would get a second run).
    */
-  async enqueue(data: RunJobData): Promise<Enqueued> {
+  async enqueue(data: RunJobData, id: string = newRunId()): Promise<Enqueued> {
     const lane = this.lane(data.minion);
-    const id = newRunId();
     try {
       return await timed(enqueueRun(lane, data, id), 'to enqueue the run');
     } catch (error) {
@@ -237,85 +169,12 @@ export class RunService {
   }
 
   private async view(job: Job, queue: Queue, knownState?: JobState | 'unknown'): Promise<RunView> {
-    const bullState = knownState ?? (await job.getState());
-    const state = stateOf(bullState, job);
-    const data = RunJobData.safeParse(job.data);
-    const d = data.success ? data.data : (job.data as RunJobData);
-    const progress =
-      typeof job.progress === 'object' && job.progress !== null ? (job.progress as RunProgress) : undefined;
-    const summary = job.returnvalue as RunSummary | undefined;
-    const view: RunView = {
-      id: job.id!,
-      state,
-      minion: d.minion,
-      commit: d.commit,
-      benchmarks: d.benchmarks ?? [],
-      profile: d.profile ?? false,
-      ...(d.tag ? { tag: d.tag } : {}),
-      priority: d.priority,
-      trigger: d.trigger,
-      ...(d.target ? { target: d.target } : {}),
-      createdAt: new Date(job.timestamp).toISOString(),
-      attempts: job.attemptsStarted ?? 0,
-    };
-    if (state === 'waiting') {
-      // A delayed job is not in the lane yet: it has a time, not a place.
-      if (bullState === 'delayed')
-        view.dueAt = new Date(Math.max(Date.now(), job.timestamp + (job.delay ?? 0))).toISOString();
-      else view.position = await lanePosition(queue, job.id!);
-    }
-    if (progress) {
-      view.progress = progress;
-      view.step = progress.step;
-    }
-    if (job.processedOn) view.startedAt = new Date(job.processedOn).toISOString();
-    if (job.finishedOn) {
-      view.finishedAt = new Date(job.finishedOn).toISOString();
-      if (job.processedOn) view.durationMs = job.finishedOn - job.processedOn;
-    }
-    if (job.failedReason) view.failedReason = job.failedReason;
-    if (summary && typeof summary === 'object') {
-      view.summary = summary;
-      view.archive = summary.archive;
-    }
-    const publish = await this.publishView(job.id!);
-    if (publish) {
-      view.publish = publish;
-      const artifacts = publish.receipts?.artifacts;
-      if (artifacts)
-        view.artifacts = {
-          cid: artifacts.cid,
-          store: artifacts.store,
-          ...(artifacts.url ? { url: artifacts.url } : {}),
-        };
-    }
-    return view;
+    return readRunView(job, queue, knownState ?? (await job.getState()), (runId) => this.publishView(runId));
   }
 
   private async publishView(runId: string): Promise<PublishView | undefined> {
     if (!this.publishQueue) return undefined;
-    const job = await timed(this.publishQueue.getJob(publishJobId(runId)), 'for the publish state');
-    if (!job) return undefined;
-    const bullState = await job.getState();
-    const receipts = (job.returnvalue ?? (typeof job.progress === 'object' ? job.progress : undefined)) as
-      | PublishReceiptsView
-      | undefined;
-    const state: PublishView['state'] =
-      bullState === 'completed'
-        ? 'completed'
-        : bullState === 'failed'
-          ? 'failed'
-          : bullState === 'active'
-            ? 'active'
-            : bullState === 'delayed'
-              ? 'retrying'
-              : 'waiting';
-    return {
-      state,
-      attempts: job.attemptsMade,
-      ...(receipts && typeof receipts === 'object' ? { receipts } : {}),
-      ...(job.failedReason ? { failedReason: job.failedReason } : {}),
-    };
+    return timed(readPublishView(this.publishQueue, runId), 'for the publish state');
   }
 
   /** Publishes a finished run again: the sinks that have not confirmed it are tried once more. */
@@ -392,7 +251,7 @@ export class RunService {
   > {
     const found = await this.find(id);
     if (!found) throw new NotFoundError(`no run ${id}`);
-    const state = stateOf(found.state, found.job);
+    const state = runStateOf(found.state, found.job);
     if (state === 'waiting') {
       // Remembered first, so a worker that takes the run at this very moment aborts it.
       await requestCancel(this.redis, id, reason);

@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RunManifest, type RunState } from '@benchrunner/core';
+import type { RunManifest, RunState } from '@benchrunner/core';
+import { ArchiveReadError } from './errors.ts';
+import { LOG_FILE, MANIFEST_FILE, runDir } from './paths.ts';
+import { readManifest } from './read.ts';
 
 /** The run's folder on the controller: the source of truth until every sink has confirmed it. */
 export class RunArchive {
@@ -13,7 +16,7 @@ export class RunArchive {
   private logError: Error | undefined;
 
   constructor(archiveRoot: string, runId: string) {
-    this.dir = path.join(archiveRoot, runId);
+    this.dir = runDir(archiveRoot, runId);
   }
 
   async open(attempt: number): Promise<void> {
@@ -23,7 +26,7 @@ export class RunArchive {
       if (error.code !== 'EEXIST') throw error;
     });
     // Appends: a retried run keeps the log of the attempt before it.
-    this.logStream = createWriteStream(path.join(this.dir, 'stdout.log'), { flags: 'a' });
+    this.logStream = createWriteStream(path.join(this.dir, LOG_FILE), { flags: 'a' });
     // Without a listener a failed write (ENOSPC) would be an uncaught error that kills the worker.
     this.logStream.on('error', (error) => {
       this.logError ??= error;
@@ -49,7 +52,7 @@ export class RunArchive {
   }
 
   async writeManifest(manifest: RunManifest): Promise<void> {
-    await this.writeJson('manifest.json', manifest);
+    await this.writeJson(MANIFEST_FILE, manifest);
   }
 
   /** Packs a local folder into a tar.gz inside the archive; returns its size. */
@@ -93,13 +96,12 @@ export async function settleManifest(
   error: string,
   now = new Date(),
 ): Promise<RunManifest | undefined> {
-  const file = path.join(archiveRoot, runId, 'manifest.json');
   let manifest: RunManifest;
   try {
-    manifest = RunManifest.parse(JSON.parse(await readFile(file, 'utf8')));
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw cause;
+    manifest = await readManifest(archiveRoot, runId);
+  } catch (error) {
+    if (error instanceof ArchiveReadError && error.reason === 'missing') return undefined;
+    throw error;
   }
   if (!UNSETTLED.includes(manifest.state)) return undefined;
   manifest.state = state;

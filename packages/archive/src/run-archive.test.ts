@@ -2,35 +2,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunManifest } from '@benchrunner/core';
+import { sampleManifest } from '@benchrunner/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RunArchive, settleManifest } from './archive.ts';
+import { RunArchive, settleManifest } from './run-archive.ts';
 
 let root: string | undefined;
 afterEach(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
-const manifest = (state: RunManifest['state']): RunManifest => ({
-  id: 'rsettle',
-  request: {
-    commit: 'abcdef1',
-    benchmarks: [],
-    profile: false,
-    minion: 'local',
-    priority: 'manual',
-    trigger: { kind: 'api', detail: {} },
-  },
-  minion: 'local',
-  state,
-  attempt: 2,
-  startedAt: '2026-01-01T00:00:00.000Z',
-  suite: { file: 'suite.yaml', hash: 'h', project: 'p' },
-  steps: [],
-  environment: {},
-  benchmarks: [],
-  profiles: [],
-  results: [],
-});
+const manifest = (state: RunManifest['state']): RunManifest =>
+  sampleManifest({ id: 'rsettle', state, attempt: 2, finishedAt: undefined, durationMs: undefined });
 
 describe('settleManifest', () => {
   it('ends an active manifest in the given state, with the reason and finishedAt', async () => {

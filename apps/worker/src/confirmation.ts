@@ -1,0 +1,152 @@
+import { type Logger, NotFoundError, type RunJobData, type RunManifest } from '@benchrunner/core';
+import { enqueueRun, laneName, QUEUE_PREFIX } from '@benchrunner/queue';
+import {
+  AUTO_CONFIRM_FROM,
+  confirmRounds,
+  type DetectSettingsOf,
+  type Regression,
+  type ResultsDb,
+  type StatusChange,
+  startConfirmation,
+} from '@benchrunner/results-db';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/**
+ * Told of every status change of a regression record that the worker makes: `suspected` ->
+ * `confirming` when a confirmation starts, `confirming` -> `confirmed`, `noise` or (undecided)
+ * `suspected` when it ends. Called after the change is stored, at least once: a listener that
+ * throws fails the publish job (after every listener was called), and its retry tells every
+ * listener again. So a listener must be idempotent (e.g. once per record and status).
+ */
+export type StatusListener = (change: StatusChange) => Promise<void> | void;
+
+export interface ConfirmationDeps {
+  resultsDb: ResultsDb;
+  /** The suite's `detect` settings per benchmark: `confirm`, `maxPValue`, `minChange`, `direction`. */
+  settings?: DetectSettingsOf;
+  /** Queues one run with the given id on its minion's lane. */
+  enqueue(data: RunJobData, id: string): Promise<unknown>;
+  logger: Logger;
+  onStatusChange?: readonly StatusListener[];
+}
+
+export interface Confirmations {
+  /**
+   * After a run's results are stored and detection found `found`: a confirmation run's arrival
+   * may decide its record; a fresh suspicion starts a confirmation (unless `detect.confirm` is false).
+   */
+  afterResults(manifest: RunManifest, found: readonly Regression[]): Promise<void>;
+}
+
+/** The status each outcome leaves a record in. */
+const DECIDED = { confirmed: 'confirmed', noise: 'noise', undecided: 'suspected' } as const;
+
+/** Confirmation of suspected changes, driven by the publish step. */
+export function createConfirmations(deps: ConfirmationDeps): Confirmations {
+  const log = deps.logger.child({ part: 'confirmation' });
+  const settings = deps.settings ? { settings: deps.settings } : {};
+
+  const dispatch = async (change: StatusChange) => {
+    const { regression, from, to } = change;
+    const result = regression.confirmation?.result;
+    log.info(
+      {
+        regression: regression.id,
+        from,
+        to,
+        change: result?.change,
+        pValue: result?.pValue,
+        reason: result?.reason,
+      },
+      `regression ${regression.id}: ${from} -> ${to}`,
+    );
+    const failures: string[] = [];
+    for (const listener of deps.onStatusChange ?? []) {
+      try {
+        await listener(change);
+      } catch (error) {
+        log.error({ err: error, regression: regression.id, to }, 'a status change listener failed');
+        failures.push((error as Error).message);
+      }
+    }
+    if (failures.length > 0) {
+      throw new Error(
+        `regression ${regression.id} ${from} -> ${to}: listeners failed: ${failures.join('; ')}`,
+      );
+    }
+  };
+
+  /** The decision of a confirmation, made now or (a retry of this publish) before: listeners hear it again. */
+  const decision = async (regressionId: string, runId: string): Promise<StatusChange | null> => {
+    const change = await deps.resultsDb.settleConfirmation(regressionId, settings);
+    if (change) return change;
+    const regression = await deps.resultsDb.regression(regressionId);
+    const confirmation = regression.confirmation;
+    const ours = confirmation?.runs.some((r) => r.runId === runId);
+    const decided = confirmation?.result ? DECIDED[confirmation.result.outcome] : undefined;
+    return ours && decided === regression.status ? { regression, from: 'confirming', to: decided } : null;
+  };
+
+  return {
+    async afterResults(manifest, found) {
+      const probe = manifest.request.probe;
+      if (probe?.kind === 'confirmation') {
+        try {
+          const change = await decision(probe.regression, manifest.id);
+          if (change) await dispatch(change);
+        } catch (error) {
+          // A record removed since (a database rebuilt without it) leaves nothing to decide.
+          if (!(error instanceof NotFoundError)) throw error;
+          log.warn(
+            { regression: probe.regression, runId: manifest.id },
+            'confirmation run of an unknown record',
+          );
+        }
+        return;
+      }
+      for (const regression of found) {
+        // A fresh suspicion, or one whose confirmation could not decide (runs that could not be
+        // queued: the publish retry lands here again).
+        const undecided = regression.confirmation?.result?.outcome === 'undecided';
+        const rounds = confirmRounds(deps.settings?.(regression.series.benchmark));
+        if (rounds === null) continue;
+        if (regression.status === 'confirming' && regression.confirmation?.result === null) {
+          // Started by an earlier attempt of this publish: listeners hear it again.
+          await dispatch({ regression, from: 'suspected', to: 'confirming' });
+          continue;
+        }
+        if (regression.status !== 'suspected' || (regression.confirmation !== null && !undecided)) continue;
+        const change = await startConfirmation({
+          db: deps.resultsDb,
+          regression,
+          rounds,
+          from: AUTO_CONFIRM_FROM,
+          enqueue: deps.enqueue,
+        });
+        if (change) await dispatch(change);
+      }
+    },
+  };
+}
+
+/** Queues runs on any minion's lane (this worker's or another's), one queue per lane, kept open. */
+export function laneEnqueuer(connection: Redis): {
+  enqueue(data: RunJobData, id: string): Promise<unknown>;
+  close(): Promise<void>;
+} {
+  const queues = new Map<string, Queue>();
+  return {
+    enqueue: (data, id) => {
+      let queue = queues.get(data.minion);
+      if (!queue) {
+        queue = new Queue(laneName(data.minion), { connection, prefix: QUEUE_PREFIX });
+        queues.set(data.minion, queue);
+      }
+      return enqueueRun(queue, data, id);
+    },
+    close: async () => {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+    },
+  };
+}

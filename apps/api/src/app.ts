@@ -17,7 +17,7 @@ import { runsRoutes } from './routes/runs.ts';
 import { systemApi } from './routes/system.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
-export const VERSION = '0.1.0';
+const VERSION = '0.1.0';
 
 /** Routes anyone may call: probes and the API description. */
 const PUBLIC = [/^\/health$/, /^\/ready$/, /^\/openapi\.json$/, /^\/docs(\/.*)?$/];

@@ -25,7 +25,7 @@ export function validate<S extends z.ZodType>(
 }
 
 /** The 413 of a body larger than `limit` bytes. */
-export function bodyTooLarge(limit: number): ApiError {
+function bodyTooLarge(limit: number): ApiError {
   return new ApiError(413, 'body_too_large', `body: larger than ${limit} bytes`, [
     { path: 'body', message: `at most ${limit} bytes` },
   ]);

@@ -34,7 +34,7 @@ export interface WorkerAlerts {
 }
 
 /** The channels the environment configures; none: alerts are off. */
-export function alertChannels(env: WorkerEnv): AlertChannels {
+function alertChannels(env: WorkerEnv): AlertChannels {
   return {
     ...(env.ALERT_WEBHOOK_URL && env.ALERT_WEBHOOK_SECRET
       ? { webhook: { url: env.ALERT_WEBHOOK_URL, secret: env.ALERT_WEBHOOK_SECRET } }

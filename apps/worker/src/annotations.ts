@@ -3,7 +3,7 @@ import type { Regression, ResultsDb } from '@benchrunner/results-db';
 import { annotationPoints, type MetricsSink } from '@benchrunner/sinks';
 
 /** The page of a regression record under the API's public URL. */
-export function regressionPageUrl(publicApiUrl: string): (id: string) => string {
+function regressionPageUrl(publicApiUrl: string): (id: string) => string {
   const base = publicApiUrl.replace(/\/+$/, '');
   return (id) => `${base}/regressions/${encodeURIComponent(id)}`;
 }

@@ -65,7 +65,7 @@ const REQUEUE_DELAY_MS = 1000;
  * (a shutdown, a busy minion), and jobs of a scheduler ignore maxStalledCount.
  */
 const MAX_STALLS = 1;
-export const STALLED_REASON = 'job stalled more than allowable limit';
+const STALLED_REASON = 'job stalled more than allowable limit';
 
 /** How a run that stopped early leaves: back to the queue, or given up to the worker that owns it now. */
 type Stop = { kind: 'requeue'; why: string; problem?: LaneProblem } | { kind: 'lost' } | { kind: 'end' };

@@ -283,7 +283,7 @@ export async function waitForJobState(
 }
 
 /** Rows of one measurement read back with InfluxQL, as objects (time in ns). */
-async function influxRows(
+export async function influxRows(
   influxd: Influxd,
   database: string,
   influxql: string,

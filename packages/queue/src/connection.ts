@@ -32,7 +32,7 @@ export function createRedis(
  * (setImmediate) batches them like Nagle's algorithm without its delay: the poll phase does not
  * wait while an immediate is pending. Replies and ordering are untouched.
  */
-export function coalesceWrites(socket: Socket): void {
+function coalesceWrites(socket: Socket): void {
   const write = socket.write;
   let corked = false;
   const uncork = () => {

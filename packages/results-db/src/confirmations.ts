@@ -5,10 +5,10 @@ import { compareSamples, DEFAULT_MIN_CHANGE, type Direction, type Verdict } from
 export const DEFAULT_CONFIRM_ROUNDS = 3;
 
 /** The largest p-value of a confirmed change when `detect.maxPValue` is unset (the per-run test's default). */
-export const DEFAULT_CONFIRM_MAX_P = 0.01;
+const DEFAULT_CONFIRM_MAX_P = 0.01;
 
 /** Fewest runs of each side with results that a confirmation decides on. */
-export const MIN_RUNS_PER_SIDE = 2;
+const MIN_RUNS_PER_SIDE = 2;
 
 /** One run a confirmation asked for. */
 export interface ConfirmationRun {

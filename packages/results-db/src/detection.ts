@@ -45,7 +45,7 @@ export function isPullRequestBranch(branch: string, prNumber: number | null): bo
 }
 
 /** One record per series, first bad commit and detector, the same on every database and reindex. */
-export function regressionId(seriesKey: string, firstBadCommit: string, detector: string): string {
+function regressionId(seriesKey: string, firstBadCommit: string, detector: string): string {
   return createHash('sha256')
     .update(JSON.stringify([seriesKey, firstBadCommit, detector]))
     .digest('hex')

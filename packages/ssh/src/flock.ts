@@ -3,7 +3,7 @@ import { LockedError, type LockHandle } from './command-runner.ts';
 import { LineSplitter } from './lines.ts';
 
 /** flock's exit code when another holder has the lock (`-E`): told apart from flock's own errors. */
-export const LOCK_BUSY_EXIT = 75;
+const LOCK_BUSY_EXIT = 75;
 
 /**
  * The command that holds `lockFile`: flock holds the lock while `cat` reads its stdin, so when the

@@ -42,10 +42,7 @@ export interface RegressionEvidence {
 }
 
 /** Reads the series around the change and the facts of the runs involved. */
-export async function regressionEvidence(
-  results: ResultsDb,
-  regression: Regression,
-): Promise<RegressionEvidence> {
+async function regressionEvidence(results: ResultsDb, regression: Regression): Promise<RegressionEvidence> {
   const { series } = regression;
   let points: readonly HistoryPoint[] | null = null;
   try {
@@ -145,7 +142,7 @@ function chartSection(regression: Regression, points: readonly HistoryPoint[] | 
 }
 
 /** The regression page: the record's facts, the series around the change, and a possible cause. */
-export function renderRegressionPage(
+function renderRegressionPage(
   regression: Regression,
   evidence: RegressionEvidence,
 ): { html: string; csp: string } {

@@ -10,7 +10,7 @@ export interface ChartPoint {
   label: string;
 }
 
-export interface ChartLevel {
+interface ChartLevel {
   median: number;
   ci: { lower: number; upper: number } | null;
 }

@@ -9,7 +9,7 @@ import { validate } from '../validate.ts';
 import { orUnavailable } from './history.ts';
 
 /** `POST /regressions/:id/bisect`: a range by hand; each left out comes from the record. */
-export const BisectBody = z
+const BisectBody = z
   .object({
     good: GitRevision.optional().describe("the last good commit (excluded); default: the record's"),
     bad: GitRevision.optional().describe("the first bad commit (included); default: the record's"),

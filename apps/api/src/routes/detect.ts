@@ -9,7 +9,7 @@ import { orUnavailable } from './history.ts';
 import { RegressionSchema } from './regressions.ts';
 
 /** `POST /history/detect`: which stored series to search; each field left out matches all. */
-export const DetectBodySchema = z
+const DetectBodySchema = z
   .object({
     minion: MinionName.optional(),
     benchmark: BenchmarkName.optional(),

@@ -10,7 +10,7 @@ import { validate } from '../validate.ts';
 const Name = z.string().min(1).max(500);
 
 /** `GET /history`; `params.<key>=<value>` query parameters are taken apart from these. */
-export const HistoryQuerySchema = z
+const HistoryQuerySchema = z
   .object({
     benchmark: BenchmarkName,
     measure: Name,
@@ -22,7 +22,7 @@ export const HistoryQuerySchema = z
   })
   .strict();
 
-export const SeriesQuerySchema = z
+const SeriesQuerySchema = z
   .object({ benchmark: BenchmarkName.optional(), minion: MinionName.optional(), branch: Name.optional() })
   .strict();
 

@@ -6,7 +6,7 @@ import type { ApiDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { validate } from '../validate.ts';
 
-export const LaneQuery = z
+const LaneQuery = z
   .object({ minion: MinionName.optional().describe('one lane; default: every lane') })
   .strict();
 

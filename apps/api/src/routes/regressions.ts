@@ -17,17 +17,10 @@ import { regressionPageResponse } from '../pages/regression-page.ts';
 import { validate } from '../validate.ts';
 import { orUnavailable, SeriesInfo } from './history.ts';
 
-export const RegressionStatus = z.enum([
-  'suspected',
-  'confirming',
-  'confirmed',
-  'noise',
-  'acknowledged',
-  'fixed',
-]);
+const RegressionStatus = z.enum(['suspected', 'confirming', 'confirmed', 'noise', 'acknowledged', 'fixed']);
 
 /** `GET /regressions`. */
-export const RegressionsQuerySchema = z
+const RegressionsQuerySchema = z
   .object({
     status: RegressionStatus.optional(),
     minion: MinionName.optional(),

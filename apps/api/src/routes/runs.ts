@@ -9,7 +9,7 @@ import { ApiError, ErrorBody } from '../errors.ts';
 import { acceptTarget } from '../targets.ts';
 import { jsonBody, validate } from '../validate.ts';
 
-export const RunListQuery = z
+const RunListQuery = z
   .object({
     state: RunState.optional(),
     minion: MinionName.optional().describe('one lane; default: every lane'),
@@ -19,9 +19,9 @@ export const RunListQuery = z
   .strict();
 
 /** Most log lines one GET /runs/:id/logs answers (lines are at most RUN_LOG_MAX_LINE_CHARS). */
-export const RUN_LOG_PAGE_MAX = 5000;
+const RUN_LOG_PAGE_MAX = 5000;
 
-export const RunLogsQuery = z
+const RunLogsQuery = z
   .object({
     offset: z.coerce.number().int().min(0).default(0).describe('first line'),
     /** Lines, not Redis entries. */

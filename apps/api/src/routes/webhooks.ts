@@ -10,7 +10,7 @@ import { MalformedJsonError, PayloadScanner } from '../webhook-payload.ts';
 import { RunAccepted } from './runs.ts';
 
 /** Largest webhook payload GitHub sends (25 MB). */
-export const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
+const WEBHOOK_BODY_LIMIT = 25 * 1024 * 1024;
 
 /** The digest `X-Hub-Signature-256` claims, or undefined when the header is missing or malformed. */
 function claimedDigest(header: string | undefined): Buffer | undefined {

@@ -13,7 +13,7 @@ export interface RunClock {
 }
 
 /** Nothing this run started may outlive it; without the lock, the processes are another run's. */
-export async function killLeftovers(
+async function killLeftovers(
   scope: Pick<RunScope, 'runner' | 'log'>,
   manifest: Pick<RunManifest, 'killed'>,
   lock: LockHandle | undefined,

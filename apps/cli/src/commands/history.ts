@@ -13,7 +13,7 @@ const RIGHT = new Set([1, 4, 5, 6]);
 const SUBJECT_WIDTH = 48;
 
 /** The series as an aligned table, oldest first. */
-function renderHistory(history: History): string {
+export function renderHistory(history: History): string {
   const { series } = history;
   const unit = series.unit;
   const cells = history.points.map((p) => [

@@ -16,6 +16,8 @@ import { runPipeline } from '../src/pipeline.ts';
 
 const run = promisify(execFile);
 const REPEATS = 20;
+/** Repeats of each alternating block (by hand, then through benchrunner). */
+const BLOCK = 5;
 const NOISE_RUNS = 10;
 const FIXED_COUNTS = [10, 20, 30];
 const TARGET_CI = 5;
@@ -82,15 +84,19 @@ async function main(): Promise<void> {
     `noise: ${noise}\nbenchmarks:\n  - {name: cpu, command: [node, cpu.mjs], repeats: ${repeats}, results: cpu.json, format: seed}\n`;
 
   try {
-    // 1. CV through benchrunner against the same command run by hand, same repeat count.
+    // 1. CV through benchrunner against the same command run by hand, same repeat count. In
+    // alternating blocks, so both see the same moments of the machine (its noise drifts).
     const byHand: number[] = [];
-    for (let i = 0; i < REPEATS; i++) {
-      const out = path.join(root, 'hand', String(i));
-      await run('node', ['cpu.mjs'], { cwd: root, env: { ...process.env, OUT_FOLDER: out } });
-      const [record] = JSON.parse(await readFile(path.join(out, 'cpu.json'), 'utf8'));
-      byHand.push(record.duration.ms * 1e6);
+    const through: number[] = [];
+    for (let block = 0; block < REPEATS / BLOCK; block++) {
+      for (let i = 0; i < BLOCK; i++) {
+        const out = path.join(root, 'hand', `${block}-${i}`);
+        await run('node', ['cpu.mjs'], { cwd: root, env: { ...process.env, OUT_FOLDER: out } });
+        const [record] = JSON.parse(await readFile(path.join(out, 'cpu.json'), 'utf8'));
+        byHand.push(record.duration.ms * 1e6);
+      }
+      through.push(...samplesOf(await runSuite(suite(String(BLOCK)))));
     }
-    const through = samplesOf(await runSuite(suite(String(REPEATS))));
     const cvRatio = cv(through) / cv(byHand);
 
     // 2. The noise check: quiet runs, then runs with 4 CPU hogs per CPU started at the benchmark.
@@ -143,7 +149,7 @@ async function main(): Promise<void> {
 All on the loopback SSH minion (sshd on 127.0.0.1, a test user), on this shared 2-core machine.
 
 **CV of a CPU-bound benchmark** (a fixed loop of 2e7 square roots timing itself, ~${(byHand[0]! / 1e6).toFixed(0)} ms),
-${REPEATS} repeats each, one run: by hand (\`node cpu.mjs\` from the controller) CV ${cv(byHand).toFixed(2)} %;
+${REPEATS} repeats each, one run, in alternating blocks of ${BLOCK} (by hand, then a benchrunner run): by hand (\`node cpu.mjs\` from the controller) CV ${cv(byHand).toFixed(2)} %;
 through benchrunner CV ${cv(through).toFixed(2)} %. Ratio benchrunner / by hand: **${cvRatio.toFixed(2)}** (target <= 1.0).
 
 **Noise check**, ${NOISE_RUNS} runs each way; the hogs (4 per CPU, each \`setsid node -e 'for(;;){}'\`) start

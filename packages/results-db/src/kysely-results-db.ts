@@ -14,6 +14,7 @@ import {
   baselineFinding,
   CHANGE_POINT_WINDOW,
   changePointFindings,
+  detectionOf,
   type Finding,
   isPullRequestBranch,
   type StoredPoint,
@@ -23,6 +24,7 @@ import { HistoryQueryError, ResultsDbUnavailableError } from './errors.ts';
 import { migrationProvider } from './migrations.ts';
 import { detectStoredSeries, ON_DEMAND_WINDOW, runFacts } from './on-demand.ts';
 import type {
+  Detection,
   DetectSettingsOf,
   History,
   HistoryPoint,
@@ -350,10 +352,15 @@ class KyselyResultsDb implements ResultsDb {
   }
 
   detectRun(runId: string, options: { settings?: DetectSettingsOf } = {}): Promise<Regression[]> {
+    return this.guarded(async () => (await this.findChanges(runId, options)).found);
+  }
+
+  detectRunChanges(runId: string, options: { settings?: DetectSettingsOf } = {}): Promise<Detection> {
     return this.guarded(() => this.findChanges(runId, options));
   }
 
-  private async findChanges(runId: string, options: { settings?: DetectSettingsOf }): Promise<Regression[]> {
+  private async findChanges(runId: string, options: { settings?: DetectSettingsOf }): Promise<Detection> {
+    const none: Detection = { found: [], changes: [] };
     const run = await this.db
       .selectFrom('runs')
       .select(['branch', 'pr_number', 'first_parent_depth', 'noisy', 'probe'])
@@ -361,12 +368,12 @@ class KyselyResultsDb implements ResultsDb {
       .executeTakeFirst();
     if (!run) throw new NotFoundError(`run ${runId}: not in the results database`);
     // A noisy run's figures say more about the minion than about the commit: kept, never judged.
-    if (run.noisy !== 0) return [];
+    if (run.noisy !== 0) return none;
     // Confirmation and bisection runs are evidence for a record, not points of the history.
-    if (run.probe !== null) return [];
+    if (run.probe !== null) return none;
     // Without a target the run has no commit of its own (only the ref it was asked for), so no
     // range to report and no identity for the record: detection needs the suite's `target`.
-    if (run.first_parent_depth === null || isPullRequestBranch(run.branch, run.pr_number)) return [];
+    if (run.first_parent_depth === null || isPullRequestBranch(run.branch, run.pr_number)) return none;
     const rows = await this.db
       .selectFrom('points as p')
       .innerJoin('series as s', 's.key', 'p.series_key')
@@ -414,7 +421,9 @@ class KyselyResultsDb implements ResultsDb {
       const finding = baselineFinding(test.key, verdicts[i]!, test.point, test.baseline);
       return finding ? [finding] : [];
     });
-    await this.record(found);
+    const made = await this.record(found);
+    const fixedIds = new Set<string>();
+    const fixedFrom = new Map<string, RegressionStatus>();
     for (const [key, { row }] of candidates) {
       const points = await this.storedPoints(key, CHANGE_POINT_WINDOW);
       const { findings, fixed } = changePointFindings(
@@ -424,12 +433,14 @@ class KyselyResultsDb implements ResultsDb {
         row.direction,
         await this.openRecords(key),
       );
-      await this.record(findings);
+      made.push(...(await this.record(findings)));
       found.push(...findings);
-      await this.fix(fixed);
+      for (const [id, from] of await this.fix(fixed)) fixedFrom.set(id, from);
+      for (const id of fixed) fixedIds.add(id);
     }
-    if (found.length === 0) return [];
-    return this.stored(found.map((f) => f.id));
+    if (found.length === 0 && fixedIds.size === 0) return none;
+    const records = await this.stored([...new Set([...found.map((f) => f.id), ...fixedIds])]);
+    return detectionOf(records, new Set(found.map((f) => f.id)), made, fixedFrom, fixedIds);
   }
 
   detectSeries(filter: SeriesFilter, options: { settings?: DetectSettingsOf } = {}): Promise<Regression[]> {
@@ -452,26 +463,45 @@ class KyselyResultsDb implements ResultsDb {
     return (await this.regressionQuery().where('g.id', 'in', ids).execute()).map(toRegression);
   }
 
-  /** Open records a later change point returned to their old level. */
-  private async fix(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db
-      .updateTable('regressions')
-      .set({ status: 'fixed', updated_at: new Date().toISOString() })
-      .where('id', 'in', ids)
-      .where('status', 'in', OPEN)
-      .execute();
+  /** Open records a later change point returned to their old level: their statuses before, by id. */
+  private async fix(ids: string[]): Promise<Map<string, RegressionStatus>> {
+    if (ids.length === 0) return new Map();
+    return this.db.transaction().execute(async (tx) => {
+      const open = await tx
+        .selectFrom('regressions')
+        .select(['id', 'status'])
+        .where('id', 'in', ids)
+        .where('status', 'in', OPEN)
+        .execute();
+      if (open.length === 0) return new Map();
+      await tx
+        .updateTable('regressions')
+        .set({ status: 'fixed', updated_at: new Date().toISOString() })
+        .where(
+          'id',
+          'in',
+          open.map((r) => r.id),
+        )
+        .where('status', 'in', OPEN)
+        .execute();
+      return new Map(open.map((r) => [r.id, r.status as RegressionStatus]));
+    });
   }
 
-  /** Writes new findings; one already recorded (same series, first bad commit and detector) is left as it is. */
-  private async record(findings: Finding[]): Promise<void> {
-    if (findings.length === 0) return;
+  /**
+   * Writes new findings; one already recorded (same series, first bad commit and detector) is left
+   * as it is. Returns the ids written now.
+   */
+  private async record(findings: Finding[]): Promise<string[]> {
+    if (findings.length === 0) return [];
     const now = new Date().toISOString();
-    await this.db
+    const written = await this.db
       .insertInto('regressions')
       .values(findings.map((f) => ({ ...f, status: 'suspected', created_at: now, updated_at: now })))
       .onConflict((oc) => oc.doNothing())
+      .returning('id')
       .execute();
+    return written.map((r) => r.id);
   }
 
   /** Records of a series that still describe its level (every status but `noise`). */

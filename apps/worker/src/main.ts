@@ -127,6 +127,8 @@ async function main(): Promise<void> {
       return enqueueRun(lane.queue, data);
     },
     logger,
+    // A culprit found is told to the alert channels once (the GitHub status moves to it).
+    ...(alerts ? { onEnded: alerts.bisectionEnded } : {}),
   });
   const detectSettings = suite ? suiteDetectSettings(suite.spec) : undefined;
   // Told of every regression status the worker changes or detection makes (new suspicion,

@@ -312,7 +312,8 @@ async function feed(
     if (!bisection) continue;
     if (bisection.status !== 'running') {
       // Its own probe stored again after it ended (a retry of the publish that ended it).
-      if (own.includes(id) && bisection.probes.some((p) => p.runId === runId)) await deps.onEnded?.(bisection);
+      if (own.includes(id) && bisection.probes.some((p) => p.runId === runId))
+        await deps.onEnded?.(bisection);
       continue;
     }
     const pending = bisection.probes.find((p) => p.runId === runId && p.outcome === 'pending');

@@ -1,3 +1,4 @@
+import { enqueueRun } from '@benchrunner/queue';
 import { type BrowserFixture, launchBrowser, waitFor } from '@benchrunner/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +39,16 @@ beforeAll(async () => {
     'the run to complete',
   );
   await worker.close();
+  // A bisection's probe, left waiting: Bull Board names it after its bisection.
+  await enqueueRun(h.lanes.get('local')!, {
+    commit: 'abc1235',
+    benchmarks: ['add'],
+    profile: false,
+    minion: 'local',
+    priority: 'bisect',
+    trigger: { kind: 'api', detail: {} },
+    probe: { kind: 'bisection', bisection: 'b-board', regression: 'r-board' },
+  });
   server = await listen(h.app);
   base = server.base;
 });
@@ -101,6 +112,9 @@ describe('Bull Board in Chromium', () => {
       await page.getByText('Logs', { exact: true }).first().click();
       for (const line of LOG_LINES) await page.getByText(line).first().waitFor({ timeout: 15_000 });
       await page.screenshot({ path: `${SHOTS}/benchrunner-board-run.png`, fullPage: true });
+      // The waiting probe, listed with the bisection it belongs to.
+      await page.goto(`${base}/ui/queue/runs-local?status=prioritized`);
+      await page.getByText('run (bisection b-board)').first().waitFor({ timeout: 15_000 });
       // Nothing leaves the machine (Bull Board's link to Google Fonts is taken out of its page).
       expect(offLoopback(urls)).toEqual([]);
     } finally {

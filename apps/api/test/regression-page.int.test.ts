@@ -1,5 +1,5 @@
-import type { CommitInfo } from '@benchrunner/core';
-import type { Regression } from '@benchrunner/results-db';
+import { type CommitInfo, RunProbe } from '@benchrunner/core';
+import { planConfirmation, type Regression } from '@benchrunner/results-db';
 import { linearCommits } from '@benchrunner/results-db/test/git-history.ts';
 import { manifest, noisySamples } from '@benchrunner/results-db/test/manifests.ts';
 import { launchBrowser } from '@benchrunner/testing';
@@ -181,6 +181,140 @@ describe('GET /regressions/:id as a page', () => {
 
       expect(problems).toEqual([]);
       expect(urls.filter((u) => new URL(u).origin !== base && !u.startsWith('data:'))).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('shows the confirmation and the bisection in Chromium: figures, outcome, culprit and probes, escaped', async () => {
+    const results = h.deps.results;
+    // A confirmation, its six runs stored as the worker stores them, and decided.
+    let n = 0;
+    const runs = planConfirmation(
+      commits[CHANGE_AT - 1]?.sha as string,
+      commits[CHANGE_AT]?.sha as string,
+      3,
+      () => `confirm-${n++}`,
+    );
+    expect(await results.beginConfirmation(regression.id, runs, ['suspected'])).not.toBeNull();
+    const samples = noisySamples(12);
+    for (const run of runs) {
+      const stored = manifest({
+        id: run.runId,
+        startedAt: new Date(Date.parse('2026-06-02T00:00:00Z') + run.round * 60_000).toISOString(),
+        commit: commits.find((c) => c.sha === run.commit) as CommitInfo,
+        samples: samples(run.side === 'suspect' ? 1250 : 1000),
+      });
+      const [result] = stored.results;
+      if (result?.benchmarks[0]) result.benchmarks[0].name = HOSTILE;
+      stored.request.probe = RunProbe.parse({
+        kind: 'confirmation',
+        regression: regression.id,
+        side: run.side,
+        round: run.round,
+      });
+      await results.ingestRun(stored);
+    }
+    const decided = await results.settleConfirmation(regression.id);
+    expect(decided).toMatchObject({ to: 'confirmed' });
+    // A bisection of the range, done, whose culprit is a merge with a hostile subject and author.
+    const [good, probed, culprit, bad] = [8, 10, 11, CHANGE_AT].map((i) => commits[i]?.sha as string);
+    await results.bisections.create({
+      id: 'bis-page',
+      regressionId: regression.id,
+      series: { key: regression.series.key, benchmark: 'add', minion: 'local', branch: 'main' },
+      good: good as string,
+      bad: bad as string,
+      input: { commits: [], good: [1000, 1001], bad: [1250, 1251] },
+    });
+    const side = (change: number, verdict: 'no significant change' | 'improved') => ({
+      change,
+      changeCi: {
+        lower: change - 0.01,
+        upper: change + 0.01,
+        confidence: 0.95,
+        method: 'bootstrap-percentile' as const,
+      },
+      p: 0.002,
+      verdict,
+    });
+    await results.bisections.addProbe('bis-page', {
+      commit: probed as string,
+      position: 1,
+      attempt: 1,
+      repeats: 7,
+      runId: 'probe-run-1',
+    });
+    await results.bisections.finishProbe('bis-page', 0, {
+      index: 1,
+      sha: probed as string,
+      attempt: 1,
+      repeats: 7,
+      outcome: 'good',
+      samples: [1000, 1002],
+      figures: {
+        n: 7,
+        median: 1001,
+        vsGood: side(0.001, 'no significant change'),
+        vsBad: side(-0.2, 'improved'),
+      },
+    });
+    await results.bisections.end('bis-page', {
+      status: 'done',
+      culprit: {
+        sha: culprit as string,
+        subject: 'Merge <b onmouseover="window.pwned=3">slow</b> & co',
+        author: 'Mallory <mallory@example.org>',
+        time: '2026-05-30T10:00:00Z',
+        merge: true,
+        merged: ['e'.repeat(40)],
+      },
+    });
+
+    const browser = await launchBrowser({ viewport: { width: 1000, height: 1400 } });
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(`${base}/regressions/${regression.id}`);
+      const confirmation = (await page.locator('section.confirmation').textContent()) ?? '';
+      for (const fact of [
+        '3 of 3 runs',
+        'n = ',
+        'confirmed',
+        'Reason',
+        'p-value',
+        'confirm-0',
+        'confirm-5',
+      ]) {
+        expect(confirmation).toContain(fact);
+      }
+      expect(confirmation).toMatch(/\+2\d\.\d %/);
+      const bisection = (await page.locator('section.bisection').textContent()) ?? '';
+      for (const fact of [
+        'done',
+        'Merge <b onmouseover="window.pwned=3">slow</b> & co',
+        'Mallory <mallory@example.org>',
+        'a merge, bringing in 1 commit (not bisected)',
+        'Probes (1)',
+      ]) {
+        expect(bisection).toContain(fact);
+      }
+      expect(await page.locator('section.bisection b').count()).toBe(0);
+      const probeRow = page.locator('table.probes tbody tr');
+      expect(await probeRow.count()).toBe(1);
+      const cells = await probeRow.locator('td').allTextContents();
+      expect(cells[1]).toContain((probed as string).slice(0, 12));
+      expect(cells[2]).toBe('good');
+      expect(cells[3]).toBe('7');
+      expect(cells[4]).toContain('1');
+      expect(cells[5]).toContain('no significant change');
+      expect(cells[6]).toContain('-20.0 %');
+      expect(
+        await page.locator(`section.bisection a[href="https://example.org/demo/commit/${culprit}"]`).count(),
+      ).toBe(1);
+      // Both are shown in their sections, not dumped as JSON under "More".
+      expect(await page.locator('h2', { hasText: 'More' }).count()).toBe(0);
+      expect(await page.evaluate('window.pwned')).toBeUndefined();
+      await page.screenshot({ path: `${SHOTS}/benchrunner-regression-evidence.png`, fullPage: true });
     } finally {
       await browser.close();
     }

@@ -10,8 +10,14 @@ import {
   repositoryFromUrl,
 } from '@benchrunner/alerts';
 import { readManifest } from '@benchrunner/archive';
-import { GitHubRepository, type Logger, type RunManifest, type Suite } from '@benchrunner/core';
-import type { Regression, RegressionStatus, ResultsDb } from '@benchrunner/results-db';
+import {
+  GitHubRepository,
+  type Logger,
+  NotFoundError,
+  type RunManifest,
+  type Suite,
+} from '@benchrunner/core';
+import type { Bisection, Regression, RegressionStatus, ResultsDb } from '@benchrunner/results-db';
 import type { Redis } from 'ioredis';
 import type { WorkerEnv } from './env.ts';
 
@@ -31,6 +37,13 @@ export interface WorkerAlerts {
    * @throws AlertDeliveryError when a channel failed after its retries (call again later).
    */
   statusChanged(regression: Regression, previous: RegressionStatus | null): Promise<AlertOutcome>;
+  /**
+   * A bisection ended: when `done` with a culprit, its record's channels are told once (per
+   * record and culprit, whoever calls). A bisection of no record (or of one since removed) tells
+   * nobody.
+   * @throws AlertDeliveryError when a channel failed after its retries (call again later).
+   */
+  bisectionEnded(bisection: Bisection): Promise<void>;
 }
 
 /** The channels the environment configures; none: alerts are off. */
@@ -126,5 +139,17 @@ export function createWorkerAlerts(deps: WorkerAlertsDeps): WorkerAlerts | undef
       if (failures.length > 0) throw new AlertDeliveryError(failures.join('; '));
     },
     statusChanged: (regression, previous) => notifier.statusChanged(regression, previous),
+    async bisectionEnded(bisection) {
+      if (bisection.status !== 'done' || !bisection.culprit || !bisection.regressionId) return;
+      let regression: Regression;
+      try {
+        regression = await deps.resultsDb.regression(bisection.regressionId);
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        logger.warn({ bisection: bisection.id }, 'culprit of an unknown record: not sent');
+        return;
+      }
+      await notifier.culpritFound(regression, bisection);
+    },
   };
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '@benchrunner/core';
 import type { Regression, ResultsDb } from '@benchrunner/results-db';
 import { annotationPoints, type MetricsSink } from '@benchrunner/sinks';
+import type { StatusListener } from './status-listeners.ts';
 
 /** The page of a regression record under the API's public URL. */
 function regressionPageUrl(publicApiUrl: string): (id: string) => string {
@@ -32,4 +33,18 @@ export async function annotateRegressions(
   await deps.metricsSink.write(points, deps.signal ? { signal: deps.signal } : {});
   log.info({ annotations: points.length, sink: deps.metricsSink.name }, 'regressions annotated');
   return points.length;
+}
+
+/**
+ * A status listener that rewrites the record's annotation with its new status (confirming,
+ * confirmed, noise, fixed...); undefined without a metrics sink. Idempotent: the same point again.
+ */
+export function annotationListener(
+  deps: { metricsSink?: MetricsSink; resultsDb: ResultsDb; publicApiUrl?: string },
+  log: Logger,
+): StatusListener | undefined {
+  if (!deps.metricsSink) return undefined;
+  return async ({ regression }) => {
+    await annotateRegressions(deps, [regression], log);
+  };
 }

@@ -11,15 +11,7 @@ import {
 } from '@benchrunner/results-db';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-
-/**
- * Told of every status change of a regression record that the worker makes: `suspected` ->
- * `confirming` when a confirmation starts, `confirming` -> `confirmed`, `noise` or (undecided)
- * `suspected` when it ends. Called after the change is stored, at least once: a listener that
- * throws fails the publish job (after every listener was called), and its retry tells every
- * listener again. So a listener must be idempotent (e.g. once per record and status).
- */
-export type StatusListener = (change: StatusChange) => Promise<void> | void;
+import { type StatusListener, tellListeners } from './status-listeners.ts';
 
 export interface ConfirmationDeps {
   resultsDb: ResultsDb;
@@ -61,20 +53,7 @@ export function createConfirmations(deps: ConfirmationDeps): Confirmations {
       },
       `regression ${regression.id}: ${from} -> ${to}`,
     );
-    const failures: string[] = [];
-    for (const listener of deps.onStatusChange ?? []) {
-      try {
-        await listener(change);
-      } catch (error) {
-        log.error({ err: error, regression: regression.id, to }, 'a status change listener failed');
-        failures.push((error as Error).message);
-      }
-    }
-    if (failures.length > 0) {
-      throw new Error(
-        `regression ${regression.id} ${from} -> ${to}: listeners failed: ${failures.join('; ')}`,
-      );
-    }
+    await tellListeners(deps.onStatusChange, change, log);
   };
 
   /** The decision of a confirmation, made now or (a retry of this publish) before: listeners hear it again. */

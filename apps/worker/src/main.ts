@@ -21,8 +21,9 @@ import { type CommandRunner, LocalRunner, SshRunner } from '@benchrunner/ssh';
 import { Queue, Worker } from 'bullmq';
 import { ActiveRuns } from './active-runs.ts';
 import { createWorkerAlerts } from './alerts.ts';
+import { annotationListener } from './annotations.ts';
 import { workerBisections } from './bisection.ts';
-import { createConfirmations, laneEnqueuer, type StatusListener } from './confirmation.ts';
+import { createConfirmations, laneEnqueuer } from './confirmation.ts';
 import { loadWorkerEnv } from './env.ts';
 import { type Lane, startLane } from './lane.ts';
 import { ansibleProvisioner } from './provisioner.ts';
@@ -30,6 +31,7 @@ import { createPublishProcessor, queueUnpublished, RESULTS_DB_SINK } from './pub
 import { RedisOutage } from './redis-outage.ts';
 import { sweepArchive } from './retention.ts';
 import { sinksFromEnv } from './sinks.ts';
+import type { StatusListener } from './status-listeners.ts';
 import { removeStaleTmpDirs, workerTmpDir } from './tmp-dirs.ts';
 
 async function main(): Promise<void> {
@@ -125,15 +127,23 @@ async function main(): Promise<void> {
       return enqueueRun(lane.queue, data);
     },
     logger,
+    // A culprit found is told to the alert channels once (the GitHub status moves to it).
+    ...(alerts ? { onEnded: alerts.bisectionEnded } : {}),
   });
   const detectSettings = suite ? suiteDetectSettings(suite.spec) : undefined;
-  // Told of every regression status the worker changes (confirmation started, confirmed, noise);
-  // the alert channels first: they deliver once per record and status, so a retry is harmless.
-  // Then bisection: a confirmed record whose range holds several commits is bisected (once).
+  // Told of every regression status the worker changes or detection makes (new suspicion,
+  // confirmation started, confirmed, noise, fixed); the alert channels first: they deliver once per
+  // record and status, so a retry is harmless. Then the Grafana annotation is rewritten. Then
+  // bisection: a confirmed record whose range holds several commits is bisected (once).
+  const annotate = annotationListener(
+    { ...sinks, resultsDb, ...(env.PUBLIC_URL ? { publicApiUrl: env.PUBLIC_URL } : {}) },
+    logger,
+  );
   const statusListeners: StatusListener[] = [
     ...(alerts
       ? [({ regression, from }: StatusChange) => alerts.statusChanged(regression, from).then(() => undefined)]
       : []),
+    ...(annotate ? [annotate] : []),
     ({ regression, to }: StatusChange) =>
       to === 'confirmed' ? bisections.onConfirmed(regression.id).then(() => undefined) : undefined,
   ];
@@ -157,6 +167,7 @@ async function main(): Promise<void> {
       confirmations,
       ...(alerts ? { alerts } : {}),
       onResultsStored: bisections.onResultsStored,
+      onStatusChange: statusListeners,
     }),
     {
       connection,

@@ -18,6 +18,7 @@ import type { WorkerAlerts } from './alerts.ts';
 import { annotateRegressions } from './annotations.ts';
 import type { Confirmations } from './confirmation.ts';
 import { warnSkipped } from './skipped-runs.ts';
+import { type StatusListener, tellListeners } from './status-listeners.ts';
 
 /** Where a run's results database write failed, in `receipts.errors`. */
 export const RESULTS_DB_SINK = 'results-db';
@@ -38,6 +39,8 @@ export interface PublishDeps {
   onResultsStored?: (manifest: RunManifest) => Promise<void>;
   /** Confirmation of what detection found, and of the confirmation runs themselves. */
   confirmations?: Confirmations;
+  /** Told of the status changes detection made: new `suspected` records, records now `fixed`. */
+  onStatusChange?: readonly StatusListener[];
 }
 
 /**
@@ -107,12 +110,14 @@ export function createPublishProcessor(deps: PublishDeps) {
         // Detection is part of this sink: it is idempotent, and a failure leaves no receipt,
         // so the retry writes and detects again.
         // Probe runs are evidence for a regression, not history: nothing to detect on them.
-        const found = manifest.request.probe
-          ? []
-          : await deps.resultsDb.detectRun(runId, {
+        const { found, changes } = manifest.request.probe
+          ? { found: [], changes: [] }
+          : await deps.resultsDb.detectRunChanges(runId, {
               ...(deps.detectSettings ? { settings: deps.detectSettings } : {}),
             });
         await annotateRegressions({ ...deps, resultsDb: deps.resultsDb, ...opts }, found, log);
+        // Before confirmation starts: a listener must not hear `suspected` after `confirming`.
+        for (const change of changes) await tellListeners(deps.onStatusChange, change, log);
         for (const r of found) {
           log.warn(
             { regression: r.id, kind: r.kind, detector: r.detector, series: r.series, change: r.change },

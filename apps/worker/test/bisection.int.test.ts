@@ -1,6 +1,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { SIGNATURE_HEADER, verifySignature } from '@benchrunner/alerts';
+import { startReceiver } from '@benchrunner/alerts/test/receiver.ts';
 import { advanceBisection, type BisectionDeps } from '@benchrunner/bisect';
 import { LOCAL_MINION, loadSuite, PRIORITY, type RunJobData, type RunManifest } from '@benchrunner/core';
 import { TargetResolver } from '@benchrunner/git';
@@ -27,7 +29,9 @@ import { type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ActiveRuns } from '../src/active-runs.ts';
+import { createWorkerAlerts } from '../src/alerts.ts';
 import { workerBisections } from '../src/bisection.ts';
+import { WorkerEnv } from '../src/env.ts';
 import { createRunProcessor } from '../src/processor.ts';
 import { createPublishProcessor } from '../src/publisher.ts';
 import { silentLogger } from './helpers-publish.ts';
@@ -107,9 +111,10 @@ it('bisects a 20 % slowdown and a 20 % speed-up in one range of 8 commits to the
     suiteFile,
     [
       `project: bisect-demo`,
-      `target: {repository: ${repo.dir}, branch: main}`,
-      // Not a test of the noise check: a loaded machine must not mark these runs noisy.
+      // The noise check judges the machine, not the commit: on a loaded test machine it marks every
+      // run noisy, and noisy runs are never judged, so no record would be found to bisect.
       'noise: false',
+      `target: {repository: ${repo.dir}, branch: main}`,
       'benchmarks:',
       '  - {name: alpha, command: [node, bench.mjs, alpha], format: bmf, results: stdout, repeats: 8}',
       '  - {name: beta, command: [node, bench.mjs, beta], format: bmf, results: stdout, repeats: 8}',
@@ -124,11 +129,22 @@ it('bisects a 20 % slowdown and a 20 % speed-up in one range of 8 commits to the
   const lane = new Queue(laneName('local'), { connection, prefix: QUEUE_PREFIX });
   const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
   const suite = await loadSuite(suiteFile);
+  // The alert webhook, a real HTTP receiver: told of each culprit once, as main.ts wires it.
+  const secret = 'culprit-secret-0123456789';
+  const hook = await startReceiver(() => ({ status: 202 }));
+  const alerts = createWorkerAlerts({
+    env: WorkerEnv.parse({ ALERT_WEBHOOK_URL: `${hook.url}/hook`, ALERT_WEBHOOK_SECRET: secret }),
+    redis: connection,
+    resultsDb: results,
+    archiveRoot,
+    logger,
+  });
   const deps: BisectionDeps = {
     results,
     mirror: async () => targets.mirror(suite),
     enqueue: (data) => enqueueRun(lane, data),
     logger,
+    ...(alerts ? { onEnded: alerts.bisectionEnded } : {}),
   };
   const bisections = workerBisections(deps);
   const publishConnection = createRedis(redis.url);
@@ -249,7 +265,23 @@ it('bisects a 20 % slowdown and a 20 % speed-up in one range of 8 commits to the
     expect(await results.regressions({ limit: 10, benchmark: 'alpha' })).toHaveLength(1);
     // A bisection started again with no new probe to run ends at once the same way.
     expect((await advanceBisection(deps, id)).status).toBe('done');
+    // Each culprit went to the alert webhook once, signed (the end is stored before the channels
+    // are told: the last one may still be on its way); an ended bisection advanced again tells no one.
+    await waitFor(() => hook.received.length >= 2, 'both culprits at the webhook', 30_000);
+    expect((await advanceBisection(deps, other?.id ?? '')).status).toBe('done');
+    const culprits = hook.received.map((r) => JSON.parse(r.body));
+    expect(culprits.map((e) => [e.event, e.regression.id, e.culprit.sha]).sort()).toEqual(
+      [
+        ['regression.culprit', regression?.id, shas[19]],
+        ['regression.culprit', improvement?.id, shas[21]],
+      ].sort(),
+    );
+    for (const r of hook.received) {
+      const signature = r.headers[SIGNATURE_HEADER.toLowerCase()] as string;
+      expect(verifySignature(secret, r.body, signature)).toBe(true);
+    }
   } finally {
+    await hook.close();
     await laneWorker.close();
     await publishWorker.close();
     await lane.close();

@@ -195,6 +195,7 @@ export async function startPublishing(options: {
   detectSettings?: DetectSettingsOf;
   publicApiUrl?: string;
   alerts?: PublishDeps['alerts'];
+  onStatusChange?: PublishDeps['onStatusChange'];
   backoffMs?: number;
 }): Promise<Publishing> {
   const { connection } = options;
@@ -208,6 +209,7 @@ export async function startPublishing(options: {
     ...(options.detectSettings ? { detectSettings: options.detectSettings } : {}),
     ...(options.publicApiUrl ? { publicApiUrl: options.publicApiUrl } : {}),
     ...(options.alerts ? { alerts: options.alerts } : {}),
+    ...(options.onStatusChange ? { onStatusChange: options.onStatusChange } : {}),
   });
   const worker = new Worker(PUBLISH_QUEUE, processor, {
     connection,

@@ -1,14 +1,14 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createRedis } from '@benchrunner/queue';
-import { openResultsDb, type ResultsDb } from '@benchrunner/results-db';
+import { openResultsDb, type Regression, type ResultsDb } from '@benchrunner/results-db';
 import { linearCommits } from '@benchrunner/results-db/test/git-history.ts';
 import { manifest, noisySamples } from '@benchrunner/results-db/test/manifests.ts';
 import { ANNOTATION_MEASUREMENT, InfluxMetricsSink } from '@benchrunner/sinks';
 import { type Influxd, type RedisFixture, startInfluxd, startRedis } from '@benchrunner/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { annotateRegressions } from '../src/annotations.ts';
+import { annotateRegressions, annotationListener } from '../src/annotations.ts';
 import { influxRows, publishAndWait, silentLogger, startPublishing, tempRoot } from './helpers-publish.ts';
 
 // Real Redis, real influxd, a real SQLite results database and the worker's publish processor.
@@ -111,4 +111,19 @@ it('replaces the annotation when the status changes, and writes nothing without 
     link: `https://bench.example.org/regressions/${regression?.id}`,
   });
   expect(rows[0]?.title).toMatch(/^acknowledged regression/);
+});
+
+it('rewrites the annotation as a status listener, and is none without a metrics sink', async () => {
+  const [regression] = await results.regressions({ limit: 10 });
+  expect(annotationListener({ resultsDb: results }, silentLogger())).toBeUndefined();
+  const listener = annotationListener(
+    { resultsDb: results, metricsSink: sink, publicApiUrl: PUBLIC },
+    silentLogger(),
+  );
+  const noise = { ...(regression as Regression), status: 'noise' as const };
+  await listener?.({ regression: noise, from: 'confirming', to: 'noise' });
+  const rows = await annotations();
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toMatchObject({ status: 'noise', regression: regression?.id });
+  expect(rows[0]?.title).toMatch(/^noise regression/);
 });

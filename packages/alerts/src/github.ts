@@ -51,7 +51,8 @@ export function commitStatusOf(change: StatusChange, targetUrl?: string): Commit
   };
 }
 
-function contextOf(r: Regression): string {
+/** The status context of a record's series: one per result, measure and minion. */
+export function contextOf(r: Regression): string {
   return `${r.series.result} ${r.series.measure} (${r.series.minion})`;
 }
 

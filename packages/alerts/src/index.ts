@@ -1,4 +1,5 @@
 export { latestRunOf } from './base-run.ts';
+export type { CulpritFound } from './culprit.ts';
 export type { DeliveryLog } from './delivery-log.ts';
 export { redisDeliveryLog } from './delivery-log.ts';
 export type { CommitStatus, GitHubConfig } from './github.ts';

@@ -1,5 +1,6 @@
 import type { AlertsSpec, Logger } from '@benchrunner/core';
-import type { Regression, RegressionStatus } from '@benchrunner/results-db';
+import type { Bisection, Regression, RegressionStatus } from '@benchrunner/results-db';
+import { culpritPayload, culpritSlackMessage, culpritStatuses } from './culprit.ts';
 import type { DeliveryLog } from './delivery-log.ts';
 import { commitStatusOf, GitHubClient, type GitHubConfig, reportStatus } from './github.ts';
 import { DeliveryRejectedError, type RetryOptions } from './http.ts';
@@ -138,6 +139,60 @@ export class Notifier {
     }
     await Promise.all(jobs);
     return this.finish(outcome, failures, { regression: regression.id, status: regression.status });
+  }
+
+  /**
+   * A bisection of the record ended `done`: its culprit goes to every channel once per record and
+   * culprit (the generic webhook's `regression.culprit`, a Slack message, and on GitHub the
+   * record's commit status moves to the culprit, see {@link culpritStatuses}), whatever ALERT_ON
+   * says. A bisection that did not end `done` sends nothing.
+   * @throws AlertDeliveryError when a channel failed after its retries (call again later).
+   */
+  async culpritFound(regression: Regression, bisection: Bisection): Promise<AlertOutcome> {
+    const outcome: AlertOutcome = { sent: [], skipped: [], rejected: [] };
+    const culprit = bisection.culprit;
+    if (bisection.status !== 'done' || !culprit) return outcome;
+    const found = { regression, bisection, culprit };
+    const { channels, context, suite } = this.options;
+    const retry = this.options.retry ?? {};
+    const key = (channel: string) => `${channel}:${regression.id}:culprit:${culprit.sha}`;
+    const failures: string[] = [];
+    const jobs: Promise<void>[] = [];
+    const webhook = channels.webhook;
+    if (webhook && suite?.webhook !== false) {
+      jobs.push(
+        this.once(key('webhook'), 'webhook', outcome, failures, () =>
+          postWebhook(
+            webhook,
+            key('webhook'),
+            'regression.culprit',
+            (id) => culpritPayload(found, context, id),
+            retry,
+          ),
+        ),
+      );
+    }
+    const slackUrl = channels.slackUrl;
+    if (slackUrl && suite?.slack !== false) {
+      jobs.push(
+        this.once(key('slack'), 'slack', outcome, failures, () =>
+          postSlack(slackUrl, culpritSlackMessage(found, context), retry),
+        ),
+      );
+    }
+    const github = this.github;
+    const repository = this.repository();
+    if (github && repository && this.githubOption('statuses')) {
+      const statuses = culpritStatuses(found, regressionUrl(context, regression.id));
+      jobs.push(
+        this.once(key('github-status'), 'github-status', outcome, failures, async () => {
+          // Both again on a retry: a commit status is the latest one of its context.
+          for (const { sha, status } of statuses) await github.createStatus(repository, sha, status);
+        }),
+      );
+    }
+    await Promise.all(jobs);
+    return this.finish(outcome, failures, { regression: regression.id, culprit: culprit.sha });
   }
 
   /**

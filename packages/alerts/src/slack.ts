@@ -31,11 +31,12 @@ export interface SlackMessage {
 }
 
 /** Escapes the three characters Slack's mrkdwn gives meaning to. */
-function escapeMrkdwn(text: string): string {
+export function escapeMrkdwn(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
-function field(label: string, value: string): TextObject {
+/** A labelled field: the label bold, the value escaped and clipped. */
+export function field(label: string, value: string): TextObject {
   return { type: 'mrkdwn', text: clip(`*${label}*\n${escapeMrkdwn(value)}`, SLACK_LIMITS.fieldText) };
 }
 

@@ -28,6 +28,12 @@ export interface BisectionDeps {
   /** Adds a run to its minion's lane (the existing enqueue); answers with the run's id. */
   enqueue: (data: RunJobData) => Promise<{ id: string }>;
   logger: Logger;
+  /**
+   * Told when a bisection ends (any status), after the end is stored; told again when a probe run
+   * of an ended bisection is stored again (a retried publish), so at least once: be idempotent.
+   * What it throws is thrown on (the publish job retries).
+   */
+  onEnded?: (bisection: Bisection) => Promise<void>;
 }
 
 /** A range given by hand (`POST /regressions/:id/bisect`); each left out comes from the record. */
@@ -226,7 +232,9 @@ export async function advanceBisection(deps: BisectionDeps, id: string): Promise
       { bisection: id, status: end.status, probes: bisection.probes.length },
       'bisection ended',
     );
-    return store.get(id);
+    const ended = await store.get(id);
+    await deps.onEnded?.(ended);
+    return ended;
   }
   const data = RunJobData.parse({
     commit: step.sha,
@@ -301,7 +309,13 @@ async function feed(
   const ids = new Set([...own, ...(await store.waitingOn(runId))]);
   for (const id of ids) {
     const bisection = await store.get(id).catch(() => undefined);
-    if (bisection?.status !== 'running') continue;
+    if (!bisection) continue;
+    if (bisection.status !== 'running') {
+      // Its own probe stored again after it ended (a retry of the publish that ended it).
+      if (own.includes(id) && bisection.probes.some((p) => p.runId === runId))
+        await deps.onEnded?.(bisection);
+      continue;
+    }
     const pending = bisection.probes.find((p) => p.runId === runId && p.outcome === 'pending');
     if (pending) {
       const input = await store.input(id);

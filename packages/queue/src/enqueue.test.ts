@@ -1,6 +1,6 @@
 import type { RunJobData } from '@benchrunner/core';
 import { describe, expect, it } from 'vitest';
-import { dedupId, runJobOptions } from './enqueue.ts';
+import { dedupId, runJobName, runJobOptions } from './enqueue.ts';
 
 const base: RunJobData = {
   commit: 'abcdef1',
@@ -77,5 +77,17 @@ describe('runJobOptions', () => {
     expect(p('ci')).toBeLessThan(p('bisect'));
     expect(p('bisect')).toBeLessThan(p('nightly'));
     expect(runJobOptions(base).attempts).toBe(1);
+  });
+});
+
+describe('runJobName', () => {
+  it('names a probe after its bisection or confirmation, any other run `run`', () => {
+    expect(runJobName(base)).toBe('run');
+    expect(runJobName({ probe: { kind: 'bisection', bisection: 'b123', regression: 'r1' } })).toBe(
+      'run (bisection b123)',
+    );
+    expect(runJobName({ probe: { kind: 'confirmation', regression: 'r1', side: 'suspect', round: 3 } })).toBe(
+      'run (confirmation r1, suspect 3)',
+    );
   });
 });

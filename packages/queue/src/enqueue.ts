@@ -42,6 +42,17 @@ export function dedupId(data: RunJobData): string {
   return `run-${hash('sha256', canonical, 'hex').slice(0, 32)}`;
 }
 
+/**
+ * A run job's BullMQ name: `run`, or for a probe the record it measures for, so Bull Board lists
+ * probes with their bisection or confirmation. Nothing reads a job's name back: a label only.
+ */
+export function runJobName(data: Pick<RunJobData, 'probe'>): string {
+  const probe = data.probe;
+  if (!probe) return 'run';
+  if (probe.kind === 'bisection') return `run (bisection ${probe.bisection})`;
+  return `run (confirmation ${probe.regression}, ${probe.side} ${probe.round})`;
+}
+
 export interface Enqueued {
   id: string;
   /** True when an identical waiting run answered instead of a new one. */
@@ -57,7 +68,7 @@ export interface Enqueued {
 export async function enqueueRun(queue: Queue, data: RunJobData, id: string = newRunId()): Promise<Enqueued> {
   const nonce = data.nonce ?? id;
   const added = queue.add(
-    'run',
+    runJobName(data),
     { ...data, nonce },
     {
       ...runJobOptions(data),

@@ -47,6 +47,17 @@ afterEach(async () => {
 });
 
 describe('enqueueRun', () => {
+  it('names a probe job after its bisection (what Bull Board lists), and a plain run `run`', async () => {
+    const q = freshQueue();
+    const plain = await enqueueRun(q, run());
+    const probe = await enqueueRun(
+      q,
+      run({ priority: 'bisect', probe: { kind: 'bisection', bisection: 'b42', regression: 'r1' } }),
+    );
+    expect((await q.getJob(plain.id))?.name).toBe('run');
+    expect((await q.getJob(probe.id))?.name).toBe('run (bisection b42)');
+  });
+
   it('answers a duplicate of a waiting run with its id', async () => {
     const q = freshQueue();
     const first = await enqueueRun(q, run());

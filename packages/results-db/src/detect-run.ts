@@ -5,12 +5,13 @@ import {
   baselineFinding,
   CHANGE_POINT_WINDOW,
   changePointFindings,
+  detectionOf,
   isPullRequestBranch,
   type StoredPoint,
   sinceLastChange,
 } from './detection.ts';
 import { fixRecords, openRecords, recordFindings, storedRegressions } from './regression-records.ts';
-import type { DetectSettingsOf, Regression } from './results-db.ts';
+import type { Detection, DetectSettingsOf, RegressionStatus } from './results-db.ts';
 import type { Database } from './schema.ts';
 import { parseSamples, storedPoints } from './series-read.ts';
 
@@ -20,13 +21,14 @@ const BASELINE_WINDOW = 20;
 /**
  * Detection after one run: each of its series against its baseline since the last recorded
  * change, then change points over the series' recent history. Records what it finds, fixes
- * records a later change undid, and returns the records found now.
+ * records a later change undid, and returns the records found now with the status changes made.
  */
 export async function detectRun(
   db: Kysely<Database>,
   runId: string,
   options: { settings?: DetectSettingsOf },
-): Promise<Regression[]> {
+): Promise<Detection> {
+  const none: Detection = { found: [], changes: [] };
   const run = await db
     .selectFrom('runs')
     .select(['branch', 'pr_number', 'first_parent_depth', 'noisy', 'probe'])
@@ -34,12 +36,12 @@ export async function detectRun(
     .executeTakeFirst();
   if (!run) throw new NotFoundError(`run ${runId}: not in the results database`);
   // A noisy run's figures say more about the minion than about the commit: kept, never judged.
-  if (run.noisy !== 0) return [];
+  if (run.noisy !== 0) return none;
   // Confirmation and bisection runs are evidence for a record, not points of the history.
-  if (run.probe !== null) return [];
+  if (run.probe !== null) return none;
   // Without a target the run has no commit of its own (only the ref it was asked for), so no
   // range to report and no identity for the record: detection needs the suite's `target`.
-  if (run.first_parent_depth === null || isPullRequestBranch(run.branch, run.pr_number)) return [];
+  if (run.first_parent_depth === null || isPullRequestBranch(run.branch, run.pr_number)) return none;
   const rows = await db
     .selectFrom('points as p')
     .innerJoin('series as s', 's.key', 'p.series_key')
@@ -84,7 +86,9 @@ export async function detectRun(
     const finding = baselineFinding(test.key, verdicts[i]!, test.point, test.baseline);
     return finding ? [finding] : [];
   });
-  await recordFindings(db, found);
+  const made = await recordFindings(db, found);
+  const fixedIds = new Set<string>();
+  const fixedFrom = new Map<string, RegressionStatus>();
   for (const [key, { row }] of candidates) {
     const points = await storedPoints(db, key, CHANGE_POINT_WINDOW);
     const { findings, fixed } = changePointFindings(
@@ -94,15 +98,14 @@ export async function detectRun(
       row.direction,
       await openRecords(db, key),
     );
-    await recordFindings(db, findings);
+    made.push(...(await recordFindings(db, findings)));
     found.push(...findings);
-    await fixRecords(db, fixed);
+    for (const [id, from] of await fixRecords(db, fixed)) fixedFrom.set(id, from);
+    for (const id of fixed) fixedIds.add(id);
   }
-  if (found.length === 0) return [];
-  return storedRegressions(
-    db,
-    found.map((f) => f.id),
-  );
+  if (found.length === 0 && fixedIds.size === 0) return none;
+  const records = await storedRegressions(db, [...new Set([...found.map((f) => f.id), ...fixedIds])]);
+  return detectionOf(records, new Set(found.map((f) => f.id)), made, fixedFrom, fixedIds);
 }
 
 function toSeriesPoint(point: StoredPoint) {

@@ -8,7 +8,7 @@ import {
   median,
   type SeriesVerdict,
 } from '@benchrunner/results';
-import type { DetectSettingsOf } from './results-db.ts';
+import type { Detection, DetectSettingsOf, Regression, RegressionStatus } from './results-db.ts';
 import type { RegressionTable } from './schema.ts';
 
 /** One stored point of a series, in first-parent order. */
@@ -198,4 +198,30 @@ export function changePointFindings(
     });
   });
   return { findings, fixed: [...fixed] };
+}
+
+/**
+ * A run's detection as its caller sees it: the records found (in the order found), the records
+ * written now as `null` -> `suspected`, then every record the run's change points fixed, now (from
+ * its status before) or earlier (from null).
+ */
+export function detectionOf(
+  records: readonly Regression[],
+  found: ReadonlySet<string>,
+  made: readonly string[],
+  fixedFrom: ReadonlyMap<string, RegressionStatus>,
+  fixed: ReadonlySet<string>,
+): Detection {
+  const byId = new Map(records.map((r) => [r.id, r]));
+  const changes: Detection['changes'] = [];
+  for (const id of new Set(made)) {
+    const regression = byId.get(id);
+    if (regression?.status === 'suspected') changes.push({ regression, from: null, to: 'suspected' });
+  }
+  for (const id of fixed) {
+    const regression = byId.get(id);
+    if (regression?.status === 'fixed')
+      changes.push({ regression, from: fixedFrom.get(id) ?? null, to: 'fixed' });
+  }
+  return { found: records.filter((r) => found.has(r.id)), changes };
 }

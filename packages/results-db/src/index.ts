@@ -30,6 +30,7 @@ export { DatabaseUrl, openResultsDb, SQLITE_FILE } from './kysely-results-db.ts'
 export type { ReindexOutcome } from './reindex.ts';
 export { reindex } from './reindex.ts';
 export type {
+  Detection,
   DetectSettingsOf,
   History,
   HistoryPoint,

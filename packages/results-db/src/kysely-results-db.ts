@@ -25,6 +25,7 @@ import {
   storedRegressions,
 } from './regression-records.ts';
 import type {
+  Detection,
   DetectSettingsOf,
   History,
   HistoryQuery,
@@ -183,6 +184,10 @@ class KyselyResultsDb implements ResultsDb {
   }
 
   detectRun(runId: string, options: { settings?: DetectSettingsOf } = {}): Promise<Regression[]> {
+    return this.guarded(async () => (await detectRun(this.db, runId, options)).found);
+  }
+
+  detectRunChanges(runId: string, options: { settings?: DetectSettingsOf } = {}): Promise<Detection> {
     return this.guarded(() => detectRun(this.db, runId, options));
   }
 

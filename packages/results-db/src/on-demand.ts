@@ -18,8 +18,8 @@ export interface StoredSeriesAccess {
   openRecords(
     seriesKey: string,
   ): Promise<{ id: string; firstBadRun: string; beforeMedian: number; afterMedian: number }[]>;
-  record(findings: Finding[]): Promise<void>;
-  fix(ids: string[]): Promise<void>;
+  record(findings: Finding[]): Promise<unknown>;
+  fix(ids: string[]): Promise<unknown>;
   stored(ids: string[]): Promise<Regression[]>;
 }
 

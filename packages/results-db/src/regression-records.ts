@@ -2,7 +2,7 @@ import { NotFoundError } from '@benchrunner/core';
 import type { Kysely, Selectable } from 'kysely';
 import type { Confirmation } from './confirmations.ts';
 import type { Finding } from './detection.ts';
-import type { Regression, RegressionFilter } from './results-db.ts';
+import type { Regression, RegressionFilter, RegressionStatus } from './results-db.ts';
 import type { Database, RegressionTable, SeriesTable } from './schema.ts';
 import { seriesInfo } from './series-read.ts';
 
@@ -63,25 +63,44 @@ export async function acknowledge(db: Kysely<Database>, id: string): Promise<voi
 }
 
 /** Open records a later change point returned to their old level. */
-export async function fixRecords(db: Kysely<Database>, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .updateTable('regressions')
-    .set({ status: 'fixed', updated_at: new Date().toISOString() })
-    .where('id', 'in', ids)
-    .where('status', 'in', OPEN)
-    .execute();
+export async function fixRecords(
+  db: Kysely<Database>,
+  ids: string[],
+): Promise<Map<string, RegressionStatus>> {
+  if (ids.length === 0) return new Map();
+  return db.transaction().execute(async (tx) => {
+    const open = await tx
+      .selectFrom('regressions')
+      .select(['id', 'status'])
+      .where('id', 'in', ids)
+      .where('status', 'in', OPEN)
+      .execute();
+    if (open.length === 0) return new Map();
+    await tx
+      .updateTable('regressions')
+      .set({ status: 'fixed', updated_at: new Date().toISOString() })
+      .where(
+        'id',
+        'in',
+        open.map((r) => r.id),
+      )
+      .where('status', 'in', OPEN)
+      .execute();
+    return new Map(open.map((r) => [r.id, r.status as RegressionStatus]));
+  });
 }
 
 /** Writes new findings; one already recorded (same series, first bad commit and detector) is left as it is. */
-export async function recordFindings(db: Kysely<Database>, findings: Finding[]): Promise<void> {
-  if (findings.length === 0) return;
+export async function recordFindings(db: Kysely<Database>, findings: Finding[]): Promise<string[]> {
+  if (findings.length === 0) return [];
   const now = new Date().toISOString();
-  await db
+  const written = await db
     .insertInto('regressions')
     .values(findings.map((f) => ({ ...f, status: 'suspected', created_at: now, updated_at: now })))
     .onConflict((oc) => oc.doNothing())
+    .returning('id')
     .execute();
+  return written.map((r) => r.id);
 }
 
 /** Records of a series that still describe its level (every status but `noise`). */

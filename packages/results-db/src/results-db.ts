@@ -105,11 +105,23 @@ export interface Regression {
   bisection?: Bisection;
 }
 
-/** A record's status as it changed, with the record after the change. */
+/**
+ * A record's status as it changed, with the record after the change. `from` is null for a record
+ * detection just made (`to`: `suspected`), and for a `fixed` that an earlier detection made and
+ * the latest one supports again (told again, since listeners are told at least once).
+ */
 export interface StatusChange {
   regression: Regression;
-  from: RegressionStatus;
+  from: RegressionStatus | null;
   to: RegressionStatus;
+}
+
+/** What {@link ResultsDb.detectRunChanges} found, and the status changes it made or supports. */
+export interface Detection {
+  /** As {@link ResultsDb.detectRun} returns them. */
+  found: Regression[];
+  /** New `suspected` records first, then records a later change point fixed. */
+  changes: StatusChange[];
 }
 
 /** Filters of {@link ResultsDb.regressions}; each left out matches all. */
@@ -164,6 +176,13 @@ export interface ResultsDb {
    * @throws NotFoundError when the run is not stored.
    */
   detectRun(runId: string, options?: { settings?: DetectSettingsOf }): Promise<Regression[]>;
+  /**
+   * {@link detectRun}, with the status changes detection made: records it wrote (`null` ->
+   * `suspected`) and records the run's change points return to their old level (-> `fixed`), those
+   * fixed by an earlier call included (from null), so a caller that failed to pass a change on
+   * hears it again when it detects again.
+   */
+  detectRunChanges(runId: string, options?: { settings?: DetectSettingsOf }): Promise<Detection>;
   /**
    * Change-point detection now over the stored history (the latest 1,000 points) of every series
    * the filter matches, pull-request series left out. Records what is new, like detectRun, and

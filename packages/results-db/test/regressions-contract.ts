@@ -1,6 +1,6 @@
 import { NotFoundError, type RunManifest } from '@benchrunner/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResultsDb } from '../src/index.ts';
+import type { ResultsDb, StatusChange } from '../src/index.ts';
 import { freshDatabases, type OpenFresh } from './contract.ts';
 import { linearCommits } from './git-history.ts';
 import { manifest, noisySamples } from './manifests.ts';
@@ -11,6 +11,12 @@ type Commits = Awaited<ReturnType<typeof linearCommits>>['commits'];
 async function publish(db: ResultsDb, run: RunManifest) {
   await db.ingestRun(run);
   return db.detectRun(run.id);
+}
+
+/** {@link publish}, returning the status changes detection made or supports. */
+async function publishChanges(db: ResultsDb, run: RunManifest): Promise<StatusChange[]> {
+  await db.ingestRun(run);
+  return (await db.detectRunChanges(run.id)).changes;
 }
 
 function runAt(commits: Commits, i: number, samples: number[], branch?: string): RunManifest {
@@ -53,8 +59,11 @@ export function regressionsContract(name: string, openFresh: OpenFresh): void {
       const runs = [...Array(45).keys()]
         .filter((i) => i !== 18)
         .map((i) => runAt(commits, i, samples(level(i))));
+      const changes: { id: string; from: string | null; to: string; status: string }[] = [];
       for (const run of runs) {
-        await publish(db, run);
+        for (const c of await publishChanges(db, run)) {
+          changes.push({ id: c.regression.id, from: c.from, to: c.to, status: c.regression.status });
+        }
         if (run.id === 'run-25') {
           const [only, ...others] = await db.regressions({ limit: 100 });
           expect(others).toEqual([]);
@@ -88,6 +97,14 @@ export function regressionsContract(name: string, openFresh: OpenFresh): void {
       const all = await db.regressions({ limit: 100 });
       const slow = all.find((r) => r.firstBad.runId === 'run-19');
       expect(slow?.status).toBe('fixed');
+      // Made once as `suspected`, fixed once from it; later runs supporting the fix say so again.
+      const ofSlow = changes.filter((c) => c.id === slow?.id);
+      expect(ofSlow[0]).toEqual({ id: slow?.id, from: null, to: 'suspected', status: 'suspected' });
+      expect(ofSlow.filter((c) => c.to === 'suspected')).toHaveLength(1);
+      expect(ofSlow.filter((c) => c.from !== null)).toEqual([
+        { id: slow?.id, from: 'suspected', to: 'fixed', status: 'fixed' },
+      ]);
+      expect(ofSlow.every((c) => c.to === c.status)).toBe(true);
       expect(all.find((r) => r.firstBad.runId === 'run-32')).toMatchObject({ kind: 'improvement' });
       expect(all.filter((r) => r.kind === 'regression')).toHaveLength(1);
     });

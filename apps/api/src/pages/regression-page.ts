@@ -7,6 +7,7 @@ import {
 } from '@benchrunner/results-db';
 import type { Context } from 'hono';
 import { orUnavailable } from '../routes/history.ts';
+import { bisectionSection, confirmationSection } from './evidence-sections.ts';
 import { esc, htmlPage, pageResponse, webUrl } from './html.ts';
 import { PAGE_STYLE } from './style.ts';
 import { type ChartPoint, formatNumber, lineChart } from './svg-chart.ts';
@@ -31,6 +32,8 @@ const KNOWN = new Set([
   'runs',
   'createdAt',
   'updatedAt',
+  'confirmation',
+  'bisection',
 ]);
 
 /** What the page shows beside the record itself. */
@@ -82,11 +85,18 @@ function level(l: Regression['before'], unit: string): string {
   return `${esc(formatNumber(l.median))} ${esc(unit)}${ci}`;
 }
 
+/** A commit's short sha, linked to its web page when the repository has one. */
+function commitLink(repository: string | null): (sha: string) => string {
+  return (sha) => {
+    const url = commitUrl(repository, sha);
+    const short = esc(sha.slice(0, 12));
+    return url ? `<a href="${esc(url)}"><code>${short}</code></a>` : `<code>${short}</code>`;
+  };
+}
+
 function commitCell(commit: { commit: string; runId: string } | null, repository: string | null): string {
   if (!commit) return '<em>none (first point of the series)</em>';
-  const url = commitUrl(repository, commit.commit);
-  const short = esc(commit.commit.slice(0, 12));
-  const sha = url ? `<a href="${esc(url)}"><code>${short}</code></a>` : `<code>${short}</code>`;
+  const sha = commitLink(repository)(commit.commit);
   return `${sha} run <a href="/runs/${esc(encodeURIComponent(commit.runId))}"><code>${esc(commit.runId)}</code></a>`;
 }
 
@@ -188,6 +198,8 @@ function renderRegressionPage(
 <table class="facts">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join('')}</table>
 ${fingerprintChange(regression, evidence.runs)}
 ${chartSection(regression, evidence.points)}
+${confirmationSection(regression, series.unit)}
+${bisectionSection(regression.bisection, series.unit, commitLink(repository))}
 <h2>Runs involved (${regression.runs.length})</h2>
 <ul class="runs">${runs}</ul>
 ${extraFields(regression)}

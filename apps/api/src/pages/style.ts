@@ -15,4 +15,6 @@ table.facts td{padding:3px 0}code{font:12px ui-monospace,monospace;background:#f
 .chart .change-point{stroke:#d98b00;stroke-width:2;stroke-dasharray:4 3}.chart .change-label{font:11px system-ui,sans-serif;fill:#a86b00}
 pre{background:#f3f5f9;padding:8px;overflow:auto}ul.runs{columns:3;padding-left:18px}
 table.list{border-collapse:collapse;width:100%}table.list th,table.list td{text-align:left;padding:4px 8px;border-bottom:1px solid #e3e7ef}
-table.list td.num{text-align:right;font-variant-numeric:tabular-nums}`;
+table.list td.num{text-align:right;font-variant-numeric:tabular-nums}
+h3{font-size:14px;margin:16px 0 6px}table.probes{font-size:13px}.outcome{font-weight:600}
+.outcome-confirmed,.outcome-bad{color:#a11b1b}.outcome-good{color:#17692d}.outcome-noise,.outcome-skipped,.outcome-undecided{color:#5a6375}`;

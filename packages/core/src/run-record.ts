@@ -99,9 +99,15 @@ export type EnvironmentInfo = z.infer<typeof EnvironmentInfo>;
 
 /** One loop of a noise calibration: `level` is the mean time of a round of fixed work (ms). */
 export const CalibrationLoop = z.object({
+  /** Median time of a round (ms); the mean in manifests written before robustCv existed. */
   level: z.number().nonnegative(),
-  /** Coefficient of variation of the rounds' times, in percent. */
+  /** Coefficient of variation of the rounds' times (standard deviation over mean), in percent. */
   cv: z.number().nonnegative(),
+  /**
+   * 1.4826 x the median absolute deviation over the median, in percent: the CV of the rounds
+   * without the few a timer interrupt or a page fault stretched. The noise verdict judges this one.
+   */
+  robustCv: z.number().nonnegative().optional(),
   rounds: z.number().int().positive(),
 });
 export type CalibrationLoop = z.infer<typeof CalibrationLoop>;

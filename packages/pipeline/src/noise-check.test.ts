@@ -1,6 +1,6 @@
 import type { Calibration } from '@benchrunner/core';
 import { describe, expect, it } from 'vitest';
-import { noiseVerdict } from './noise-check.ts';
+import { describeLoop, noiseVerdict } from './noise-check.ts';
 
 const settings = { seconds: 0.5, maxCv: 10, maxShift: 10, requeue: 1 };
 const calibration = (cpu: number, cpuCv: number, busy: Calibration['busyProcesses'] = []): Calibration => ({
@@ -40,5 +40,41 @@ describe('noiseVerdict', () => {
     );
     expect(report).toMatchObject({ verdict: 'unknown', reasons: ['after: node exited 127'] });
     expect(report.after).toBeUndefined();
+  });
+});
+
+describe('describeLoop', () => {
+  // 19 steady rounds and one a timer interrupt stretched to twice as long.
+  const steady = Array.from({ length: 19 }, (_, i) => 2 + (i % 3) * 0.01);
+  const interrupted = [...steady, 4];
+
+  it('keeps the odd stretched round out of the robust CV and the level, not out of the plain CV', () => {
+    const loop = describeLoop(interrupted, 'cpu');
+    expect(loop.cv).toBeGreaterThan(10);
+    expect(loop.robustCv).toBeLessThan(2);
+    expect(loop.level).toBeCloseTo(2.01, 2);
+    const calibration = (l: typeof loop): Calibration => ({
+      cpu: l,
+      memory: l,
+      cpuShare: 1,
+      busyProcesses: [],
+    });
+    const report = noiseVerdict({ before: calibration(loop), after: calibration(loop) }, settings);
+    expect(report).toMatchObject({ verdict: 'quiet', reasons: [] });
+  });
+
+  it('sees a competing process that slows most rounds', () => {
+    // Time-sliced with a hog: rounds alternate between their own time and two to three times it.
+    const shared = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 2 : 4 + (i % 4) * 0.5));
+    const loop = describeLoop(shared, 'cpu');
+    expect(loop.robustCv).toBeGreaterThan(10);
+    const calibration: Calibration = { cpu: loop, memory: loop, cpuShare: 0.5, busyProcesses: [] };
+    expect(noiseVerdict({ before: calibration, after: calibration }, settings).verdict).toBe('noisy');
+  });
+
+  it('judges the plain CV of a manifest written before the robust one existed', () => {
+    const old: Calibration = calibration(2.5, 30);
+    expect(old.cpu.robustCv).toBeUndefined();
+    expect(noiseVerdict({ before: old, after: old }, settings).verdict).toBe('noisy');
   });
 });

@@ -68,13 +68,27 @@ export class CalibrationError extends Error {
   override name = 'CalibrationError';
 }
 
-function describeLoop(times: unknown, name: string): CalibrationLoop {
+/** A loop's level (median round), CV and robust CV from its rounds' times (ms). */
+export function describeLoop(times: unknown, name: string): CalibrationLoop {
   if (!Array.isArray(times) || times.length < 2 || !times.every((t) => typeof t === 'number' && t >= 0)) {
     throw new CalibrationError(`calibration printed no usable ${name} rounds`);
   }
   const mean = times.reduce((a, b) => a + b, 0) / times.length;
   const variance = times.reduce((a, t) => a + (t - mean) ** 2, 0) / (times.length - 1);
-  return { level: mean, cv: mean > 0 ? (Math.sqrt(variance) / mean) * 100 : 0, rounds: times.length };
+  const middle = median(times);
+  const mad = median(times.map((t) => Math.abs(t - middle)));
+  return {
+    level: middle,
+    cv: mean > 0 ? (Math.sqrt(variance) / mean) * 100 : 0,
+    robustCv: middle > 0 ? ((1.4826 * mad) / middle) * 100 : 0,
+    rounds: times.length,
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Runs one calibration on the minion through the runner that runs the benchmarks. */
@@ -121,8 +135,11 @@ function shift(before: number, after: number): number {
 }
 
 /**
- * The verdict of a run's calibrations: noisy when a loop's CV exceeds `maxCv`, or its level moved
- * by more than `maxShift` between before and after. One reason per finding.
+ * The verdict of a run's calibrations: noisy when a loop's robust CV (its plain CV in manifests
+ * without one) exceeds `maxCv`, or its level moved by more than `maxShift` between before and
+ * after. One reason per finding. The robust CV leaves out the odd round a timer interrupt
+ * stretched (on a quiet VM one such round in twenty took the plain CV past 10 %); a competing
+ * process slows most rounds, which both the robust CV and the level see.
  */
 export function noiseVerdict(
   calibrations: { before?: Calibration; after?: Calibration; errors?: string[] },
@@ -136,7 +153,7 @@ export function noiseVerdict(
     ['after', after],
   ] as const) {
     for (const loop of ['cpu', 'memory'] as const) {
-      const cv = calibration?.[loop].cv;
+      const cv = calibration ? (calibration[loop].robustCv ?? calibration[loop].cv) : undefined;
       if (cv !== undefined && cv > settings.maxCv) {
         noisy = true;
         reasons.push(`${loop} CV ${cv.toFixed(1)} % ${when} the benchmarks, above ${settings.maxCv} %`);

@@ -23,7 +23,8 @@ export function noiseColumns(report: NoiseReport | undefined, noisy: boolean | u
     };
   }
   const calibrations = [report.before, report.after].filter((c): c is Calibration => c !== undefined);
-  const cvs = calibrations.flatMap((c) => LOOPS.map((loop) => c[loop].cv));
+  // The CV the verdict judged: the robust one (the plain one in manifests written before it).
+  const cvs = calibrations.flatMap((c) => LOOPS.map((loop) => c[loop].robustCv ?? c[loop].cv));
   const { before, after } = report;
   const shifts =
     before && after
@@ -32,7 +33,18 @@ export function noiseColumns(report: NoiseReport | undefined, noisy: boolean | u
         )
       : [];
   const loops = (c: Calibration | undefined) =>
-    c ? Object.fromEntries(LOOPS.map((loop) => [loop, { level: c[loop].level, cv: c[loop].cv }])) : null;
+    c
+      ? Object.fromEntries(
+          LOOPS.map((loop) => [
+            loop,
+            {
+              level: c[loop].level,
+              cv: c[loop].cv,
+              ...(c[loop].robustCv === undefined ? {} : { robustCv: c[loop].robustCv }),
+            },
+          ]),
+        )
+      : null;
   return {
     noisy: noisy === true || report.verdict === 'noisy' ? 1 : 0,
     noise_verdict: report.verdict,

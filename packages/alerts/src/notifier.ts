@@ -6,7 +6,7 @@ import { commitStatusOf, GitHubClient, type GitHubConfig, reportStatus } from '.
 import { DeliveryRejectedError, type RetryOptions } from './http.ts';
 import { type MessageContext, regressionUrl, type StatusChange } from './message.ts';
 import { type PullRequestReport, reportMarkdown, reportMarker } from './pr-report.ts';
-import { postSlack, slackMessage } from './slack.ts';
+import { postSlack, type SlackMessage, slackMessage } from './slack.ts';
 import { postWebhook, reportPayload, statusPayload, type WebhookConfig } from './webhook.ts';
 
 /** Statuses sent unless the suite or the environment says otherwise. */
@@ -93,33 +93,17 @@ export class Notifier {
     const outcome: AlertOutcome = { sent: [], skipped: [], rejected: [] };
     if (!this.sends.includes(regression.status)) return outcome;
     const change: StatusChange = { regression, previous };
-    const { channels, context, suite } = this.options;
-    const retry = this.options.retry ?? {};
+    const { context } = this.options;
     const key = (channel: string) => `${channel}:${regression.id}:${regression.status}`;
     const failures: string[] = [];
-    const jobs: Promise<void>[] = [];
-    const webhook = channels.webhook;
-    if (webhook && suite?.webhook !== false) {
-      jobs.push(
-        this.once(key('webhook'), 'webhook', outcome, failures, () =>
-          postWebhook(
-            webhook,
-            key('webhook'),
-            'regression.status',
-            (id) => statusPayload(change, context, id),
-            retry,
-          ),
-        ),
-      );
-    }
-    const slackUrl = channels.slackUrl;
-    if (slackUrl && suite?.slack !== false) {
-      jobs.push(
-        this.once(key('slack'), 'slack', outcome, failures, () =>
-          postSlack(slackUrl, slackMessage(change, context), retry),
-        ),
-      );
-    }
+    const jobs = this.webhookAndSlack(
+      key,
+      'regression.status',
+      (id) => statusPayload(change, context, id),
+      () => slackMessage(change, context),
+      outcome,
+      failures,
+    );
     const github = this.github;
     const repository = this.repository();
     if (github && this.githubOption('statuses')) {
@@ -153,33 +137,17 @@ export class Notifier {
     const culprit = bisection.culprit;
     if (bisection.status !== 'done' || !culprit) return outcome;
     const found = { regression, bisection, culprit };
-    const { channels, context, suite } = this.options;
-    const retry = this.options.retry ?? {};
+    const { context } = this.options;
     const key = (channel: string) => `${channel}:${regression.id}:culprit:${culprit.sha}`;
     const failures: string[] = [];
-    const jobs: Promise<void>[] = [];
-    const webhook = channels.webhook;
-    if (webhook && suite?.webhook !== false) {
-      jobs.push(
-        this.once(key('webhook'), 'webhook', outcome, failures, () =>
-          postWebhook(
-            webhook,
-            key('webhook'),
-            'regression.culprit',
-            (id) => culpritPayload(found, context, id),
-            retry,
-          ),
-        ),
-      );
-    }
-    const slackUrl = channels.slackUrl;
-    if (slackUrl && suite?.slack !== false) {
-      jobs.push(
-        this.once(key('slack'), 'slack', outcome, failures, () =>
-          postSlack(slackUrl, culpritSlackMessage(found, context), retry),
-        ),
-      );
-    }
+    const jobs = this.webhookAndSlack(
+      key,
+      'regression.culprit',
+      (id) => culpritPayload(found, context, id),
+      () => culpritSlackMessage(found, context),
+      outcome,
+      failures,
+    );
     const github = this.github;
     const repository = this.repository();
     if (github && repository && this.githubOption('statuses')) {
@@ -206,25 +174,17 @@ export class Notifier {
     options: { repository?: string | null; runUrl?: string } = {},
   ): Promise<AlertOutcome> {
     const outcome: AlertOutcome = { sent: [], skipped: [], rejected: [] };
-    const { channels, context, suite } = this.options;
-    const retry = this.options.retry ?? {};
+    const { context } = this.options;
     const key = (channel: string) => `${channel}:run:${report.runId}`;
     const failures: string[] = [];
-    const jobs: Promise<void>[] = [];
-    const webhook = channels.webhook;
-    if (webhook && suite?.webhook !== false) {
-      jobs.push(
-        this.once(key('webhook'), 'webhook', outcome, failures, () =>
-          postWebhook(
-            webhook,
-            key('webhook'),
-            'pull_request.report',
-            (id) => reportPayload(report, context, id),
-            retry,
-          ),
-        ),
-      );
-    }
+    const jobs = this.webhookAndSlack(
+      key,
+      'pull_request.report',
+      (id) => reportPayload(report, context, id),
+      null,
+      outcome,
+      failures,
+    );
     const github = this.github;
     const repository = this.repository(options.repository);
     if (github && this.githubOption('pullRequests')) {
@@ -270,6 +230,38 @@ export class Notifier {
     } finally {
       if (this.commentQueue.get(key) === next) this.commentQueue.delete(key);
     }
+  }
+
+  /**
+   * The generic webhook's `event` and, when `slack` is given, a Slack message: each channel once
+   * per `key(channel)`. Answers the deliveries under way.
+   */
+  private webhookAndSlack(
+    key: (channel: string) => string,
+    event: string,
+    payload: (delivery: string) => unknown,
+    slack: (() => SlackMessage) | null,
+    outcome: AlertOutcome,
+    failures: string[],
+  ): Promise<void>[] {
+    const { channels, suite } = this.options;
+    const retry = this.options.retry ?? {};
+    const jobs: Promise<void>[] = [];
+    const webhook = channels.webhook;
+    if (webhook && suite?.webhook !== false) {
+      jobs.push(
+        this.once(key('webhook'), 'webhook', outcome, failures, () =>
+          postWebhook(webhook, key('webhook'), event, payload, retry),
+        ),
+      );
+    }
+    const slackUrl = channels.slackUrl;
+    if (slack && slackUrl && suite?.slack !== false) {
+      jobs.push(
+        this.once(key('slack'), 'slack', outcome, failures, () => postSlack(slackUrl, slack(), retry)),
+      );
+    }
+    return jobs;
   }
 
   private async once(

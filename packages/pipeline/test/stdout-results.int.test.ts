@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +15,7 @@ import { runPipeline } from '../src/pipeline.ts';
  * what the result file keeps and leaves out. Short cycles keep the test quick.
  */
 const BENCH_JS = `
-const Benchmark = require(process.env.BENCHMARK_JS);
+const Benchmark = require('benchmark');
 const options = { maxTime: 0.05, minSamples: 5 };
 console.error('starting on stderr');
 new Benchmark.Suite()
@@ -27,10 +27,24 @@ new Benchmark.Suite()
 `;
 
 /**
- * Benchmark.js resolved from this package, by absolute path: the SSH minion is a user of this
- * machine that can read it, and the suite's folder needs no node_modules of its own.
+ * Benchmark.js and its dependencies, copied into the suite's own node_modules: the SSH minion is
+ * another user of this machine, who may not be able to read this checkout (a clone made in a
+ * `mktemp -d` folder is 0700).
  */
-const BENCHMARK_JS = createRequire(import.meta.url).resolve('benchmark');
+async function copyBenchmarkJs(suiteDir: string): Promise<void> {
+  const own = createRequire(import.meta.url).resolve('benchmark/package.json');
+  const fromBenchmark = createRequire(own);
+  for (const [name, pkg] of [
+    ['benchmark', own],
+    ['lodash', fromBenchmark.resolve('lodash/package.json')],
+    ['platform', fromBenchmark.resolve('platform/package.json')],
+  ] as const) {
+    await cp(path.dirname(pkg), path.join(suiteDir, 'node_modules', name), {
+      recursive: true,
+      dereference: true,
+    });
+  }
+}
 
 // No `format`: both are detected. hyperfine writes a file, so a fixed shell script hands it
 // $OUT_FOLDER (hyperfine cannot export to /dev/stdout under the LocalRunner: Node's stdio pipes
@@ -43,7 +57,6 @@ benchmarks:
     results: stdout
     repeats: 2
     warmup: 1
-    env: { BENCHMARK_JS: ${JSON.stringify(BENCHMARK_JS)} }
   - name: nap
     command: [sh, -c, 'exec hyperfine -n nap --runs 3 --export-json "$OUT_FOLDER/nap.json" "sleep 0.01"']
     results: nap.json
@@ -61,6 +74,7 @@ beforeAll(async () => {
   const suiteDir = path.join(root, 'suite');
   await mkdir(suiteDir, { recursive: true });
   await writeFile(path.join(suiteDir, 'bench.cjs'), BENCH_JS);
+  await copyBenchmarkJs(suiteDir);
   await writeFile(path.join(suiteDir, 'suite.yaml'), SUITE);
   suite = parseSuite(SUITE, path.join(suiteDir, 'suite.yaml'));
 });

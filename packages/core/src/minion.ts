@@ -3,7 +3,12 @@ import { MinionName } from './names.ts';
 import { CpuList, NoiseSpec } from './suite.ts';
 
 /** A minion's own noise thresholds (inventory `benchrunner_noise`): used where the suite sets none. */
-export const MinionNoise = NoiseSpec.pick({ maxCv: true, maxShift: true }).strict();
+export const MinionNoise = NoiseSpec.pick({
+  maxCv: true,
+  maxShift: true,
+  memoryMaxCv: true,
+  memoryMaxShift: true,
+}).strict();
 export type MinionNoise = z.infer<typeof MinionNoise>;
 
 /** How to reach a minion. `local` runs on the controller itself (the embedded default). */

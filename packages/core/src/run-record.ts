@@ -143,6 +143,9 @@ export const NoiseReport = z.object({
     seconds: z.number(),
     maxCv: z.number(),
     maxShift: z.number(),
+    /** The memory loop's own thresholds, when set (else maxCv and maxShift apply to it). */
+    memoryMaxCv: z.number().optional(),
+    memoryMaxShift: z.number().optional(),
     /** Times a noisy nightly run is queued again; absent in manifests written before it existed (then 1). */
     requeue: z.number().int().nonnegative().optional(),
   }),

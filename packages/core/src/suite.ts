@@ -130,8 +130,11 @@ export const CpuList = z
 /**
  * The noise check: a short calibration (a CPU-bound and a memory-bound loop of fixed work) run
  * on the minion before the benchmarks and after them. A run is `noisy` when a loop's coefficient
- * of variation exceeds `maxCv` percent, or its level (mean time per round) moved by more than
- * `maxShift` percent between before and after.
+ * of variation exceeds `maxCv` percent, or its level (median time per round) moved by more than
+ * `maxShift` percent between before and after. The memory-bound loop has thresholds of its own
+ * (`memoryMaxCv`, `memoryMaxShift`, each `maxCv` / `maxShift` when unset): its level depends on
+ * the pages a process gets and on what shares the caches, so on some machines it varies between
+ * two quiet processes far more than the CPU-bound loop does (`benchrunner calibrate` measures both).
  */
 export const NoiseSpec = z
   .object({
@@ -139,6 +142,10 @@ export const NoiseSpec = z
     seconds: z.number().gt(0).max(60).optional(),
     maxCv: z.number().gt(0).optional(),
     maxShift: z.number().gt(0).optional(),
+    /** `maxCv` of the memory-bound loop; `maxCv` when unset. */
+    memoryMaxCv: z.number().gt(0).optional(),
+    /** `maxShift` of the memory-bound loop; `maxShift` when unset. */
+    memoryMaxShift: z.number().gt(0).optional(),
     /** How many times a noisy nightly run is queued again (each new run links to the noisy one); 0: never. */
     requeue: z.number().int().min(0).max(10).optional(),
   })
@@ -147,7 +154,11 @@ export type NoiseSpec = z.infer<typeof NoiseSpec>;
 
 /** The noise check's settings in effect: the suite's, else the minion's, else these. */
 const NOISE_DEFAULTS = { seconds: 0.5, maxCv: 10, maxShift: 10, requeue: 1 } as const;
-export type NoiseSettings = { [K in keyof NoiseSpec]-?: number };
+/** The settings in effect; the memory loop's own thresholds only where one was set. */
+export type NoiseSettings = { [K in Exclude<keyof NoiseSpec, MemoryThreshold>]-?: number } & {
+  [K in MemoryThreshold]?: number;
+};
+type MemoryThreshold = 'memoryMaxCv' | 'memoryMaxShift';
 
 export const SuiteSpec = z
   .object({

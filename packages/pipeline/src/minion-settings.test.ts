@@ -41,6 +41,19 @@ describe('suiteOnMinion', () => {
     expect(settingsOn('noise: false', tuned)).toEqual({ cpus: '2-3', noise: null });
   });
 
+  it("keeps the minion's memory-loop thresholds beside a suite's shared ones, key by key", () => {
+    const measured = minion({ noise: { maxCv: 4, maxShift: 3, memoryMaxCv: 17, memoryMaxShift: 50 } });
+    expect(settingsOn('noise: {maxShift: 2}', measured).noise).toEqual({
+      seconds: 0.5,
+      maxCv: 4,
+      maxShift: 2,
+      memoryMaxCv: 17,
+      memoryMaxShift: 50,
+      requeue: 1,
+    });
+    expect(settingsOn('noise: {memoryMaxShift: 20}', measured).noise).toMatchObject({ memoryMaxShift: 20 });
+  });
+
   it('changes nothing for a minion without settings, nor the suite file and its hash', () => {
     const plain = suite('noise: {maxShift: 7}');
     expect(suiteOnMinion(plain, minion({}))).toBe(plain);

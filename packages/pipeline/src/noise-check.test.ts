@@ -33,6 +33,25 @@ describe('noiseVerdict', () => {
     expect(report.busyProcesses).toEqual([hog, { pid: 7, cpuPercent: 25, command: 'apt' }]);
   });
 
+  it('judges the memory loop by its own thresholds where set, and the CPU loop by the shared ones', () => {
+    const at = (cpu: number, memory: number, memoryCv: number): Calibration => ({
+      ...calibration(cpu, 3),
+      memory: { level: memory, cv: memoryCv, rounds: 40 },
+    });
+    const before = at(2.5, 5.2, 12);
+    const after = at(2.6, 6.9, 3);
+    expect(noiseVerdict({ before, after }, settings).reasons).toEqual([
+      'memory CV 12.0 % before the benchmarks, above 10 %',
+      'memory level moved 32.7 % (5.20 -> 6.90 ms), above 10 %',
+    ]);
+    const own = { ...settings, memoryMaxCv: 15, memoryMaxShift: 40 };
+    expect(noiseVerdict({ before, after }, own)).toMatchObject({ verdict: 'quiet', reasons: [] });
+    // The CPU loop keeps maxCv and maxShift: 10 %, not the memory loop's 15 and 40.
+    expect(noiseVerdict({ before, after: at(3, 6.9, 3) }, own).reasons).toEqual([
+      'cpu level moved 20.0 % (2.50 -> 3.00 ms), above 10 %',
+    ]);
+  });
+
   it('is unknown when a calibration could not run, and says why', () => {
     const report = noiseVerdict(
       { before: calibration(2.5, 3), errors: ['after: node exited 127'] },

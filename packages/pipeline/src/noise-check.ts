@@ -130,14 +130,27 @@ export async function calibrate(
 }
 
 /** Percent change of `after` from `before`. */
-function shift(before: number, after: number): number {
+export function shift(before: number, after: number): number {
   return before > 0 ? (Math.abs(after - before) / before) * 100 : 0;
+}
+
+/** A loop's thresholds: the memory loop's own where set, else the shared ones. */
+export function loopThresholds(
+  settings: Pick<NoiseSettings, 'maxCv' | 'maxShift' | 'memoryMaxCv' | 'memoryMaxShift'>,
+  loop: 'cpu' | 'memory',
+): { maxCv: number; maxShift: number } {
+  return loop === 'memory'
+    ? {
+        maxCv: settings.memoryMaxCv ?? settings.maxCv,
+        maxShift: settings.memoryMaxShift ?? settings.maxShift,
+      }
+    : { maxCv: settings.maxCv, maxShift: settings.maxShift };
 }
 
 /**
  * The verdict of a run's calibrations: noisy when a loop's robust CV (its plain CV in manifests
- * without one) exceeds `maxCv`, or its level moved by more than `maxShift` between before and
- * after. One reason per finding. The robust CV leaves out the odd round a timer interrupt
+ * without one) exceeds its `maxCv`, or its level moved by more than its `maxShift` between before
+ * and after (the memory loop's own thresholds where set). One reason per finding. The robust CV leaves out the odd round a timer interrupt
  * stretched (on a quiet VM one such round in twenty took the plain CV past 10 %); a competing
  * process slows most rounds, which both the robust CV and the level see.
  */
@@ -153,20 +166,22 @@ export function noiseVerdict(
     ['after', after],
   ] as const) {
     for (const loop of ['cpu', 'memory'] as const) {
+      const { maxCv } = loopThresholds(settings, loop);
       const cv = calibration ? (calibration[loop].robustCv ?? calibration[loop].cv) : undefined;
-      if (cv !== undefined && cv > settings.maxCv) {
+      if (cv !== undefined && cv > maxCv) {
         noisy = true;
-        reasons.push(`${loop} CV ${cv.toFixed(1)} % ${when} the benchmarks, above ${settings.maxCv} %`);
+        reasons.push(`${loop} CV ${cv.toFixed(1)} % ${when} the benchmarks, above ${maxCv} %`);
       }
     }
   }
   if (before && after) {
     for (const loop of ['cpu', 'memory'] as const) {
+      const { maxShift } = loopThresholds(settings, loop);
       const moved = shift(before[loop].level, after[loop].level);
-      if (moved > settings.maxShift) {
+      if (moved > maxShift) {
         noisy = true;
         reasons.push(
-          `${loop} level moved ${moved.toFixed(1)} % (${before[loop].level.toFixed(2)} -> ${after[loop].level.toFixed(2)} ms), above ${settings.maxShift} %`,
+          `${loop} level moved ${moved.toFixed(1)} % (${before[loop].level.toFixed(2)} -> ${after[loop].level.toFixed(2)} ms), above ${maxShift} %`,
         );
       }
     }

@@ -1,5 +1,6 @@
 import type { Command } from './cli.ts';
 import { runCli } from './cli.ts';
+import { calibrateCommand } from './commands/calibrate.ts';
 import { compareCommand } from './commands/compare.ts';
 import { detectCommand } from './commands/detect.ts';
 import { enqueueCommand, statusCommand } from './commands/enqueue.ts';
@@ -21,6 +22,7 @@ const COMMANDS: readonly Command[] = [
   parseCommand,
   compareCommand,
   detectCommand,
+  calibrateCommand,
   formatsCommand,
 ];
 

@@ -266,6 +266,7 @@ describe('route response schemas', () => {
       ).toBe(true);
     };
     await check('/minions');
+    await check('/benchmarks');
     await check('/ready');
     await check('/health');
     await h.post('/runs', { commit: 'abc1234' });

@@ -1,7 +1,29 @@
+import { AdaptiveRepeats, Profiler } from '@benchrunner/core';
 import { LaneProblem, LaneStatus } from '@benchrunner/queue';
 import { z } from 'zod';
 import { errors, ok, routeGroup } from '../contract.ts';
 import { ErrorBody } from '../errors.ts';
+
+/** The suite as `GET /benchmarks` shows it: what a caller may ask a run for, without commands or env. */
+const SuiteSummary = z.object({
+  project: z.string(),
+  /** SHA-256 of the suite file: provisioning runs again when it changes. */
+  suiteHash: z.string(),
+  benchmarks: z.array(
+    z.object({
+      name: z.string(),
+      description: z.string().optional(),
+      /** Result format, or `auto`: detected from the content. */
+      format: z.string(),
+      fileSets: z.array(z.string()),
+      profilers: z.array(Profiler),
+      /** A fixed count, or adaptive bounds with the CI target (percent). */
+      repeats: z.union([z.number().int().positive(), AdaptiveRepeats]),
+      warmup: z.number().int().nonnegative(),
+      timeoutSeconds: z.number().positive(),
+    }),
+  ),
+});
 
 /**
  * The routes app.ts serves itself: probes, the suite, the lanes, and the pages that other handlers
@@ -44,7 +66,7 @@ export const systemApi = routeGroup('', {
     method: 'get',
     path: '/benchmarks',
     summary: 'The suite: benchmarks, file sets, profilers',
-    responses: { 200: ok('The suite'), ...errors },
+    responses: { 200: ok('The suite', SuiteSummary), ...errors },
   },
   minions: {
     method: 'get',

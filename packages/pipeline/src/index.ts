@@ -3,6 +3,7 @@ export { captureEnvironment } from './environment.ts';
 export { suiteOnMinion } from './minion-settings.ts';
 export {
   BASELINE_MARGIN,
+  BASELINE_RUNS,
   calibrateRepeatedly,
   type LoopBaseline,
   type NoiseBaseline,

@@ -135,7 +135,7 @@ export function shift(before: number, after: number): number {
 }
 
 /** A loop's thresholds: the memory loop's own where set, else the shared ones. */
-export function loopThresholds(
+function loopThresholds(
   settings: Pick<NoiseSettings, 'maxCv' | 'maxShift' | 'memoryMaxCv' | 'memoryMaxShift'>,
   loop: 'cpu' | 'memory',
 ): { maxCv: number; maxShift: number } {

@@ -9,6 +9,7 @@ import {
   noiseSettings,
 } from '@benchrunner/core';
 import {
+  BASELINE_RUNS,
   CalibrationError,
   calibrateRepeatedly,
   type LoopBaseline,
@@ -98,7 +99,7 @@ export const calibrateCommand: Command = {
     runs: {
       type: 'string',
       valueName: 'N',
-      description: 'calibrations to run, one after the other (default 10)',
+      description: `calibrations to run, one after the other (default ${BASELINE_RUNS})`,
     },
     seconds: {
       type: 'string',
@@ -124,7 +125,11 @@ two calibrations (what maxShift judges) and its robust CV (what maxCv judges), a
 line benchrunner_noise with thresholds 1.5 x the largest seen. Run it on a quiet minion, after
 tuning it: the suggestion is what this machine's quiet looks like.`,
   async run({ options }, context) {
-    const runs = numberOption(options, 'runs', { min: 0, max: Number.POSITIVE_INFINITY, fallback: 10 });
+    const runs = numberOption(options, 'runs', {
+      min: 0,
+      max: Number.POSITIVE_INFINITY,
+      fallback: BASELINE_RUNS,
+    });
     if (!Number.isInteger(runs) || runs < 2 || runs > 1000) {
       throw new UsageError(
         `option '--runs' must be a whole number from 2 to 1000 (one calibration says nothing of how the level moves), got '${stringOption(options, 'runs')}'`,

@@ -74,8 +74,13 @@ export async function settleConfirmation(
   if (confirmation.result) return null;
   const ids = confirmation.runs.map((r) => r.runId);
   if (!options.failure) {
-    const stored = await db.selectFrom('runs').select('id').where('id', 'in', ids).execute();
-    if (stored.length < ids.length) return null;
+    // Every run is in, or lost (it left the lane before it ran, and never will be).
+    const waitedFor = confirmation.runs.filter((r) => r.lost === undefined).map((r) => r.runId);
+    const stored =
+      waitedFor.length === 0
+        ? []
+        : await db.selectFrom('runs').select('id').where('id', 'in', waitedFor).execute();
+    if (stored.length < waitedFor.length) return null;
   }
   const points = await db
     .selectFrom('points')
@@ -124,4 +129,35 @@ export async function settleConfirmation(
     .executeTakeFirst();
   if (Number(done.numUpdatedRows) === 0) return null;
   return { regression: await read(id), from: 'confirming', to };
+}
+
+/**
+ * Records that a planned run of a `confirming` record left its lane before it ran (`reason`), and
+ * decides the record when that was the last run it waited for. Null when the run is not one the
+ * record waits for (another record's, or already in or lost), or nothing was decided yet.
+ */
+export async function loseConfirmationRun(
+  db: Kysely<Database>,
+  read: (id: string) => Promise<Regression>,
+  id: string,
+  runId: string,
+  reason: string,
+  options: { settings?: DetectSettingsOf },
+): Promise<StatusChange | null> {
+  const row = await current(db, id);
+  if (row.status !== 'confirming' || row.confirmation === null) return null;
+  const confirmation = JSON.parse(row.confirmation) as Confirmation;
+  const run = confirmation.runs.find((r) => r.runId === runId);
+  if (confirmation.result || !run || run.lost !== undefined) return null;
+  run.lost = reason;
+  const done = await db
+    .updateTable('regressions')
+    .set({ confirmation: JSON.stringify(confirmation) })
+    .where('id', '=', id)
+    .where('status', '=', 'confirming')
+    .where('confirmation', '=', row.confirmation)
+    .executeTakeFirst();
+  // Another caller changed the record meanwhile: it marks the run itself, or decided already.
+  if (Number(done.numUpdatedRows) === 0) return null;
+  return settleConfirmation(db, read, id, options);
 }

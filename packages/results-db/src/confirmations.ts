@@ -18,6 +18,11 @@ export interface ConfirmationRun {
   /** 0-based position in the interleaved sequence (baseline, suspect, baseline, ...). */
   round: number;
   commit: string;
+  /**
+   * Why the run will never report: it left the lane before it ran (cancelled while waiting, a
+   * drained lane). It counts as a run that gave no results.
+   */
+  lost?: string;
 }
 
 /** What one side's runs measured, pooled. */

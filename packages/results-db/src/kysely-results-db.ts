@@ -7,7 +7,7 @@ import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { z } from 'zod';
 import { type BisectionStore, KyselyBisectionStore } from './bisections.ts';
-import { beginConfirmation, settleConfirmation } from './confirmation-store.ts';
+import { beginConfirmation, loseConfirmationRun, settleConfirmation } from './confirmation-store.ts';
 import type { ConfirmationRun } from './confirmations.ts';
 import { detectRun } from './detect-run.ts';
 import { ResultsDbUnavailableError } from './errors.ts';
@@ -239,6 +239,17 @@ class KyselyResultsDb implements ResultsDb {
     options: { settings?: DetectSettingsOf; failure?: string } = {},
   ): Promise<StatusChange | null> {
     return this.guarded(() => settleConfirmation(this.db, (r) => this.regression(r), id, options));
+  }
+
+  loseConfirmationRun(
+    id: string,
+    runId: string,
+    reason: string,
+    options: { settings?: DetectSettingsOf } = {},
+  ): Promise<StatusChange | null> {
+    return this.guarded(() =>
+      loseConfirmationRun(this.db, (r) => this.regression(r), id, runId, reason, options),
+    );
   }
 
   async close(): Promise<void> {

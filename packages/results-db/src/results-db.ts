@@ -218,5 +218,17 @@ export interface ResultsDb {
     id: string,
     options?: { settings?: DetectSettingsOf; failure?: string },
   ): Promise<StatusChange | null>;
+  /**
+   * A planned run of a `confirming` record left its lane before it ran (cancelled while waiting, a
+   * drained lane): it counts as a run without results, and the record is decided when it was the
+   * last one missing. Null when the record does not wait for that run, or is not decided yet.
+   * @throws NotFoundError for an unknown id.
+   */
+  loseConfirmationRun(
+    id: string,
+    runId: string,
+    reason: string,
+    options?: { settings?: DetectSettingsOf },
+  ): Promise<StatusChange | null>;
   close(): Promise<void>;
 }

@@ -175,6 +175,62 @@ export function confirmationsContract(name: string, openFresh: OpenFresh): void 
       expect(Math.abs(noise.confirmation?.result?.change ?? 1)).toBeLessThan(0.02);
     });
 
+    it('counts a run that left its lane before it ran as one without results, and decides without waiting for it', async () => {
+      const db = await fresh();
+      const regression = await suspected(db);
+      const { runs } = await start(db, regression);
+      const lost = runs[4] as ConfirmationRun;
+      const others = runs.filter((_, i) => i !== 4);
+      const samples = noisySamples(7);
+      // Lost while others are still missing: recorded, nothing decided.
+      expect(await db.loseConfirmationRun(regression.id, lost.runId, 'cancelled while waiting')).toBeNull();
+      const waiting = await db.regression(regression.id);
+      expect(waiting.status).toBe('confirming');
+      expect(waiting.confirmation?.runs[4]).toMatchObject({
+        runId: lost.runId,
+        lost: 'cancelled while waiting',
+      });
+      // Twice, or a run the record does not plan: nothing changes.
+      expect(await db.loseConfirmationRun(regression.id, lost.runId, 'again')).toBeNull();
+      expect(await db.loseConfirmationRun(regression.id, 'not-its-run', 'x')).toBeNull();
+      expect((await db.regression(regression.id)).confirmation?.runs[4]?.lost).toBe(
+        'cancelled while waiting',
+      );
+      for (const [k, run] of others.entries()) {
+        await db.ingestRun(probeRun(commits, regression, run, samples(run.side === 'suspect' ? 1200 : 1000)));
+        const settled = await db.settleConfirmation(regression.id);
+        // The last stored run decides: the lost one is not waited for.
+        if (k < others.length - 1) expect(settled).toBeNull();
+        else expect(settled).toMatchObject({ from: 'confirming', to: 'confirmed' });
+      }
+      expect((await db.regression(regression.id)).confirmation?.result).toMatchObject({
+        outcome: 'confirmed',
+        baseline: { runs: 2 },
+        suspect: { runs: 3 },
+      });
+    });
+
+    it('decides when the last run it waited for leaves its lane', async () => {
+      const db = await fresh();
+      const regression = await suspected(db);
+      const { runs } = await start(db, regression);
+      const samples = noisySamples(8);
+      for (const run of runs.slice(0, -1)) {
+        await db.ingestRun(probeRun(commits, regression, run, samples(run.side === 'suspect' ? 1200 : 1000)));
+      }
+      expect(await db.settleConfirmation(regression.id)).toBeNull();
+      const last = runs.at(-1) as ConfirmationRun;
+      expect(await db.loseConfirmationRun(regression.id, last.runId, 'lane drained')).toMatchObject({
+        from: 'confirming',
+        to: 'confirmed',
+      });
+      // Decided: a late report of the same loss changes nothing.
+      expect(await db.loseConfirmationRun(regression.id, last.runId, 'lane drained')).toBeNull();
+      await expect(db.loseConfirmationRun('no-such-record', last.runId, 'x')).rejects.toThrow(
+        'no such record',
+      );
+    });
+
     it('goes back to suspected, saying why, when too few re-runs gave results', async () => {
       const db = await fresh();
       const regression = await suspected(db);

@@ -26,6 +26,8 @@ export {
 } from './names.ts';
 export {
   enqueuePublish,
+  LOST_RUN_JOB,
+  LostRunJobData,
   PUBLISH_ATTEMPTS,
   PublishJobData,
   publishBackoff,

@@ -8,12 +8,21 @@ const QUEUED = ['waiting', 'prioritized', 'delayed'] as const;
 /**
  * Removes the lane's waiting runs; the active run goes on. BullMQ's drain keeps the job a
  * scheduler (the nightly run) has pending, so what was removed is the count before minus after.
+ * `probes`: the removed runs made for a confirmation or a bisection, which wait for them.
  */
-export async function drainLane(queue: Queue): Promise<{ removed: number }> {
+export async function drainLane(
+  queue: Queue,
+): Promise<{ removed: number; probes: { id: string; data: unknown }[] }> {
+  // Runs that something waits for (a confirmation, a bisection): told of below when they are gone.
+  const listed = (await queue.getJobs([...QUEUED])).filter((job) => job?.id && job.data?.probe);
   const before = await queue.getJobCountByTypes(...QUEUED);
   await queue.drain(true);
   const after = await queue.getJobCountByTypes(...QUEUED);
-  return { removed: Math.max(0, before - after) };
+  const probes: { id: string; data: unknown }[] = [];
+  for (const job of listed) {
+    if (!(await queue.getJob(job.id!))) probes.push({ id: job.id!, data: job.data });
+  }
+  return { removed: Math.max(0, before - after), probes };
 }
 
 /** Why a worker paused a lane: a problem of the machine (a full or read-only disk), not of a run. */

@@ -62,3 +62,33 @@ export async function enqueuePublish(
   });
   return { id, state: 'waiting' };
 }
+
+/**
+ * The payload of a `lost` job on the publish queue: a run that left its lane before it ran (removed
+ * while waiting: cancelled, or a drained lane), so no archive will ever be published for it. The
+ * worker tells what waited for it (a confirmation, a bisection), as it does for a run that failed
+ * before it archived anything.
+ */
+export const LostRunJobData = z
+  .object({
+    runId: z.string().min(1),
+    /** The run job's payload, as it was queued. */
+    data: z.unknown(),
+    reason: z.string(),
+  })
+  .strict();
+export type LostRunJobData = z.infer<typeof LostRunJobData>;
+
+/** The name of {@link LostRunJobData} jobs on the publish queue. */
+export const LOST_RUN_JOB = 'lost';
+
+/** Queues the news of a run that left its lane before it ran, once per run, retried as publishing is. */
+export async function enqueueLostRun(queue: Queue, lost: LostRunJobData): Promise<void> {
+  await queue.add(LOST_RUN_JOB, lost satisfies LostRunJobData, {
+    jobId: `lost-${lost.runId}`,
+    attempts: PUBLISH_ATTEMPTS,
+    backoff: { type: 'capped-exponential' },
+    removeOnComplete: { age: 30 * 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
+  });
+}

@@ -20,7 +20,7 @@ import {
   laneProblem,
   openLanes,
 } from './lanes.ts';
-import { enqueuePublish } from './publish.ts';
+import { enqueueLostRun, enqueuePublish } from './publish.ts';
 import { readRunLog } from './run-log.ts';
 import { ALL_TYPES, runStateOf, TYPES_OF } from './run-state.ts';
 import { type PublishView, type RunView, readPublishView, readRunView } from './run-view.ts';
@@ -257,10 +257,11 @@ export class RunStore {
       await requestCancel(this.redis, id, reason);
       try {
         await found.job.remove();
-        return { id, state: 'cancelled' };
       } catch {
         return { id, state: 'cancelling' };
       }
+      await this.lost([{ id, data: found.job.data }], `cancelled while waiting: ${reason}`);
+      return { id, state: 'cancelled' };
     }
     if (state === 'active') {
       await requestCancel(this.redis, id, reason);
@@ -277,9 +278,30 @@ export class RunStore {
   async drain(minion?: string): Promise<{ removed: number }> {
     let removed = 0;
     for (const queue of this.selected(minion)) {
-      removed += (await timed(drainLane(queue), 'to drain the queue')).removed;
+      const drained = await timed(drainLane(queue), 'to drain the queue');
+      removed += drained.removed;
+      await this.lost(drained.probes, 'removed while waiting: the lane was drained');
     }
     return { removed };
+  }
+
+  /**
+   * Runs that left their lane before they ran: those made for a confirmation or a bisection go to
+   * the worker (a `lost` job on the publish queue), as what waits for them would wait forever.
+   */
+  private async lost(runs: readonly { id: string; data: unknown }[], reason: string): Promise<void> {
+    for (const run of runs) {
+      if (!this.publishQueue || !(run.data as { probe?: unknown } | undefined)?.probe) continue;
+      try {
+        await timed(
+          enqueueLostRun(this.publishQueue, { runId: run.id, data: run.data, reason }),
+          'to queue the news of a removed run',
+        );
+      } catch (error) {
+        // The run is gone either way; what waited for it stays as it was, and the log says so.
+        this.logger?.error({ err: error, runId: run.id }, 'could not tell the worker of a removed probe run');
+      }
+    }
   }
 
   async pause(minion?: string): Promise<void> {

@@ -306,11 +306,11 @@ describe('lanes', () => {
     await enqueueRun(q, run({ commit: 'abcdef3' }));
     await enqueueRun(q, run({ commit: 'abcdef4' }));
     await q.add('run', run({ commit: 'abcdef5' }), { delay: 60_000 });
-    expect(await drainLane(q)).toEqual({ removed: 3 });
+    expect(await drainLane(q)).toEqual({ removed: 3, probes: [] });
     // The scheduler's pending job stays: the nightly run still comes.
     expect(await q.getDelayedCount()).toBe(1);
     expect((await q.getDelayed())[0]?.data.commit).toBe('main');
-    expect(await drainLane(q)).toEqual({ removed: 0 });
+    expect(await drainLane(q)).toEqual({ removed: 0, probes: [] });
   });
 
   it('pauses a lane with the reason of a machine problem and resumes only such a pause', async () => {

@@ -1,4 +1,4 @@
-import { type Logger, NotFoundError, type RunJobData, type RunManifest } from '@benchrunner/core';
+import { type Logger, NotFoundError, RunJobData, type RunManifest } from '@benchrunner/core';
 import { enqueueRun, laneName, QUEUE_PREFIX } from '@benchrunner/queue';
 import {
   AUTO_CONFIRM_FROM,
@@ -29,6 +29,12 @@ export interface Confirmations {
    * may decide its record; a fresh suspicion starts a confirmation (unless `detect.confirm` is false).
    */
   afterResults(manifest: RunManifest, found: readonly Regression[]): Promise<void>;
+  /**
+   * A run that will never report (it left its lane before it ran, or failed before it archived
+   * anything): when it was a confirmation run, it counts as one without results, and its record is
+   * decided if it was the last run missing. At least once: told again, listeners hear again.
+   */
+  afterLost(runId: string, data: unknown, reason: string): Promise<void>;
 }
 
 /** The status each outcome leaves a record in. */
@@ -57,8 +63,12 @@ export function createConfirmations(deps: ConfirmationDeps): Confirmations {
   };
 
   /** The decision of a confirmation, made now or (a retry of this publish) before: listeners hear it again. */
-  const decision = async (regressionId: string, runId: string): Promise<StatusChange | null> => {
-    const change = await deps.resultsDb.settleConfirmation(regressionId, settings);
+  const decision = async (
+    regressionId: string,
+    runId: string,
+    settle = () => deps.resultsDb.settleConfirmation(regressionId, settings),
+  ): Promise<StatusChange | null> => {
+    const change = await settle();
     if (change) return change;
     const regression = await deps.resultsDb.regression(regressionId);
     const confirmation = regression.confirmation;
@@ -67,21 +77,35 @@ export function createConfirmations(deps: ConfirmationDeps): Confirmations {
     return ours && decided === regression.status ? { regression, from: 'confirming', to: decided } : null;
   };
 
+  /** Decides (or re-tells) the record of a confirmation run; a record removed since is left alone. */
+  const decideFor = async (
+    regressionId: string,
+    runId: string,
+    settle?: () => Promise<StatusChange | null>,
+  ) => {
+    try {
+      const change = await decision(regressionId, runId, settle);
+      if (change) await dispatch(change);
+    } catch (error) {
+      // A record removed since (a database rebuilt without it) leaves nothing to decide.
+      if (!(error instanceof NotFoundError)) throw error;
+      log.warn({ regression: regressionId, runId }, 'confirmation run of an unknown record');
+    }
+  };
+
   return {
+    async afterLost(runId, data, reason) {
+      const probe = RunJobData.safeParse(data).data?.probe;
+      if (probe?.kind !== 'confirmation') return;
+      log.warn({ regression: probe.regression, runId, reason }, 'a confirmation run will not report');
+      await decideFor(probe.regression, runId, () =>
+        deps.resultsDb.loseConfirmationRun(probe.regression, runId, reason, settings),
+      );
+    },
     async afterResults(manifest, found) {
       const probe = manifest.request.probe;
       if (probe?.kind === 'confirmation') {
-        try {
-          const change = await decision(probe.regression, manifest.id);
-          if (change) await dispatch(change);
-        } catch (error) {
-          // A record removed since (a database rebuilt without it) leaves nothing to decide.
-          if (!(error instanceof NotFoundError)) throw error;
-          log.warn(
-            { regression: probe.regression, runId: manifest.id },
-            'confirmation run of an unknown record',
-          );
-        }
+        await decideFor(probe.regression, manifest.id);
         return;
       }
       for (const regression of found) {

@@ -155,6 +155,12 @@ async function main(): Promise<void> {
     logger,
     onStatusChange: statusListeners,
   });
+  // A run that will never report (removed from its lane while waiting, or failed before it archived
+  // anything): the bisection skips its commit, the confirmation counts it as a run without results.
+  const runLost = async (runId: string, data: unknown, reason: string) => {
+    await bisections.onFailedUnarchived(runId, data, reason);
+    await confirmations.afterLost(runId, data, reason);
+  };
   const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
   const publishWorker = new Worker(
     PUBLISH_QUEUE,
@@ -167,6 +173,7 @@ async function main(): Promise<void> {
       confirmations,
       ...(alerts ? { alerts } : {}),
       onResultsStored: bisections.onResultsStored,
+      onRunLost: runLost,
       onStatusChange: statusListeners,
     }),
     {
@@ -196,7 +203,7 @@ async function main(): Promise<void> {
         logger,
         lockDurationMs: env.LOCK_DURATION_MS,
         outage,
-        onFailedUnarchived: bisections.onFailedUnarchived,
+        onFailedUnarchived: runLost,
         deps: {
           suiteFile: path.resolve(env.SUITE_FILE),
           tmpDir,

@@ -10,7 +10,13 @@ import {
   writeReceipts,
 } from '@benchrunner/archive';
 import type { Logger, RunManifest } from '@benchrunner/core';
-import { enqueuePublish, PublishJobData, publishJobId } from '@benchrunner/queue';
+import {
+  enqueuePublish,
+  LOST_RUN_JOB,
+  LostRunJobData,
+  PublishJobData,
+  publishJobId,
+} from '@benchrunner/queue';
 import type { DetectSettingsOf, ResultsDb } from '@benchrunner/results-db';
 import { type ArtifactStore, type MetricsSink, runPoints } from '@benchrunner/sinks';
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
@@ -39,6 +45,11 @@ export interface PublishDeps {
   onResultsStored?: (manifest: RunManifest) => Promise<void>;
   /** Confirmation of what detection found, and of the confirmation runs themselves. */
   confirmations?: Confirmations;
+  /**
+   * A `lost` job: a run left its lane before it ran (removed while waiting), so nothing will be
+   * published for it; what waited for it (a confirmation, a bisection) is told. Throws to retry.
+   */
+  onRunLost?: (runId: string, data: unknown, reason: string) => Promise<void>;
   /** Told of the status changes detection made: new `suspected` records, records now `fixed`. */
   onStatusChange?: readonly StatusListener[];
 }
@@ -52,6 +63,17 @@ export interface PublishDeps {
  */
 export function createPublishProcessor(deps: PublishDeps) {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<PublishReceipts> => {
+    if (job.name === LOST_RUN_JOB) {
+      const lost = LostRunJobData.safeParse(job.data);
+      if (!lost.success) throw new UnrecoverableError(`invalid lost-run job data: ${lost.error.message}`);
+      deps.logger.info(
+        { runId: lost.data.runId, reason: lost.data.reason },
+        'run left its lane before it ran',
+      );
+      await deps.onRunLost?.(lost.data.runId, lost.data.data, lost.data.reason);
+      // Nothing of it was published: no receipts.
+      return { errors: {} };
+    }
     const parsed = PublishJobData.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid publish job data: ${parsed.error.message}`);
     const { runId, force } = parsed.data;

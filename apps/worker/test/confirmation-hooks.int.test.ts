@@ -1,18 +1,26 @@
 import path from 'node:path';
-import { type CommitInfo, createLogger, type DetectSpec, type RunManifest } from '@benchrunner/core';
-import { laneName, QUEUE_PREFIX } from '@benchrunner/queue';
 import {
+  type CommitInfo,
+  createLogger,
+  type DetectSpec,
+  LOCAL_MINION,
+  type RunManifest,
+} from '@benchrunner/core';
+import { laneName, PUBLISH_QUEUE, QUEUE_PREFIX, RunStore } from '@benchrunner/queue';
+import {
+  type ConfirmationRun,
   openResultsDb,
   type ResultsDb,
   type StatusChange,
   suiteDetectSettings,
 } from '@benchrunner/results-db';
 import { manifest, noisySamples } from '@benchrunner/results-db/test/manifests.ts';
+import { waitFor } from '@benchrunner/testing';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ConfirmationDeps, createConfirmations, laneEnqueuer } from '../src/confirmation.ts';
-import { type CommitsFixture, startCommitsFixture } from './helpers-publish.ts';
+import { type CommitsFixture, startCommitsFixture, startPublishing } from './helpers-publish.ts';
 
 // Real Redis (the lanes the runs are queued on) and a real SQLite results database.
 let fixture: CommitsFixture;
@@ -45,6 +53,31 @@ async function slowdown(db: ResultsDb, minion: string) {
     last = { run, found: await db.detectRun(run.id) };
   }
   return last!;
+}
+
+/** The manifest of a planned confirmation run of record `id` on `day`: 1000 on the baseline, 1200 on the suspect. */
+function confirmationRun(
+  id: string,
+  planRun: ConfirmationRun,
+  minion: string,
+  day: string,
+  samples: (level: number) => number[],
+): RunManifest {
+  const base = manifest({
+    id: planRun.runId,
+    startedAt: new Date(Date.parse(`${day}T00:00:00Z`) + planRun.round * 60_000).toISOString(),
+    commit: commits.find((c) => c.sha === planRun.commit)!,
+    minion,
+    samples: samples(planRun.side === 'suspect' ? 1200 : 1000),
+  });
+  return {
+    ...base,
+    request: {
+      ...base.request,
+      priority: 'bisect',
+      probe: { kind: 'confirmation', regression: id, side: planRun.side, round: planRun.round },
+    },
+  };
 }
 
 /**
@@ -107,21 +140,7 @@ it('tells every listener of each status change at least once, again after a list
     // The runs arrive one by one; the last decides.
     const samples = noisySamples(10);
     for (const planRun of planned) {
-      const base = manifest({
-        id: planRun.runId,
-        startedAt: new Date(Date.parse('2026-08-02T00:00:00Z') + planRun.round * 60_000).toISOString(),
-        commit: commits.find((c) => c.sha === planRun.commit)!,
-        minion: 'hooks',
-        samples: samples(planRun.side === 'suspect' ? 1200 : 1000),
-      });
-      const probeRun: RunManifest = {
-        ...base,
-        request: {
-          ...base.request,
-          priority: 'bisect',
-          probe: { kind: 'confirmation', regression: id, side: planRun.side, round: planRun.round },
-        },
-      };
+      const probeRun = confirmationRun(id, planRun, 'hooks', '2026-08-02', samples);
       await db.ingestRun(probeRun);
       await confirmations.afterResults(probeRun, await db.detectRun(probeRun.id));
       told.push(`stored ${planRun.round}`);
@@ -195,6 +214,77 @@ it('a confirmation whose runs could not be queued is undecided, and starts when 
     // The failed start came back to where it was: listeners hear only the start that took.
     expect(told).toEqual([`${id} suspected->confirming`]);
   } finally {
+    await close();
+  }
+});
+
+it('decides a confirmation whose last run was removed from the lane while waiting (cancelled, or the lane drained)', async () => {
+  const { db, lane, told, confirmations, close } = confirming('lost', { rounds: 2 });
+  // The API's run store and the worker's publish queue, as main.ts wires them.
+  const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
+  const store = new RunStore({ minions: [{ ...LOCAL_MINION, name: 'lost' }], connection, publishQueue });
+  const publishing = await startPublishing({
+    connection,
+    archiveRoot: path.join(root, 'lost-archive'),
+    onRunLost: (runId, data, reason) => confirmations.afterLost(runId, data, reason),
+  });
+  try {
+    const { run, found } = await slowdown(db, 'lost');
+    await confirmations.afterResults(run, found);
+    const id = found[0]!.id;
+    const planned = (await db.regression(id)).confirmation?.runs ?? [];
+    expect(planned.map((r) => r.side)).toEqual(['baseline', 'suspect', 'baseline', 'suspect']);
+    // Baseline 0 is cancelled while waiting; the others stay queued.
+    expect(await store.cancel(planned[0]!.runId, 'not needed')).toEqual({
+      id: planned[0]!.runId,
+      state: 'cancelled',
+    });
+    await waitFor(
+      async () => (await db.regression(id)).confirmation?.runs[0]?.lost,
+      'the loss to be recorded',
+    );
+    expect((await db.regression(id)).confirmation?.runs[0]?.lost).toBe('cancelled while waiting: not needed');
+    // Runs 1 and 2 report; the record still waits for run 3.
+    const samples = noisySamples(11);
+    for (const planRun of planned.slice(1, 3)) {
+      // Taken off the lane as a worker takes it, and reported.
+      await (await lane.getJob(planRun.runId))?.remove();
+      const probeRun = confirmationRun(id, planRun, 'lost', '2026-08-03', samples);
+      await db.ingestRun(probeRun);
+      await confirmations.afterResults(probeRun, []);
+    }
+    expect((await db.regression(id)).status).toBe('confirming');
+    // The lane is drained with run 3 in it: the record is decided without it, and listeners hear.
+    expect(await store.drain('lost')).toEqual({ removed: 1 });
+    await waitFor(
+      async () => ((await db.regression(id)).status === 'confirming' ? undefined : true),
+      'a decision',
+    );
+    const decided = await db.regression(id);
+    // One baseline run gave results: too few to decide, so back to suspected, saying why.
+    expect(decided.status).toBe('suspected');
+    expect(decided.confirmation?.result).toMatchObject({
+      outcome: 'undecided',
+      reason: expect.stringMatching(/1 of 2 baseline, 1 of 2 suspect/),
+    });
+    expect(decided.confirmation?.runs[3]?.lost).toBe('removed while waiting: the lane was drained');
+    expect(told).toContain(`${id} confirming->suspected`);
+    // A run removed that no confirmation or bisection waits for sends no news to the worker.
+    const plain = await store.enqueue({
+      commit: 'abc1234',
+      benchmarks: [],
+      profile: false,
+      minion: 'lost',
+      priority: 'manual',
+      trigger: { kind: 'api', detail: {} },
+    });
+    await store.cancel(plain.id, 'changed my mind');
+    expect(await publishQueue.getJob(`lost-${plain.id}`)).toBeUndefined();
+    expect(await lane.count()).toBe(0);
+  } finally {
+    await publishing.close();
+    await store.close();
+    await publishQueue.close();
     await close();
   }
 });

@@ -196,6 +196,7 @@ export async function startPublishing(options: {
   publicApiUrl?: string;
   alerts?: PublishDeps['alerts'];
   onStatusChange?: PublishDeps['onStatusChange'];
+  onRunLost?: PublishDeps['onRunLost'];
   backoffMs?: number;
 }): Promise<Publishing> {
   const { connection } = options;
@@ -210,6 +211,7 @@ export async function startPublishing(options: {
     ...(options.publicApiUrl ? { publicApiUrl: options.publicApiUrl } : {}),
     ...(options.alerts ? { alerts: options.alerts } : {}),
     ...(options.onStatusChange ? { onStatusChange: options.onStatusChange } : {}),
+    ...(options.onRunLost ? { onRunLost: options.onRunLost } : {}),
   });
   const worker = new Worker(PUBLISH_QUEUE, processor, {
     connection,

@@ -28,7 +28,10 @@ export function confirmationSection(regression: Regression, unit: string): strin
     const figures = measured
       ? `${measured.runs} of ${runs.length} runs, n = ${measured.n}, median ${esc(number(measured.median))} ${esc(unit)}${interval(measured.ci, formatNumber)}`
       : `${runs.length} runs asked for`;
-    return `${figures} at ${code(runs[0]?.commit.slice(0, 12) ?? '?')}: ${runs.map((r) => runLink(r.runId)).join(' ')}`;
+    // A run that left its lane before it ran links nowhere: its id and why, instead.
+    const link = (r: (typeof runs)[number]) =>
+      r.lost === undefined ? runLink(r.runId) : `${code(r.runId)} (${esc(`lost: ${r.lost}`)})`;
+    return `${figures} at ${code(runs[0]?.commit.slice(0, 12) ?? '?')}: ${runs.map(link).join(' ')}`;
   };
   const rows: [string, string][] = [
     ['Started', esc(confirmation.startedAt)],

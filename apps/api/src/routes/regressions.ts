@@ -52,6 +52,10 @@ const Confirmation = z
           side: z.enum(['baseline', 'suspect']),
           round: z.number().int(),
           commit: z.string(),
+          lost: z
+            .string()
+            .optional()
+            .describe('why the run left its lane before it ran; it counts as a run without results'),
         }),
       )
       .describe('the runs asked for: last good (baseline) and first bad (suspect) commits, interleaved'),

@@ -11,11 +11,14 @@ import { describeSamples } from '@benchrunner/results';
 import { SshRunner } from '@benchrunner/ssh';
 import { markdownTable, recordBenchmark, startSshd } from '@benchrunner/testing';
 import { pino } from 'pino';
+import { BASELINE_RUNS, calibrateRepeatedly, noiseBaseline } from '../src/noise-baseline.ts';
 import { noiseVerdict } from '../src/noise-check.ts';
 import { runPipeline } from '../src/pipeline.ts';
 
 const run = promisify(execFile);
-const REPEATS = 40;
+const REPEATS = 60;
+/** Resamples of the bootstrap CI of the CV ratio. */
+const RESAMPLES = 2000;
 /** Repeats of each alternating block (by hand, then through benchrunner). */
 const BLOCK = 5;
 /**
@@ -44,6 +47,43 @@ writeFileSync(process.env.OUT_FOLDER + '/cpu.json', JSON.stringify([{
 `;
 
 const cv = (samples: number[]) => (describeSamples(samples).cv ?? 0) * 100;
+
+/** 1.4826 x MAD over the median, in percent: the CV without the odd stretched sample. */
+function robustCv(samples: readonly number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = (values: number[]) => {
+    const m = values.length >> 1;
+    return values.length % 2 === 1 ? values[m]! : (values[m - 1]! + values[m]!) / 2;
+  };
+  const median = mid(sorted);
+  return ((1.4826 * mid(sorted.map((v) => Math.abs(v - median)).sort((a, b) => a - b))) / median) * 100;
+}
+
+/**
+ * The 95 % percentile-bootstrap interval of cv(a) / cv(b), and the share of resamples at or below
+ * 1: how sure one run can be of the ratio (a seeded generator, so the figures are reproducible).
+ */
+function ratioInterval(
+  a: readonly number[],
+  b: readonly number[],
+): { lower: number; upper: number; atMostOne: number } {
+  let seed = 0x2545f491;
+  const random = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 4294967296;
+  };
+  const resample = (xs: readonly number[]) => xs.map(() => xs[Math.floor(random() * xs.length)]!);
+  const ratios = Array.from({ length: RESAMPLES }, () => cv(resample(a)) / cv(resample(b))).sort(
+    (x, y) => x - y,
+  );
+  return {
+    lower: ratios[Math.floor(RESAMPLES * 0.025)]!,
+    upper: ratios[Math.ceil(RESAMPLES * 0.975) - 1]!,
+    atMostOne: ratios.filter((r) => r <= 1).length / RESAMPLES,
+  };
+}
 
 async function main(): Promise<void> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'benchrunner-quality-'));
@@ -104,6 +144,21 @@ async function main(): Promise<void> {
       through.push(...samplesOf(await runSuite(suite(String(BLOCK)))));
     }
     const cvRatio = cv(through) / cv(byHand);
+    const interval = ratioInterval(through, byHand);
+    const robustRatio = robustCv(through) / robustCv(byHand);
+
+    // 2a. The minion's own thresholds, as `benchrunner calibrate` finds them: calibrations in a row
+    // on the quiet minion, pinned as its runs are.
+    const baseline = noiseBaseline(
+      await calibrateRepeatedly(runner, {
+        runs: BASELINE_RUNS,
+        seconds: 0.5,
+        pin: PIN ? ['taskset', '-c', PIN] : [],
+        cwd: runner.workDir,
+        signal: new AbortController().signal,
+      }),
+    );
+    const measured = { ...noiseSettings({})!, ...baseline.suggested };
 
     // 2. The noise check: quiet runs, then runs with 4 CPU hogs per CPU started at the benchmark.
     const strict = noiseSettings({})!;
@@ -121,14 +176,12 @@ async function main(): Promise<void> {
       for (const hog of hogs.splice(0)) if (hog.pid) process.kill(hog.pid, 'SIGKILL');
     }
     /** Why quiet runs were marked noisy by the defaults, one line each. */
-    const quietReasons = (runs: RunManifest[], settings: NoiseSettings) => {
+    const quietReasons = (runs: RunManifest[], settings: NoiseSettings, by: string) => {
       const lines = runs.flatMap((m, i) => {
         const report = noiseVerdict({ before: m.noise?.before, after: m.noise?.after }, settings);
         return report.verdict === 'noisy' ? [`- quiet run ${i + 1}: ${report.reasons.join('; ')}`] : [];
       });
-      return lines.length > 0
-        ? `Quiet runs marked noisy by the defaults, and why:\n\n${lines.join('\n')}\n\n`
-        : '';
+      return lines.length > 0 ? `Quiet runs marked noisy by ${by}, and why:\n\n${lines.join('\n')}\n\n` : '';
     };
     const noisyUnder = (runs: RunManifest[], settings: NoiseSettings) =>
       runs.filter(
@@ -166,14 +219,27 @@ All on the loopback SSH minion (sshd on 127.0.0.1, a test user), on this shared 
 
 **CV of a CPU-bound benchmark** (a fixed loop of 2e7 square roots timing itself, ~${(byHand[0]! / 1e6).toFixed(0)} ms),
 ${REPEATS} repeats each, one run, in alternating blocks of ${BLOCK} (by hand, then a benchrunner run): by hand (\`node cpu.mjs\` from the controller) CV ${cv(byHand).toFixed(2)} %;
-through benchrunner${PIN ? ` (suite \`cpus: "${PIN}"\`)` : ''} CV ${cv(through).toFixed(2)} %. Ratio benchrunner / by hand: **${cvRatio.toFixed(2)}** (target <= 1.0).
+through benchrunner${PIN ? ` (suite \`cpus: "${PIN}"\`)` : ''} CV ${cv(through).toFixed(2)} %. Ratio benchrunner / by hand: **${cvRatio.toFixed(2)}** (target <= 1.0),
+95 % bootstrap interval ${interval.lower.toFixed(2)}-${interval.upper.toFixed(2)}, ${(interval.atMostOne * 100).toFixed(0)} % of ${RESAMPLES} resamples at or below 1.0.
+The same ratio of robust CVs (1.4826 x MAD / median, which one stretched sample does not move): ${robustRatio.toFixed(2)}.
 
-**Noise check**, ${NOISE_RUNS} runs each way; the hogs (4 per CPU, each \`setsid node -e 'for(;;){}'\`) start
-when the benchmark starts, so they are there for the calibration after it.
+**The minion's own thresholds**: ${BASELINE_RUNS} calibrations in a row on the quiet minion (what \`benchrunner calibrate\` runs):
+CPU loop levels ${baseline.cpu.level.min.toFixed(3)}-${baseline.cpu.level.max.toFixed(3)} ms (spread ${baseline.cpu.spread.toFixed(1)} %), robust CV up to ${baseline.cpu.robustCv.max.toFixed(1)} %;
+memory loop levels ${baseline.memory.level.min.toFixed(3)}-${baseline.memory.level.max.toFixed(3)} ms (spread ${baseline.memory.spread.toFixed(1)} %), robust CV up to ${baseline.memory.robustCv.max.toFixed(1)} %.
+Suggested: \`benchrunner_noise: { maxCv: ${measured.maxCv}, maxShift: ${measured.maxShift}, memoryMaxCv: ${measured.memoryMaxCv}, memoryMaxShift: ${measured.memoryMaxShift} }\`.
+
+**Noise check**, ${NOISE_RUNS} runs each way after the baseline; the hogs (4 per CPU, each \`setsid node -e 'for(;;){}'\`) start
+when the benchmark starts, so they are there for the calibration after it. Every run's two calibrations
+are judged under each row's settings.
 
 ${markdownTable(
   ['settings', 'quiet runs marked noisy', 'hogged runs marked noisy'],
   [
+    [
+      "the minion's own (from the baseline above)",
+      `${noisyUnder(verdicts.quiet, measured)} of ${NOISE_RUNS}`,
+      `${noisyUnder(verdicts.hogged, measured)} of ${NOISE_RUNS}`,
+    ],
     [
       'defaults (maxCv 10 %, maxShift 10 %)',
       `${noisyUnder(verdicts.quiet, strict)} of ${NOISE_RUNS}`,
@@ -187,7 +253,7 @@ ${markdownTable(
   ],
 )}
 
-${quietReasons(verdicts.quiet, strict)}The verdict judges each loop's robust CV (1.4826 x MAD / median) and the move of its median
+${quietReasons(verdicts.quiet, measured, "the minion's own thresholds")}${quietReasons(verdicts.quiet, strict, 'the defaults')}The verdict judges each loop's robust CV (1.4826 x MAD / median) and the move of its median
 level; the defaults are for a dedicated minion, and this shared machine is not always one.
 
 **Adaptive repeats** \`{min: 5, max: 60, targetCi: ${TARGET_CI}}\` against fixed counts (half-width of

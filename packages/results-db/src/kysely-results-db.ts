@@ -191,7 +191,17 @@ class KyselyResultsDb implements ResultsDb {
     return this.guarded(() => detectRun(this.db, runId, options));
   }
 
-  detectSeries(filter: SeriesFilter, options: { settings?: DetectSettingsOf } = {}): Promise<Regression[]> {
+  async detectSeries(
+    filter: SeriesFilter,
+    options: { settings?: DetectSettingsOf } = {},
+  ): Promise<Regression[]> {
+    return (await this.detectSeriesChanges(filter, options)).regressions;
+  }
+
+  detectSeriesChanges(
+    filter: SeriesFilter,
+    options: { settings?: DetectSettingsOf } = {},
+  ): Promise<{ regressions: Regression[]; changes: StatusChange[] }> {
     return this.guarded(() =>
       detectStoredSeries(this.db, filter, options.settings, {
         points: (key) => storedPoints(this.db, key, ON_DEMAND_WINDOW),

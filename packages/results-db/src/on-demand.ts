@@ -1,12 +1,20 @@
 import type { Kysely } from 'kysely';
 import {
   changePointFindings,
+  detectionOf,
   type Finding,
   isPullRequestBranch,
   SAME_CHANGE,
   type StoredPoint,
 } from './detection.ts';
-import type { DetectSettingsOf, Regression, RunFacts, SeriesFilter } from './results-db.ts';
+import type {
+  DetectSettingsOf,
+  Regression,
+  RegressionStatus,
+  RunFacts,
+  SeriesFilter,
+  StatusChange,
+} from './results-db.ts';
 import type { Database } from './schema.ts';
 
 /** How many of a series' latest points detection on demand looks at: its whole usual history. */
@@ -18,8 +26,10 @@ export interface StoredSeriesAccess {
   openRecords(
     seriesKey: string,
   ): Promise<{ id: string; firstBadRun: string; beforeMedian: number; afterMedian: number }[]>;
-  record(findings: Finding[]): Promise<unknown>;
-  fix(ids: string[]): Promise<unknown>;
+  /** Writes findings; answers the ids written now (new records). */
+  record(findings: Finding[]): Promise<string[]>;
+  /** Fixes records; answers each fixed now with its status before. */
+  fix(ids: string[]): Promise<Map<string, RegressionStatus>>;
   stored(ids: string[]): Promise<Regression[]>;
 }
 
@@ -34,21 +44,23 @@ export async function detectStoredSeries(
   filter: SeriesFilter,
   settings: DetectSettingsOf | undefined,
   access: StoredSeriesAccess,
-): Promise<Regression[]> {
+): Promise<{ regressions: Regression[]; changes: StatusChange[] }> {
   let query = db.selectFrom('series').select(['key', 'benchmark', 'branch', 'direction']);
   if (filter.benchmark !== undefined) query = query.where('benchmark', '=', filter.benchmark);
   if (filter.minion !== undefined) query = query.where('minion', '=', filter.minion);
   if (filter.branch !== undefined) query = query.where('branch', '=', filter.branch);
   const series = await query.orderBy('key').execute();
   const supported = new Set<string>();
+  const made: string[] = [];
+  const fixedFrom = new Map<string, RegressionStatus>();
   for (const row of series) {
     if (isPullRequestBranch(row.branch, null)) continue;
     const points = await access.points(row.key);
     const spec = settings?.(row.benchmark) ?? {};
     const open = await access.openRecords(row.key);
     const { findings, fixed } = changePointFindings(row.key, points, spec, row.direction, open);
-    await access.record(findings);
-    if (fixed.length > 0) await access.fix(fixed);
+    made.push(...(await access.record(findings)));
+    if (fixed.length > 0) for (const [id, from] of await access.fix(fixed)) fixedFrom.set(id, from);
     // Every change point of the history, known or not, to name the records that stand for it.
     const all = changePointFindings(row.key, points, spec, row.direction, []).findings;
     const indexOf = new Map(points.map((p, i) => [p.runId, i]));
@@ -62,7 +74,12 @@ export async function detectStoredSeries(
     }
   }
   // Ids of change points that a nearby record already stood for were never written: not returned.
-  return supported.size === 0 ? [] : access.stored([...supported]);
+  const regressions = supported.size === 0 ? [] : await access.stored([...supported]);
+  // The status changes made now, for the listeners: new `suspected` records, then records fixed.
+  const changedIds = [...new Set([...made, ...fixedFrom.keys()])];
+  const changed = changedIds.length === 0 ? [] : await access.stored(changedIds);
+  const { changes } = detectionOf(changed, new Set(), made, fixedFrom, new Set(fixedFrom.keys()));
+  return { regressions, changes };
 }
 
 /** What the regression page shows of each run: its environment fingerprint and commit's repository. */

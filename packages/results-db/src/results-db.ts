@@ -189,6 +189,14 @@ export interface ResultsDb {
    * returns every record the histories support, new or already stored.
    */
   detectSeries(filter: SeriesFilter, options?: { settings?: DetectSettingsOf }): Promise<Regression[]>;
+  /**
+   * {@link detectSeries}, with the status changes it made (new `suspected` records, then records a
+   * later change point fixed) for the status listeners.
+   */
+  detectSeriesChanges(
+    filter: SeriesFilter,
+    options?: { settings?: DetectSettingsOf },
+  ): Promise<{ regressions: Regression[]; changes: StatusChange[] }>;
   /** The stored runs among `runIds`, in the order given. */
   runFacts(runIds: readonly string[]): Promise<RunFacts[]>;
   /** Newest first. */

@@ -35,8 +35,13 @@ export function onDemandContract(name: string, openFresh: OpenFresh): void {
       expect(await db.regressions({ limit: 10 })).toEqual([]);
       expect(await db.detectSeries({ minion: 'elsewhere' })).toEqual([]);
 
-      const found = await db.detectSeries({ benchmark: 'add', branch: 'main' });
+      const { regressions: found, changes } = await db.detectSeriesChanges({
+        benchmark: 'add',
+        branch: 'main',
+      });
       expect(found).toHaveLength(1);
+      // The new record's status change, for the listeners.
+      expect(changes).toEqual([{ regression: found[0], from: null, to: 'suspected' }]);
       expect(found[0]).toMatchObject({
         detector: 'change-point',
         kind: 'regression',
@@ -46,8 +51,12 @@ export function onDemandContract(name: string, openFresh: OpenFresh): void {
         firstBad: { runId: 'run-20', commit: commits[20]?.sha },
       });
       expect(found[0]?.change).toBeGreaterThan(0.2);
-      // Again: the same record, nothing new stored.
+      // Again: the same record, nothing new stored, no status changed.
       expect((await db.detectSeries({})).map((r) => r.id)).toEqual([found[0]?.id]);
+      expect(await db.detectSeriesChanges({})).toMatchObject({
+        regressions: [{ id: found[0]?.id }],
+        changes: [],
+      });
       expect(await db.regressions({ limit: 10 })).toHaveLength(1);
 
       const facts = await db.runFacts(['run-20', 'missing', 'run-19']);

@@ -32,6 +32,8 @@ export {
   PublishJobData,
   publishBackoff,
   publishJobId,
+  STATUS_NEWS_JOB,
+  StatusNewsJobData,
 } from './publish.ts';
 export {
   appendRunLog,

@@ -21,6 +21,14 @@ export function publishBackoff(attemptsMade: number): number {
   return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attemptsMade - 1), LONGEST_WAIT_MS);
 }
 
+/** Every job of the publish queue: retried with the capped backoff, kept 30 days once done. */
+const JOB_OPTIONS = {
+  attempts: PUBLISH_ATTEMPTS,
+  backoff: { type: 'capped-exponential' },
+  removeOnComplete: { age: 30 * 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
+};
+
 /** One publish job per run (`publish-<runId>`): publishing the same run twice is one job. */
 export function publishJobId(runId: string): string {
   return `publish-${runId}`;
@@ -55,10 +63,7 @@ export async function enqueuePublish(
   }
   await queue.add('publish', { runId, ...(options.force ? { force: true } : {}) } satisfies PublishJobData, {
     jobId: id,
-    attempts: PUBLISH_ATTEMPTS,
-    backoff: { type: 'capped-exponential' },
-    removeOnComplete: { age: 30 * 24 * 3600, count: 10_000 },
-    removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
+    ...JOB_OPTIONS,
   });
   return { id, state: 'waiting' };
 }
@@ -86,9 +91,38 @@ export const LOST_RUN_JOB = 'lost';
 export async function enqueueLostRun(queue: Queue, lost: LostRunJobData): Promise<void> {
   await queue.add(LOST_RUN_JOB, lost satisfies LostRunJobData, {
     jobId: `lost-${lost.runId}`,
-    attempts: PUBLISH_ATTEMPTS,
-    backoff: { type: 'capped-exponential' },
-    removeOnComplete: { age: 30 * 24 * 3600, count: 10_000 },
-    removeOnFail: { age: 30 * 24 * 3600, count: 10_000 },
+    ...JOB_OPTIONS,
   });
+}
+
+/**
+ * The payload of a `status` job on the publish queue: regression status changes made outside the
+ * worker (detection on demand in the API), for the worker's status listeners (alerts, Grafana
+ * annotations, confirmation of new suspicions, bisection).
+ */
+export const StatusNewsJobData = z
+  .object({
+    changes: z
+      .array(
+        z
+          .object({
+            regression: z.string().min(1),
+            from: z.string().nullable(),
+            to: z.string().min(1),
+          })
+          .strict(),
+      )
+      .min(1),
+    /** What made the changes, for the log. */
+    source: z.string(),
+  })
+  .strict();
+export type StatusNewsJobData = z.infer<typeof StatusNewsJobData>;
+
+/** The name of {@link StatusNewsJobData} jobs on the publish queue. */
+export const STATUS_NEWS_JOB = 'status';
+
+/** Queues status changes for the worker's listeners, retried as publishing is. */
+export async function enqueueStatusNews(queue: Queue, news: StatusNewsJobData): Promise<void> {
+  await queue.add(STATUS_NEWS_JOB, news satisfies StatusNewsJobData, JOB_OPTIONS);
 }

@@ -20,7 +20,7 @@ import {
   laneProblem,
   openLanes,
 } from './lanes.ts';
-import { enqueueLostRun, enqueuePublish } from './publish.ts';
+import { enqueueLostRun, enqueuePublish, enqueueStatusNews, type StatusNewsJobData } from './publish.ts';
 import { readRunLog } from './run-log.ts';
 import { ALL_TYPES, runStateOf, TYPES_OF } from './run-state.ts';
 import { type PublishView, type RunView, readPublishView, readRunView } from './run-view.ts';
@@ -283,6 +283,17 @@ export class RunStore {
       await this.lost(drained.probes, 'removed while waiting: the lane was drained');
     }
     return { removed };
+  }
+
+  /**
+   * Hands regression status changes made here (detection on demand) to the worker, whose listeners
+   * send alerts, rewrite annotations and start confirmations. False when this store has no publish
+   * queue (nothing would take them).
+   */
+  async statusNews(news: StatusNewsJobData): Promise<boolean> {
+    if (!this.publishQueue) return false;
+    await timed(enqueueStatusNews(this.publishQueue, news), 'to queue the status changes');
+    return true;
   }
 
   /**

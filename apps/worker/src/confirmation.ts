@@ -35,6 +35,8 @@ export interface Confirmations {
    * decided if it was the last run missing. At least once: told again, listeners hear again.
    */
   afterLost(runId: string, data: unknown, reason: string): Promise<void>;
+  /** Records detection found outside a run (on demand): each fresh suspicion starts a confirmation. */
+  afterFound(found: readonly Regression[]): Promise<void>;
 }
 
 /** The status each outcome leaves a record in. */
@@ -93,6 +95,31 @@ export function createConfirmations(deps: ConfirmationDeps): Confirmations {
     }
   };
 
+  /** Each fresh suspicion (or one whose confirmation could not decide) starts a confirmation. */
+  const afterFound = async (found: readonly Regression[]): Promise<void> => {
+    for (const regression of found) {
+      // A fresh suspicion, or one whose confirmation could not decide (runs that could not be
+      // queued: the publish retry lands here again).
+      const undecided = regression.confirmation?.result?.outcome === 'undecided';
+      const rounds = confirmRounds(deps.settings?.(regression.series.benchmark));
+      if (rounds === null) continue;
+      if (regression.status === 'confirming' && regression.confirmation?.result === null) {
+        // Started by an earlier attempt of this publish: listeners hear it again.
+        await dispatch({ regression, from: 'suspected', to: 'confirming' });
+        continue;
+      }
+      if (regression.status !== 'suspected' || (regression.confirmation !== null && !undecided)) continue;
+      const change = await startConfirmation({
+        db: deps.resultsDb,
+        regression,
+        rounds,
+        from: AUTO_CONFIRM_FROM,
+        enqueue: deps.enqueue,
+      });
+      if (change) await dispatch(change);
+    }
+  };
+
   return {
     async afterLost(runId, data, reason) {
       const probe = RunJobData.safeParse(data).data?.probe;
@@ -108,28 +135,9 @@ export function createConfirmations(deps: ConfirmationDeps): Confirmations {
         await decideFor(probe.regression, manifest.id);
         return;
       }
-      for (const regression of found) {
-        // A fresh suspicion, or one whose confirmation could not decide (runs that could not be
-        // queued: the publish retry lands here again).
-        const undecided = regression.confirmation?.result?.outcome === 'undecided';
-        const rounds = confirmRounds(deps.settings?.(regression.series.benchmark));
-        if (rounds === null) continue;
-        if (regression.status === 'confirming' && regression.confirmation?.result === null) {
-          // Started by an earlier attempt of this publish: listeners hear it again.
-          await dispatch({ regression, from: 'suspected', to: 'confirming' });
-          continue;
-        }
-        if (regression.status !== 'suspected' || (regression.confirmation !== null && !undecided)) continue;
-        const change = await startConfirmation({
-          db: deps.resultsDb,
-          regression,
-          rounds,
-          from: AUTO_CONFIRM_FROM,
-          enqueue: deps.enqueue,
-        });
-        if (change) await dispatch(change);
-      }
+      await afterFound(found);
     },
+    afterFound,
   };
 }
 

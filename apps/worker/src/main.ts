@@ -32,6 +32,7 @@ import { RedisOutage } from './redis-outage.ts';
 import { sweepArchive } from './retention.ts';
 import { sinksFromEnv } from './sinks.ts';
 import type { StatusListener } from './status-listeners.ts';
+import { statusNewsHandler } from './status-news.ts';
 import { removeStaleTmpDirs, workerTmpDir } from './tmp-dirs.ts';
 
 async function main(): Promise<void> {
@@ -161,6 +162,7 @@ async function main(): Promise<void> {
     await bisections.onFailedUnarchived(runId, data, reason);
     await confirmations.afterLost(runId, data, reason);
   };
+  const statusNews = statusNewsHandler({ resultsDb, listeners: statusListeners, confirmations, logger });
   const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
   const publishWorker = new Worker(
     PUBLISH_QUEUE,
@@ -174,6 +176,7 @@ async function main(): Promise<void> {
       ...(alerts ? { alerts } : {}),
       onResultsStored: bisections.onResultsStored,
       onRunLost: runLost,
+      onStatusNews: statusNews,
       onStatusChange: statusListeners,
     }),
     {

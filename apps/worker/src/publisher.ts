@@ -16,6 +16,8 @@ import {
   LostRunJobData,
   PublishJobData,
   publishJobId,
+  STATUS_NEWS_JOB,
+  StatusNewsJobData,
 } from '@benchrunner/queue';
 import type { DetectSettingsOf, ResultsDb } from '@benchrunner/results-db';
 import { type ArtifactStore, type MetricsSink, runPoints } from '@benchrunner/sinks';
@@ -50,6 +52,8 @@ export interface PublishDeps {
    * published for it; what waited for it (a confirmation, a bisection) is told. Throws to retry.
    */
   onRunLost?: (runId: string, data: unknown, reason: string) => Promise<void>;
+  /** A `status` job: status changes made outside the worker (detection on demand). Throws to retry. */
+  onStatusNews?: (news: StatusNewsJobData) => Promise<void>;
   /** Told of the status changes detection made: new `suspected` records, records now `fixed`. */
   onStatusChange?: readonly StatusListener[];
 }
@@ -72,6 +76,12 @@ export function createPublishProcessor(deps: PublishDeps) {
       );
       await deps.onRunLost?.(lost.data.runId, lost.data.data, lost.data.reason);
       // Nothing of it was published: no receipts.
+      return { errors: {} };
+    }
+    if (job.name === STATUS_NEWS_JOB) {
+      const news = StatusNewsJobData.safeParse(job.data);
+      if (!news.success) throw new UnrecoverableError(`invalid status job data: ${news.error.message}`);
+      await deps.onStatusNews?.(news.data);
       return { errors: {} };
     }
     const parsed = PublishJobData.safeParse(job.data);

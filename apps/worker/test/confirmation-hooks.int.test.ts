@@ -20,6 +20,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ConfirmationDeps, createConfirmations, laneEnqueuer } from '../src/confirmation.ts';
+import { statusNewsHandler } from '../src/status-news.ts';
 import { type CommitsFixture, startCommitsFixture, startPublishing } from './helpers-publish.ts';
 
 // Real Redis (the lanes the runs are queued on) and a real SQLite results database.
@@ -37,8 +38,8 @@ afterAll(() => fixture?.close());
 
 const logger = createLogger({ name: 'confirmation-test', level: 'silent' });
 
-/** Twelve runs at 1000, the thirteenth at 1200 on `minion`; returns its manifest and what detection found. */
-async function slowdown(db: ResultsDb, minion: string) {
+/** Twelve runs at 1000, the thirteenth at 1200 on `minion`; returns its manifest and what detection (unless `detect` is false) found. */
+async function slowdown(db: ResultsDb, minion: string, detect = true) {
   const samples = noisySamples(9);
   let last: { run: RunManifest; found: Awaited<ReturnType<ResultsDb['detectRun']>> } | undefined;
   for (const [i, commit] of commits.entries()) {
@@ -50,7 +51,7 @@ async function slowdown(db: ResultsDb, minion: string) {
       samples: samples(i === 12 ? 1200 : 1000),
     });
     await db.ingestRun(run);
-    last = { run, found: await db.detectRun(run.id) };
+    last = { run, found: detect ? await db.detectRun(run.id) : [] };
   }
   return last!;
 }
@@ -285,6 +286,65 @@ it('decides a confirmation whose last run was removed from the lane while waitin
     await publishing.close();
     await store.close();
     await publishQueue.close();
+    await close();
+  }
+});
+
+it('tells the listeners of status changes made on demand, starts the confirmation, and not twice', async () => {
+  const { db, lane, told, confirmations, close } = confirming('news', { rounds: 2 });
+  try {
+    // Stored without detection; then detection on demand, as POST /history/detect runs it.
+    await slowdown(db, 'news', false);
+    const { changes } = await db.detectSeriesChanges({ minion: 'news' });
+    expect(changes.map((c) => [c.from, c.to])).toEqual([[null, 'suspected']]);
+    const id = changes[0]!.regression.id;
+    const handle = statusNewsHandler({
+      resultsDb: db,
+      listeners: [(c) => void told.push(`${c.regression.id} ${c.from}->${c.to}`)],
+      confirmations,
+      logger,
+    });
+    const news = {
+      changes: changes.map((c) => ({ regression: c.regression.id, from: c.from, to: c.to })),
+      source: 'POST /history/detect',
+    };
+    // Through the publish queue, as the API hands them over.
+    const publishQueue = new Queue(PUBLISH_QUEUE, { connection, prefix: QUEUE_PREFIX });
+    const store = new RunStore({ minions: [{ ...LOCAL_MINION, name: 'news' }], connection, publishQueue });
+    const publishing = await startPublishing({
+      connection,
+      archiveRoot: path.join(root, 'news'),
+      onStatusNews: handle,
+    });
+    try {
+      expect(await store.statusNews(news)).toBe(true);
+      await waitFor(async () => (told.length >= 2 ? true : undefined), 'the listeners to be told');
+    } finally {
+      await publishing.close();
+      await store.close();
+      await publishQueue.close();
+    }
+    expect(told).toEqual([`${id} null->suspected`, `${id} suspected->confirming`]);
+    expect(await lane.count()).toBe(4);
+    // Told again (a retried job) after the record moved on: nothing is announced or started twice.
+    await handle(news);
+    expect(told).toHaveLength(2);
+    expect(await lane.count()).toBe(4);
+    // A listener that fails fails the job, so it retries (the record is `confirming` now: told).
+    const failing = statusNewsHandler({
+      resultsDb: db,
+      listeners: [
+        () => {
+          throw new Error('webhook down');
+        },
+      ],
+      confirmations,
+      logger,
+    });
+    await expect(
+      failing({ changes: [{ regression: id, from: 'suspected', to: 'confirming' }], source: 'test' }),
+    ).rejects.toThrow(/webhook down/);
+  } finally {
     await close();
   }
 });

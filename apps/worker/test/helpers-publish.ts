@@ -197,6 +197,7 @@ export async function startPublishing(options: {
   alerts?: PublishDeps['alerts'];
   onStatusChange?: PublishDeps['onStatusChange'];
   onRunLost?: PublishDeps['onRunLost'];
+  onStatusNews?: PublishDeps['onStatusNews'];
   backoffMs?: number;
 }): Promise<Publishing> {
   const { connection } = options;
@@ -212,6 +213,7 @@ export async function startPublishing(options: {
     ...(options.alerts ? { alerts: options.alerts } : {}),
     ...(options.onStatusChange ? { onStatusChange: options.onStatusChange } : {}),
     ...(options.onRunLost ? { onRunLost: options.onRunLost } : {}),
+    ...(options.onStatusNews ? { onStatusNews: options.onStatusNews } : {}),
   });
   const worker = new Worker(PUBLISH_QUEUE, processor, {
     connection,

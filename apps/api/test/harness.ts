@@ -38,6 +38,8 @@ export interface Harness {
   /** The API's own connection (failFast, as main.ts builds it). */
   connection: Redis;
   lanes: ReadonlyMap<string, Queue>;
+  /** The publish queue the run store hands the worker its jobs on. */
+  publishQueue: Queue;
   runs: RunStore;
   suite: Suite;
   deps: ApiDeps;
@@ -113,6 +115,7 @@ async function buildHarness(redis: RedisFixture, options: HarnessOptions): Promi
     redis,
     connection,
     lanes,
+    publishQueue,
     runs,
     suite,
     deps,

@@ -99,8 +99,23 @@ describe('POST /history/detect', () => {
       lastGood: { runId: `run-${CHANGE_AT - 1}`, commit: commits[CHANGE_AT - 1]?.sha },
       firstBad: { runId: `run-${CHANGE_AT}`, commit: commits[CHANGE_AT]?.sha },
     });
+    // The new suspicion goes to the worker's status listeners, as after a run; once.
+    const news = await h.publishQueue.getJobs(['waiting', 'prioritized']);
+    expect(news.map((j) => [j.name, j.data])).toEqual([
+      [
+        'status',
+        {
+          changes: [{ regression: regression.id, from: null, to: 'suspected' }],
+          source: 'POST /history/detect',
+        },
+      ],
+    ]);
     const again = (await json(await h.post('/history/detect', {}))).regressions as Regression[];
     expect(again.map((r) => r.id)).toEqual([regression.id]);
+    expect(await h.publishQueue.getJobCounts('waiting', 'prioritized')).toEqual({
+      waiting: 1,
+      prioritized: 0,
+    });
     expect((await json(await h.call('/regressions'))).regressions).toHaveLength(1);
   });
 });

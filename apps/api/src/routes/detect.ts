@@ -23,7 +23,7 @@ export const detectApi = routeGroup('', {
     path: '/history/detect',
     summary: 'Change-point detection now over the stored history of the matching series',
     description:
-      "Runs E-Divisive over the latest 1,000 points of every series the body matches (each field left out matches all; pull-request series never), with the suite's `detect` settings, records what is new as `suspected`, and answers every record the histories support, new or already stored.",
+      "Runs E-Divisive over the latest 1,000 points of every series the body matches (each field left out matches all; pull-request series never), with the suite's `detect` settings, records what is new as `suspected` (and records a later change undid as `fixed`), hands those status changes to the worker (alerts, annotations and confirmation follow as after a run), and answers every record the histories support, new or already stored.",
     body: DetectBodySchema,
     responses: {
       200: ok('The records the histories support', z.object({ regressions: z.array(RegressionSchema) })),
@@ -41,7 +41,20 @@ export function detectRoutes(deps: ApiDeps) {
   on(app, detectApi.routes.detect, async (c) => {
     const body = validate(DetectBodySchema, await jsonBody(c, deps.bodyLimitBytes), 'body');
     const settings = suiteDetectSettings((await deps.suite()).spec);
-    return c.json({ regressions: await orUnavailable(deps.results.detectSeries(body, { settings })) });
+    const { regressions, changes } = await orUnavailable(
+      deps.results.detectSeriesChanges(body, { settings }),
+    );
+    if (changes.length > 0) {
+      // The worker's listeners hear of new suspicions and fixes as after a run: alerts, annotations,
+      // confirmation. The records are written either way; a queue that cannot take the news is logged.
+      const news = changes.map((ch) => ({ regression: ch.regression.id, from: ch.from, to: ch.to }));
+      await deps.runs
+        .statusNews({ changes: news, source: 'POST /history/detect' })
+        .catch((error: unknown) => {
+          deps.logger.error({ err: error, changes: news }, 'could not hand the status changes to the worker');
+        });
+    }
+    return c.json({ regressions });
   });
   return app;
 }

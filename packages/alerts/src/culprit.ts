@@ -11,7 +11,7 @@ import {
   seriesLabel,
   shortSha,
 } from './message.ts';
-import { escapeMrkdwn, field, SLACK_LIMITS, type SlackBlock, type SlackMessage } from './slack.ts';
+import { field, finishMessage, SLACK_LIMITS, type SlackBlock, type SlackMessage } from './slack.ts';
 
 /** A bisection that ended `done`, with the culprit it named. */
 export interface CulpritFound {
@@ -77,17 +77,7 @@ export function culpritSlackMessage(found: CulpritFound, context: MessageContext
       ].slice(0, SLACK_LIMITS.fields),
     },
   ];
-  if (url) {
-    blocks.push({
-      type: 'section',
-      text: { type: 'mrkdwn', text: clip(`<${url}|Open the regression page>`, SLACK_LIMITS.sectionText) },
-    });
-  }
-  blocks.push({
-    type: 'context',
-    elements: [{ type: 'mrkdwn', text: clip(`benchrunner · ${escapeMrkdwn(context.project)}`, 2000) }],
-  });
-  return { text: clip(title, 3000), blocks };
+  return finishMessage(title, blocks, url, context);
 }
 
 /**

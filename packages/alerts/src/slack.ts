@@ -31,7 +31,7 @@ export interface SlackMessage {
 }
 
 /** Escapes the three characters Slack's mrkdwn gives meaning to. */
-export function escapeMrkdwn(text: string): string {
+function escapeMrkdwn(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
@@ -61,6 +61,19 @@ export function slackMessage(change: StatusChange, context: MessageContext): Sla
       ],
     },
   ];
+  return finishMessage(title, blocks, url, context);
+}
+
+/**
+ * A message's end, the same for every kind: the link to the regression page (when there is a
+ * public URL), the project line, and the fallback text.
+ */
+export function finishMessage(
+  title: string,
+  blocks: SlackBlock[],
+  url: string | undefined,
+  context: MessageContext,
+): SlackMessage {
   if (url) {
     blocks.push({
       type: 'section',

@@ -55,13 +55,31 @@ function runToEnd(cmd: IpfsCommand, timeoutMs: number): Promise<string> {
   });
 }
 
+/** The daemon could not bind a port picked as free: another process took it in between. */
+class PortTakenError extends Error {
+  override name = 'PortTakenError';
+}
+
+/** Attempts of {@link startIpfs}, each on new ports. */
+const PORT_ATTEMPTS = 3;
+
 /**
  * Starts a js-ipfs (ipfs@0.66.1) daemon, offline, in a temporary repo: no swarm addresses, no
  * bootstrap or delegates, MDNS and webRTCStar off (else `daemon --offline` hangs), API and gateway
- * on free 127.0.0.1 ports.
+ * on free 127.0.0.1 ports. A port that another process takes between being picked and being bound
+ * (the daemon logs EADDRINUSE and hangs, it does not exit) is a new attempt on new ports.
  */
 export async function startIpfs(options: { timeoutMs?: number } = {}): Promise<Ipfs> {
-  const timeoutMs = options.timeoutMs ?? 60_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startIpfsOnce(options.timeoutMs ?? 60_000);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt >= PORT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function startIpfsOnce(timeoutMs: number): Promise<Ipfs> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'benchrunner-ipfs-'));
   const repoPath = path.join(dir, 'repo');
   const [apiPort, gatewayPort, rpcPort] = [await freePort(), await freePort(), await freePort()];
@@ -123,6 +141,9 @@ export async function startIpfs(options: { timeoutMs?: number } = {}): Promise<I
         if (output.includes('Daemon is ready')) {
           clearTimeout(timer);
           resolve();
+        } else if (output.includes('EADDRINUSE')) {
+          clearTimeout(timer);
+          reject(new PortTakenError(`jsipfs daemon could not bind its ports:\n${output}`));
         }
       };
       proc.stdout?.on('data', onData);
